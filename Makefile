@@ -1,0 +1,85 @@
+# Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
+TOOLS = cfdeframe cfframe
+LIB = err io rs frame tool
+UNIT = be rs frame
+FUZZ = rs_reader cfdeframe cfframe_delim
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+BUILD ?= build
+BIN ?= bin
+
+PKGS = avro-c libcurl jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Icommon $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+LIBOBJ = $(LIB:%=$(BUILD)/common/%.o)
+LIBA = $(BUILD)/libcommon.a
+TOOL_BINS = $(TOOLS:%=$(BIN)/%)
+
+all: $(TOOL_BINS) $(BIN)/mockbroker
+
+$(BUILD)/%.o: %.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/tools/%.o $(LIBA)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The local Kafka broker for tests and the demo (librdkafka's mock cluster).
+$(BIN)/mockbroker: scripts/mockbroker.c
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $$(pkg-config --cflags --libs rdkafka)
+
+UNIT_BINS = $(UNIT:%=$(BUILD)/tests/unit/test_%)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+check: all $(UNIT_BINS)
+	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+sanitize:
+	$(MAKE) BUILD=build/san BIN=build/san/bin CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" check
+
+# libFuzzer targets; FUZZ_TIME seconds each (CI uses the default).
+FUZZ_TIME ?= 60
+FUZZ_BINS = $(FUZZ:%=build/fuzz/fuzz_%)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB:%=common/%.c) common/*.h
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(LIB:%=common/%.c)
+fuzz: $(FUZZ_BINS)
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZ_BINS)
+
+bench: all
+	BIN=$(abspath $(BIN)) tests/bench/run
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	cp $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
+
+clean:
+	rm -rf build bin
+
+.PHONY: all check sanitize fuzz bench install clean
+.SECONDARY:

@@ -1,0 +1,80 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+const char *progname = "?";
+static void (*exit_hook)(void);
+
+void
+err_init(const char *argv0)
+{
+	const char *s = argv0 ? strrchr(argv0, '/') : NULL;
+
+	progname = s ? s + 1 : argv0 ? argv0 : "?";
+	/* getopt's own messages name the tool the same way */
+	program_invocation_name = (char *)progname;
+}
+
+void
+err_on_exit(void (*fn)(void))
+{
+	exit_hook = fn;
+}
+
+static void
+vmsg(const char *fmt, va_list ap, const char *suffix)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	if (suffix)
+		fprintf(stderr, ": %s", suffix);
+	fputc('\n', stderr);
+}
+
+static _Noreturn void
+finish(int status)
+{
+	void (*fn)(void) = exit_hook;
+
+	exit_hook = NULL;	/* a failing flush must not recurse */
+	if (fn)
+		fn();
+	exit(status);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, NULL);
+	va_end(ap);
+	finish(status);
+}
+
+void
+die_errno(int status, const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, e);
+	va_end(ap);
+	finish(status);
+}
+
+void
+warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, NULL);
+	va_end(ap);
+}

@@ -1,0 +1,171 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "be.h"
+#include "err.h"
+#include "frame.h"
+
+int
+cf_parse(const unsigned char *p, size_t n, struct cf_frame *f)
+{
+	if (n < CF_HEADER)
+		return CF_SHORT;
+	if (p[0] != CF_MAGIC)
+		return CF_BADMAGIC;
+	f->id = be32_get(p + 1);
+	f->body = p + CF_HEADER;
+	f->len = n - CF_HEADER;
+	return CF_OK;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cf_delim_parse(const char *s, struct cf_delim *d, char *err, size_t errlen)
+{
+	d->len = 0;
+	while (*s) {
+		int c = (unsigned char)*s++;
+
+		if (c == '\\' && *s == 'n') {
+			c = '\n';
+			s++;
+		} else if (c == '\\' && *s == 't') {
+			c = '\t';
+			s++;
+		} else if (c == '\\' && *s == 'x') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (hi < 0 || lo < 0) {
+				snprintf(err, errlen, "\\x needs two hex digits");
+				return -1;
+			}
+			if (hexval(s[3]) >= 0) {
+				snprintf(err, errlen, "\\x%c%c%c is ambiguous "
+				    "(kcat reads all hex digits after \\x); "
+				    "write the next byte as \\xNN too",
+				    s[1], s[2], s[3]);
+				return -1;
+			}
+			c = hi << 4 | lo;
+			s += 3;
+		}
+		if (c == 0) {
+			snprintf(err, errlen, "a delimiter cannot hold a NUL byte");
+			return -1;
+		}
+		if (d->len == CF_DELIM_MAX) {
+			snprintf(err, errlen, "delimiter longer than %d bytes",
+			    CF_DELIM_MAX);
+			return -1;
+		}
+		d->b[d->len++] = (unsigned char)c;
+	}
+	if (d->len == 0) {
+		snprintf(err, errlen, "empty delimiter");
+		return -1;
+	}
+	return 0;
+}
+
+long
+cf_delim_find(const struct cf_delim *d, const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p, *end = p + n;
+	size_t k = d->len;
+
+	/* memchr on the first byte: delimiters are chosen to be rare bytes. */
+	while ((q = memchr(q, d->b[0], (size_t)(end - q))) != NULL) {
+		size_t left = (size_t)(end - q);
+
+		if (left >= k) {
+			if (memcmp(q, d->b, k) == 0)
+				return (long)(q - p);
+		} else if (memcmp(q, d->b, left) == 0 &&
+		    memcmp(d->b + left, d->b, k - left) == 0) {
+			/* frame tail + terminator head spell the delimiter */
+			return (long)(q - p);
+		}
+		q++;
+	}
+	return -1;
+}
+
+static size_t
+slot_of(const struct cf_stats *s, uint32_t id)
+{
+	size_t i = (id * 2654435761u) & (s->cap - 1);
+
+	while (s->slot[i].recs && s->slot[i].id != id)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+void
+cf_stats_add(struct cf_stats *s, uint32_t id, size_t bytes)
+{
+	size_t i;
+
+	if (2 * (s->used + 1) > s->cap) {
+		struct cf_stats g = { NULL, s->cap ? 2 * s->cap : 16, 0 };
+
+		g.slot = calloc(g.cap, sizeof(*g.slot));
+		if (!g.slot)
+			die(EXIT_ENV, "out of memory");
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i].recs)
+				g.slot[slot_of(&g, s->slot[i].id)] = s->slot[i];
+		g.used = s->used;
+		free(s->slot);
+		*s = g;
+	}
+	i = slot_of(s, id);
+	if (!s->slot[i].recs) {
+		s->slot[i].id = id;
+		s->used++;
+	}
+	s->slot[i].recs++;
+	s->slot[i].bytes += bytes;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct cf_stat *)a)->id;
+	uint32_t y = ((const struct cf_stat *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+struct cf_stat *
+cf_stats_sorted(const struct cf_stats *s)
+{
+	struct cf_stat *v = calloc(s->used ? s->used : 1, sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		die(EXIT_ENV, "out of memory");
+	for (i = 0; i < s->cap; i++)
+		if (s->slot[i].recs)
+			v[n++] = s->slot[i];
+	qsort(v, n, sizeof(*v), by_id);
+	return v;
+}
+
+void
+cf_stats_free(struct cf_stats *s)
+{
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,59 @@
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "io.h"
+
+ssize_t
+io_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static _Noreturn void
+broken_pipe(void)
+{
+	/* Die of SIGPIPE even if our parent left it ignored. */
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+void
+io_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				broken_pipe();
+			die_errno(EXIT_ENV, "write error");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+int
+io_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, 0);
+	while (r < 0 && errno == EINTR);
+	return r != 0;	/* on error, let the read report it */
+}

@@ -1,0 +1,19 @@
+/* The one place for raw reads and writes: EINTR, short writes and EPIPE. */
+#ifndef IO_H
+#define IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* One read(2), retried on EINTR. Returns bytes read, 0 at EOF, -1 on error. */
+ssize_t io_read(int fd, void *buf, size_t n);
+/*
+ * Writes all n bytes. A closed downstream pipe ends the process by SIGPIPE,
+ * quietly, as a shell user expects of "tool | head"; any other error is fatal
+ * (exit 3).
+ */
+void io_write_all(int fd, const void *buf, size_t n);
+/* Nonzero when a read from fd would not block right now. */
+int io_ready(int fd);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * The record stream (DESIGN.md section 2): a 4-byte big-endian signed length N,
+ * then N bytes; N = -1 is a null record with no bytes.
+ */
+#ifndef RS_H
+#define RS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RS_MAX_DEFAULT	((size_t)64 << 20)
+#define RS_MAX_LIMIT	((size_t)INT32_MAX)
+
+enum rs_status {
+	RS_IOERR = -2,	/* read(2) failed: errno is set */
+	RS_BAD = -1,	/* truncated or impossible record: see rs_reader.msg */
+	RS_EOF = 0,	/* clean end, at a record boundary */
+	RS_OK = 1
+};
+
+struct rs_rec {
+	unsigned char *data;	/* valid until the next rs_next(); writable */
+	int32_t len;		/* -1: null record */
+	uint64_t recno;		/* 1-based */
+	uint64_t off;		/* stream offset of the length header */
+};
+
+struct rs_reader {
+	int fd;			/* -1: memory only */
+	unsigned char *buf;
+	size_t cap, pos, end;
+	size_t max;		/* largest payload accepted */
+	uint64_t base;		/* stream offset of buf[0] */
+	uint64_t recno;
+	int eof, short_read;
+	void (*idle)(void *);	/* called before a read that would block */
+	void *idle_arg;
+	char msg[160];
+};
+
+void rs_reader_init(struct rs_reader *r, int fd, size_t max);
+/* A reader over a copy of n bytes, for tests and fuzzing. */
+void rs_reader_init_mem(struct rs_reader *r, const void *p, size_t n, size_t max);
+void rs_reader_free(struct rs_reader *r);
+int rs_next(struct rs_reader *r, struct rs_rec *rec);
+/* Bytes consumed so far (the offset of the next record). */
+uint64_t rs_offset(const struct rs_reader *r);
+
+struct rs_writer {
+	int fd;
+	unsigned char *buf;
+	size_t cap, len;
+};
+
+void rs_writer_init(struct rs_writer *w, int fd);
+void rs_writer_free(struct rs_writer *w);
+/* Room for n bytes at the returned pointer; make them output with rs_commit. */
+unsigned char *rs_reserve(struct rs_writer *w, size_t n);
+void rs_commit(struct rs_writer *w, size_t n);
+void rs_put(struct rs_writer *w, const void *p, size_t n);
+void rs_put_rec(struct rs_writer *w, const void *p, size_t n);
+void rs_put_null(struct rs_writer *w);
+void rs_flush(struct rs_writer *w);
+
+/* Parses a size such as 1048576, 512k, 64M or 1G (binary units). */
+int rs_parse_size(const char *s, size_t *out);
+
+#endif

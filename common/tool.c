@@ -1,0 +1,120 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "tool.h"
+
+static struct tool *current;
+
+static void
+flush_current(void)
+{
+	if (current)
+		rs_flush(&current->out);
+}
+
+static void
+flush_idle(void *arg)
+{
+	rs_flush(arg);
+}
+
+void
+tool_start(struct tool *t, size_t max_record)
+{
+	memset(t, 0, sizeof(*t));
+	rs_reader_init(&t->in, STDIN_FILENO, max_record);
+	rs_writer_init(&t->out, STDOUT_FILENO);
+	t->in.idle = flush_idle;
+	t->in.idle_arg = &t->out;
+	current = t;
+	err_on_exit(flush_current);
+}
+
+int
+tool_next(struct tool *t, struct rs_rec *rec)
+{
+	switch (rs_next(&t->in, rec)) {
+	case RS_OK:
+		return 1;
+	case RS_EOF:
+		return 0;
+	case RS_BAD:
+		die(EXIT_DATA, "%s", t->in.msg);
+	default:
+		die_errno(EXIT_ENV, "read error at byte %llu",
+		    (unsigned long long)rs_offset(&t->in));
+	}
+}
+
+void
+tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (t->on_error == ON_ERROR_FAIL)
+		die(EXIT_DATA, "record %llu at byte %llu: %s",
+		    (unsigned long long)rec->recno,
+		    (unsigned long long)rec->off, msg);
+	t->skipped++;
+}
+
+int
+tool_finish(struct tool *t)
+{
+	rs_flush(&t->out);
+	if (t->skipped)
+		warnmsg("%llu bad record%s %s",
+		    (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s",
+		    t->on_error == ON_ERROR_NULL ? "written as null" : "skipped");
+	rs_reader_free(&t->in);
+	rs_writer_free(&t->out);
+	current = NULL;
+	return 0;
+}
+
+int
+opt_on_error(const char *arg, int allow_null)
+{
+	if (strcmp(arg, "fail") == 0)
+		return ON_ERROR_FAIL;
+	if (strcmp(arg, "skip") == 0)
+		return ON_ERROR_SKIP;
+	if (allow_null && strcmp(arg, "null") == 0)
+		return ON_ERROR_NULL;
+	die(EXIT_USAGE, "--on-error: expected fail%s or skip, got \"%s\"",
+	    allow_null ? ", null" : "", arg);
+}
+
+size_t
+opt_size(const char *opt, const char *arg)
+{
+	size_t v;
+
+	if (rs_parse_size(arg, &v) < 0 || v == 0)
+		die(EXIT_USAGE, "%s: expected a size from 1 to %zu "
+		    "(suffixes k, M, G), got \"%s\"", opt, RS_MAX_LIMIT, arg);
+	return v;
+}
+
+uint32_t
+opt_u32(const char *opt, const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno || v > UINT32_MAX)
+		die(EXIT_USAGE, "%s: expected an integer from 0 to %lu, got \"%s\"",
+		    opt, (unsigned long)UINT32_MAX, arg);
+	return (uint32_t)v;
+}

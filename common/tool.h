@@ -1,0 +1,37 @@
+/* What every filter in the toolkit shares: options, the stdin/stdout loop, the bad-record policy. */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stdint.h>
+
+#include "rs.h"
+
+enum on_error { ON_ERROR_FAIL, ON_ERROR_SKIP, ON_ERROR_NULL };
+
+struct tool {
+	struct rs_reader in;
+	struct rs_writer out;
+	int on_error;
+	uint64_t skipped;
+};
+
+/* Opens stdin and stdout as record streams; die() flushes stdout first. */
+void tool_start(struct tool *t, size_t max_record);
+/* Next input record, or 0 at a clean end; a broken stream is fatal (exit 1 or 3). */
+int tool_next(struct tool *t, struct rs_rec *rec);
+/*
+ * A record that cannot be processed: stops the run under "fail" (status 1,
+ * everything before it already written), or is counted under "skip".
+ * Returns only if the record is to be dropped or replaced by a null.
+ */
+void tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Flushes stdout, reports skipped records, returns the exit status. */
+int tool_finish(struct tool *t);
+
+/* Option values shared by the tools. Each dies with status 2 on a bad value. */
+int opt_on_error(const char *arg, int allow_null);
+size_t opt_size(const char *opt, const char *arg);
+uint32_t opt_u32(const char *opt, const char *arg);
+
+#endif

@@ -1,0 +1,145 @@
+/* cfframe: tagged (or bare) bodies in, Confluent frames out, as records or for kcat -P -D. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "be.h"
+#include "err.h"
+#include "frame.h"
+#include "tool.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cfframe [--schema-id id] [-D delim] [--on-error fail|skip]\n"
+	    "               [--max-record size]\n");
+	exit(EXIT_USAGE);
+}
+
+struct opts {
+	int bare;
+	uint32_t id;
+	int delimited;
+	struct cf_delim delim;
+};
+
+/* Prints, in kcat's -D syntax, an 8-byte delimiter that this frame does not collide with. */
+static void
+suggest(const struct cf_delim *used, const unsigned char *frame, size_t n,
+    char *out, size_t outlen)
+{
+	struct cf_delim d;
+	unsigned start;
+	size_t i;
+
+	for (start = 0xfe; start >= 0x88; start--) {
+		d.len = 8;
+		for (i = 0; i < 8; i++)
+			d.b[i] = (unsigned char)(start - i);
+		if ((used->len != d.len || memcmp(used->b, d.b, d.len)) &&
+		    cf_delim_find(&d, frame, n) < 0)
+			break;
+	}
+	out[0] = '\0';
+	for (i = 0; i < d.len && strlen(out) + 5 < outlen; i++)
+		snprintf(out + strlen(out), outlen - strlen(out), "\\x%02x", d.b[i]);
+}
+
+static void
+frame(struct tool *t, const struct opts *o, const struct rs_rec *r)
+{
+	size_t body, n, pre;
+	unsigned char *p;
+	long at;
+
+	if (r->len < 0) {
+		/* kcat 1.7.1 -P -D drops empty messages, even with -Z. */
+		if (o->delimited)
+			tool_bad(t, r, "a null record (tombstone) cannot be "
+			    "written for kcat -P -D; use the record stream");
+		else
+			rs_put_null(&t->out);
+		return;
+	}
+	if (!o->bare && r->len < 4) {
+		tool_bad(t, r, "tagged body of %ld bytes is shorter than "
+		    "its 4-byte schema id", (long)r->len);
+		return;
+	}
+	body = (size_t)r->len - (o->bare ? 0 : 4);
+	n = CF_HEADER + body;
+	if (n > RS_MAX_LIMIT) {
+		tool_bad(t, r, "a frame of %zu bytes cannot be a record", n);
+		return;
+	}
+	pre = o->delimited ? 0 : 4;
+	p = rs_reserve(&t->out, pre + n + (o->delimited ? o->delim.len : 0));
+	if (!o->delimited)
+		be32_put(p, (uint32_t)n);
+	p[pre] = CF_MAGIC;
+	if (o->bare) {
+		be32_put(p + pre + 1, o->id);
+		memcpy(p + pre + CF_HEADER, r->data, body);
+	} else {
+		memcpy(p + pre + 1, r->data, (size_t)r->len);
+	}
+	if (o->delimited) {
+		at = cf_delim_find(&o->delim, p, n);
+		if (at >= 0) {
+			char alt[8 * 4 + 1];
+
+			suggest(&o->delim, p, n, alt, sizeof(alt));
+			die(EXIT_DATA, "record %llu at byte %llu: the frame contains "
+			    "the delimiter at frame byte %ld; nothing of it was "
+			    "written; choose another delimiter, for example -D '%s'",
+			    (unsigned long long)r->recno,
+			    (unsigned long long)r->off, at, alt);
+		}
+		memcpy(p + n, o->delim.b, o->delim.len);
+		n += o->delim.len;
+	}
+	rs_commit(&t->out, pre + n);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "schema-id", required_argument, NULL, 'i' },
+		{ "delimiter", required_argument, NULL, 'D' },
+		{ "on-error", required_argument, NULL, 'E' },
+		{ "max-record", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = { 0 };
+	size_t max = RS_MAX_DEFAULT;
+	int on_error = ON_ERROR_FAIL, ch;
+	char msg[160];
+	struct rs_rec r;
+	struct tool t;
+
+	err_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "D:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': o.bare = 1; o.id = opt_u32("--schema-id", optarg); break;
+		case 'D':
+			if (cf_delim_parse(optarg, &o.delim, msg, sizeof(msg)) < 0)
+				die(EXIT_USAGE, "-D: %s", msg);
+			o.delimited = 1;
+			break;
+		case 'E': on_error = opt_on_error(optarg, 0); break;
+		case 'm': max = opt_size("--max-record", optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	tool_start(&t, max);
+	t.on_error = on_error;
+	while (tool_next(&t, &r))
+		frame(&t, &o, &r);
+	return tool_finish(&t);
+}
