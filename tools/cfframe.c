@@ -43,7 +43,7 @@ suggest(const struct cf_delim *used, const unsigned char *frame, size_t n,
 			break;
 	}
 	out[0] = '\0';
-	for (i = 0; i < d.len && strlen(out) + 5 < outlen; i++)
+	for (i = 0; i < d.len && strlen(out) + 5 <= outlen; i++)
 		snprintf(out + strlen(out), outlen - strlen(out), "\\x%02x", d.b[i]);
 }
 

@@ -1,0 +1,71 @@
+# Stream behaviour of cfdeframe and cfframe beyond single records: large
+# inputs, closed pipes, latency on a trickle, --stats.
+suite=streams
+. "$TESTS/lib.sh"
+gen=$TESTS/gen-frames
+
+"$gen" 20000 --size 300 --nul-every 7 >"$tmp/frames"
+cfdeframe <"$tmp/frames" >"$tmp/tagged"
+cfframe <"$tmp/tagged" >"$tmp/back"
+same_bytes "20000 frames survive cfdeframe | cfframe" "$tmp/frames" "$tmp/back"
+
+cfdeframe --bare --expect-id 9 <"$tmp/frames" >/dev/null 2>"$tmp/err"
+check "--expect-id names the first other id" grep -q "record 1 at byte 0: schema id" "$tmp/err"
+
+# A record at the maximum size, and one byte over it.
+python3 -c 'import sys; n=1<<20; sys.stdout.buffer.write((n+5).to_bytes(4,"big")+b"\0\0\0\0\3"+b"x"*n)' >"$tmp/big"
+cfdeframe --max-record 1048581 <"$tmp/big" | cfframe --max-record 1048581 >"$tmp/bigback"
+same_bytes "record at --max-record passes" "$tmp/big" "$tmp/bigback"
+cfdeframe --max-record 1048580 <"$tmp/big" >/dev/null 2>"$tmp/err"
+check "record over --max-record fails with status 1" test $? -eq 1
+check "record over --max-record is named" grep -q "impossible length 1048581 (maximum 1048580)" "$tmp/err"
+
+# A closed downstream pipe ends the tool by SIGPIPE, silently.
+for t in "cfdeframe" "cfframe"; do
+	in=$tmp/frames; [ $t = cfframe ] && in=$tmp/tagged
+	$t <"$in" 2>"$tmp/err" | head -c 10 >/dev/null
+	st=${PIPESTATUS[0]}
+	check "$t | head -c 10: killed by SIGPIPE" test "$st" -eq 141
+	check "$t | head -c 10: nothing on stderr" test ! -s "$tmp/err"
+	(trap '' PIPE; $t <"$in" 2>"$tmp/err" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}")
+	check "$t | head -c 10 with SIGPIPE ignored: still SIGPIPE" test $? -eq 141
+	check "$t | head -c 10 with SIGPIPE ignored: nothing on stderr" test ! -s "$tmp/err"
+done
+
+# A trickle: one record must come out while stdin is still open.
+trickle() {
+	local name=$1 cmd=$2 in=$3 want=$4 pid
+	rm -f "$tmp/fifo"; mkfifo "$tmp/fifo"
+	printf '%b' "$want" >"$tmp/trickle.want"
+	sh -c "$cmd" <"$tmp/fifo" >"$tmp/trickle.out" 2>/dev/null &
+	pid=$!
+	exec 8>"$tmp/fifo"
+	printf '%b' "$in" >&8
+	for _ in $(seq 50); do
+		cmp -s "$tmp/trickle.want" "$tmp/trickle.out" && break
+		sleep 0.1
+	done
+	same_bytes "$name" "$tmp/trickle.want" "$tmp/trickle.out"
+	exec 8>&-
+	wait "$pid"
+}
+F='\x00\x00\x00\x07\x00\x00\x00\x00\x05\xab\xcd'
+T='\x00\x00\x00\x06\x00\x00\x00\x05\xab\xcd'
+trickle "cfdeframe flushes while its input waits" cfdeframe "$F" "$T"
+trickle "cfframe flushes while its input waits" cfframe "$T" "$F"
+trickle "cfframe -D flushes while its input waits" "cfframe -D '\\n'" "$T" '\x00\x00\x00\x00\x05\xab\xcd\n'
+trickle "a pipeline flushes while its input waits" "cfdeframe | cfframe | cfdeframe" "$F" "$T"
+
+# --stats: counts per schema id on stderr, stdout untouched.
+printf '%b' "$F$F"'\xff\xff\xff\xff\x00\x00\x00\x05\x00\x00\x00\x00\x01' >"$tmp/few"
+cfdeframe --stats <"$tmp/few" >"$tmp/out" 2>"$tmp/err"
+cat >"$tmp/want" <<'T'
+ schema_id      records     body_bytes
+         1            1              0
+         5            2              4
+      null            1              -
+     total            4              4
+T
+same_bytes "--stats table" "$tmp/want" "$tmp/err"
+cfdeframe <"$tmp/few" >"$tmp/out2"
+same_bytes "--stats leaves stdout alone" "$tmp/out2" "$tmp/out"
