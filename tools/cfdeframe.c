@@ -9,14 +9,14 @@
 #include "frame.h"
 #include "tool.h"
 
-static void
-usage(void)
+static _Noreturn void
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 	    "usage: cfdeframe [--bare] [--expect-id id] [--on-error fail|skip] [--stats]\n"
 	    "                 [--max-record size]\n"
 	    "       cfdeframe --inspect [--hex-bytes n] [--stats] [--max-record size]\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 struct opts {
@@ -196,11 +196,12 @@ main(int argc, char **argv)
 				die(EXIT_USAGE, "--hex-bytes: at most 4096");
 			break;
 		case 'm': max = opt_size("--max-record", optarg); break;
-		default: usage();
+		case 'h': usage(0);
+		default: usage(EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EXIT_USAGE);
 	if (o.inspect && (o.bare || o.expect))
 		die(EXIT_USAGE, "--inspect prints a table: it takes no --bare or --expect-id");
 	tool_start(&t, max);

@@ -9,13 +9,13 @@
 #include "frame.h"
 #include "tool.h"
 
-static void
-usage(void)
+static _Noreturn void
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 	    "usage: cfframe [--schema-id id] [-D delim] [--on-error fail|skip]\n"
 	    "               [--max-record size]\n");
-	exit(EXIT_USAGE);
+	exit(status);
 }
 
 struct opts {
@@ -132,11 +132,12 @@ main(int argc, char **argv)
 			break;
 		case 'E': on_error = opt_on_error(optarg, 0); break;
 		case 'm': max = opt_size("--max-record", optarg); break;
-		default: usage();
+		case 'h': usage(0);
+		default: usage(EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(EXIT_USAGE);
 	tool_start(&t, max);
 	t.on_error = on_error;
 	while (tool_next(&t, &r))
