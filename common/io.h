@@ -13,6 +13,9 @@ ssize_t io_read(int fd, void *buf, size_t n);
  * (exit 3).
  */
 void io_write_all(int fd, const void *buf, size_t n);
+struct iovec;
+/* As io_write_all, for n buffers; iov is consumed (modified). */
+void io_writev_all(int fd, struct iovec *iov, int n);
 /* Nonzero when a read from fd would not block right now. */
 int io_ready(int fd);
 

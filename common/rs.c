@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "be.h"
 #include "err.h"
@@ -14,6 +15,7 @@
  * small enough to stay in L2 on the bench machine.
  */
 #define BLOCK ((size_t)1 << 20)
+#define NIOV 1024	/* IOV_MAX on Linux */
 
 /*
  * A 64 KiB pipe costs a context switch per 64 KiB; at 1 MiB the pipeline's
@@ -86,6 +88,8 @@ fill(struct rs_reader *r, size_t need)
 	while (r->end - r->pos < need && !r->eof) {
 		ssize_t n;
 
+		if (r->refill)
+			r->refill(r->refill_arg);
 		if (r->pos > 0 && r->cap - r->pos < need) {
 			memmove(r->buf, r->buf + r->pos, r->end - r->pos);
 			r->base += r->pos;
@@ -166,6 +170,9 @@ rs_writer_init(struct rs_writer *w, int fd)
 	w->cap = BLOCK;
 	w->len = 0;
 	w->buf = xrealloc(NULL, w->cap);
+	w->iov = xrealloc(NULL, NIOV * sizeof(*w->iov));
+	w->niov = 0;
+	w->sealed = 0;
 	widen_pipe(fd);
 }
 
@@ -173,16 +180,51 @@ void
 rs_writer_free(struct rs_writer *w)
 {
 	free(w->buf);
+	free(w->iov);
 	w->buf = NULL;
+	w->iov = NULL;
+}
+
+/* Makes the bytes buffered since the last reference the next iovec. */
+static void
+seal(struct rs_writer *w)
+{
+	if (w->len > w->sealed) {
+		w->iov[w->niov].iov_base = w->buf + w->sealed;
+		w->iov[w->niov].iov_len = w->len - w->sealed;
+		w->niov++;
+		w->sealed = w->len;
+	}
 }
 
 void
 rs_flush(struct rs_writer *w)
 {
-	if (w->len) {
+	if (w->niov) {
+		seal(w);
+		io_writev_all(w->fd, w->iov, w->niov);
+	} else if (w->len) {
 		io_write_all(w->fd, w->buf, w->len);
-		w->len = 0;
 	}
+	w->len = w->sealed = 0;
+	w->niov = 0;
+}
+
+void
+rs_put_ref(struct rs_writer *w, const void *p, size_t n)
+{
+	/* keeps room for the seal and the reference, and for flush's seal */
+	if (w->niov >= NIOV - 3)
+		rs_flush(w);
+	seal(w);
+	if (w->niov > 0 && (const char *)w->iov[w->niov - 1].iov_base +
+	    w->iov[w->niov - 1].iov_len == (const char *)p) {
+		w->iov[w->niov - 1].iov_len += n;
+		return;
+	}
+	w->iov[w->niov].iov_base = (void *)(uintptr_t)p;
+	w->iov[w->niov].iov_len = n;
+	w->niov++;
 }
 
 unsigned char *

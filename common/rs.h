@@ -35,6 +35,8 @@ struct rs_reader {
 	int eof, short_read;
 	void (*idle)(void *);	/* called before a read that would block */
 	void *idle_arg;
+	void (*refill)(void *);	/* called before buf is moved or overwritten */
+	void *refill_arg;
 	char msg[160];
 };
 
@@ -50,6 +52,9 @@ struct rs_writer {
 	int fd;
 	unsigned char *buf;
 	size_t cap, len;
+	struct iovec *iov;	/* pending output, when rs_put_ref was used */
+	int niov;
+	size_t sealed;		/* buf[0..sealed) is already in iov */
 };
 
 void rs_writer_init(struct rs_writer *w, int fd);
@@ -60,6 +65,14 @@ void rs_commit(struct rs_writer *w, size_t n);
 void rs_put(struct rs_writer *w, const void *p, size_t n);
 void rs_put_rec(struct rs_writer *w, const void *p, size_t n);
 void rs_put_null(struct rs_writer *w);
+/*
+ * Output n bytes that stay where they are, in memory that must not change
+ * before the next rs_flush (the reader's buffer, with its refill hook set to
+ * flush this writer). Saves a copy of each large record.
+ */
+void rs_put_ref(struct rs_writer *w, const void *p, size_t n);
+/* Below this size a record is cheaper copied than referenced. */
+#define RS_REF_MIN 256
 void rs_flush(struct rs_writer *w);
 
 /* Parses a size such as 1048576, 512k, 64M or 1G (binary units). */

@@ -17,6 +17,7 @@ flush_current(void)
 		rs_flush(&current->out);
 }
 
+/* Also the reader's refill hook: output may point into its buffer. */
 static void
 flush_idle(void *arg)
 {
@@ -31,6 +32,8 @@ tool_start(struct tool *t, size_t max_record)
 	rs_writer_init(&t->out, STDOUT_FILENO);
 	t->in.idle = flush_idle;
 	t->in.idle_arg = &t->out;
+	t->in.refill = flush_idle;
+	t->in.refill_arg = &t->out;
 	current = t;
 	err_on_exit(flush_current);
 }

@@ -69,3 +69,21 @@ T
 same_bytes "--stats table" "$tmp/want" "$tmp/err"
 cfdeframe <"$tmp/few" >"$tmp/out2"
 same_bytes "--stats leaves stdout alone" "$tmp/out2" "$tmp/out"
+
+# -D on large bodies (sent from the input buffer): a collision deep in the
+# third frame stops the run with the first two frames written whole.
+python3 - "$tmp" <<'PY'
+import struct, sys
+d = sys.argv[1]
+bodies = [bytes([1]) * 600, bytes([2]) * 300, bytes([3]) * 400 + b"\xfe\xfd" + bytes([3]) * 10]
+with open(d + "/big.tagged", "wb") as f:
+    for b in bodies:
+        f.write(struct.pack(">i", 4 + len(b)) + b"\0\0\0\7" + b)
+with open(d + "/big.want", "wb") as f:
+    for b in bodies[:2]:
+        f.write(b"\0\0\0\0\7" + b + b"\xfe\xfd")
+PY
+cfframe -D '\xfe\xfd' <"$tmp/big.tagged" >"$tmp/big.got" 2>"$tmp/err"
+check "-D collision in a large body: status 1" test $? -eq 1
+same_bytes "-D collision in a large body: earlier frames whole" "$tmp/big.want" "$tmp/big.got"
+check "-D collision in a large body: offset in the frame" grep -q "record 3 at byte 916: the frame contains the delimiter at frame byte 405" "$tmp/err"
