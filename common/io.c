@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -28,26 +29,6 @@ broken_pipe(void)
 }
 
 void
-io_write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				broken_pipe();
-			die_errno(EXIT_ENV, "write error");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-void
 io_writev_all(int fd, struct iovec *iov, int n)
 {
 	while (n > 0) {
@@ -70,6 +51,14 @@ io_writev_all(int fd, struct iovec *iov, int n)
 			iov->iov_len -= (size_t)w;
 		}
 	}
+}
+
+void
+io_write_all(int fd, const void *buf, size_t n)
+{
+	struct iovec v = { (void *)(uintptr_t)buf, n };
+
+	io_writev_all(fd, &v, 1);
 }
 
 int
