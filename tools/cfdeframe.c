@@ -127,7 +127,8 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 		    (unsigned long)f.id, (unsigned long)o->expect_id);
 		return;
 	}
-	cf_stats_add(&c->ids, f.id, f.len);
+	if (o->stats)
+		cf_stats_add(&c->ids, f.id, f.len);
 	/* Tagged: the frame minus its magic byte; bare: the body alone. */
 	n = o->bare ? f.len : f.len + 4;
 	if (n < RS_REF_MIN) {
