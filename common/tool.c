@@ -17,11 +17,20 @@ flush_current(void)
 		rs_flush(&current->out);
 }
 
-/* Also the reader's refill hook: output may point into its buffer. */
 static void
 flush_idle(void *arg)
 {
 	rs_flush(arg);
+}
+
+/* Output queued by rs_put_ref points into the reader's buffer: send it before the buffer changes. */
+static void
+flush_refs(void *arg)
+{
+	struct rs_writer *w = arg;
+
+	if (w->niov)
+		rs_flush(w);
 }
 
 void
@@ -32,7 +41,7 @@ tool_start(struct tool *t, size_t max_record)
 	rs_writer_init(&t->out, STDOUT_FILENO);
 	t->in.idle = flush_idle;
 	t->in.idle_arg = &t->out;
-	t->in.refill = flush_idle;
+	t->in.refill = flush_refs;
 	t->in.refill_arg = &t->out;
 	current = t;
 	err_on_exit(flush_current);
