@@ -200,14 +200,17 @@ seal(struct rs_writer *w)
 void
 rs_flush(struct rs_writer *w)
 {
-	if (w->niov) {
-		seal(w);
-		io_writev_all(w->fd, w->iov, w->niov);
-	} else if (w->len) {
-		io_write_all(w->fd, w->buf, w->len);
-	}
+	int niov;
+
+	seal(w);
+	niov = w->niov;
+	/* Reset first: a write error dies through a hook that flushes again. */
 	w->len = w->sealed = 0;
 	w->niov = 0;
+	if (niov > 1)
+		io_writev_all(w->fd, w->iov, niov);
+	else if (niov)
+		io_write_all(w->fd, w->iov[0].iov_base, w->iov[0].iov_len);
 }
 
 void

@@ -87,3 +87,42 @@ cfframe -D '\xfe\xfd' <"$tmp/big.tagged" >"$tmp/big.got" 2>"$tmp/err"
 check "-D collision in a large body: status 1" test $? -eq 1
 same_bytes "-D collision in a large body: earlier frames whole" "$tmp/big.want" "$tmp/big.got"
 check "-D collision in a large body: offset in the frame" grep -q "record 3 at byte 916: the frame contains the delimiter at frame byte 405" "$tmp/err"
+
+# A write error (EAGAIN on a non-blocking pipe read slowly) stops the run with
+# status 3 and one message; what reached the pipe is whole records (the last
+# one cut where the write failed), never a block sent twice.
+python3 - "$tmp" <<'PY'
+import fcntl, os, struct, subprocess, sys
+d = sys.argv[1]
+body = b"\0\0\0\7" + b"E" * 995
+with open(d + "/nb.in", "wb") as f:
+    f.write((struct.pack(">i", len(body) + 1) + b"\0" + body) * 5000)
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+fcntl.fcntl(w, 1031, 65536)  # F_SETPIPE_SZ
+p = subprocess.Popen(["cfdeframe"], stdin=open(d + "/nb.in", "rb"), stdout=w, stderr=subprocess.PIPE)
+os.close(w)
+out = b""
+while True:
+    b = os.read(r, 4096)
+    if not b:
+        break
+    out += b
+err = p.stderr.read()
+p.wait()
+i = 0
+ok = True
+while i + 4 <= len(out):
+    n = struct.unpack(">i", out[i:i + 4])[0]
+    part = out[i + 4:i + 4 + n]
+    if n != len(body) or part != body[:len(part)]:
+        ok = False
+        break
+    i += 4 + n
+name = "streams: a write error stops at status 3, sending nothing twice"
+if p.returncode == 3 and err.count(b"write error") == 1 and ok:
+    print("ok - " + name)
+else:
+    print("not ok - %s: status %d, %d messages, records aligned: %s"
+          % (name, p.returncode, err.count(b"write error"), ok))
+PY
