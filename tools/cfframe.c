@@ -82,7 +82,7 @@ framed_ref(struct tool *t, const struct opts *o, const struct rs_rec *r, size_t 
 			memcpy(f + 1, r->data, (size_t)r->len);
 			collision(o, r, f, n, at + 1);
 		}
-		rs_put(&t->out, "", 1);
+		rs_put(&t->out, &(const unsigned char){ CF_MAGIC }, 1);
 		rs_put_ref(&t->out, r->data, (size_t)r->len);
 		rs_put(&t->out, o->delim.b, o->delim.len);
 		return;

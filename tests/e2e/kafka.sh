@@ -10,10 +10,10 @@ if ! command -v kcat >/dev/null || [ ! -x "$BIN/mockbroker" ]; then
 	notok "kcat and mockbroker present" "missing kcat or $BIN/mockbroker"
 	exit 0
 fi
-exec 9> >(exec "$BIN/mockbroker" -t in:1 -t out:1 >"$tmp/brokers")
-for _ in $(seq 50); do grep -q BROKERS= "$tmp/brokers" 2>/dev/null && break; sleep 0.1; done
-B=$(sed -n 's/^BROKERS=//p' "$tmp/brokers")
-check "mock broker started" test -n "$B"
+. "$TESTS/../scripts/broker.sh"
+broker_start "$tmp" -t in:1 -t out:1
+check "mock broker started" test -n "$BROKERS"
+B=$BROKERS
 
 # 3,000 frames of about 1 KB (the mock keeps about 5 MB a partition), some all NUL bytes.
 "$TESTS/gen-frames" 3000 --size 1000 --nul-every 10 --ids 1,2,300 >"$tmp/want"
