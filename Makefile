@@ -27,7 +27,7 @@ LIBOBJ = $(LIB:%=$(BUILD)/common/%.o)
 LIBA = $(BUILD)/libcommon.a
 TOOL_BINS = $(TOOLS:%=$(BIN)/%)
 
-all: $(TOOL_BINS) $(BIN)/mockbroker
+all: $(TOOL_BINS) $(BIN)/mockbroker $(BIN)/gen-events
 
 $(BUILD)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
@@ -46,12 +46,17 @@ $(BIN)/mockbroker: scripts/mockbroker.c
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $$(pkg-config --cflags --libs rdkafka)
 
+# Realistic Wikimedia recentchange events for the demo, tests and benchmarks.
+$(BIN)/gen-events: $(BUILD)/scripts/gen-events.o $(LIBA)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 UNIT_BINS = $(UNIT:%=$(BUILD)/tests/unit/test_%)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) pyenv
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -69,8 +74,17 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB:%=common/%.c) common/*.h
 fuzz: $(FUZZ_BINS)
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZ_BINS)
 
-bench: all
-	BIN=$(abspath $(BIN)) tests/bench/run
+# The test-only Python environment (fastavro, confluent-kafka) in build/venv.
+pyenv:
+	tests/pyenv
+
+# avro-c's generic to_json: the baseline avrodecode is measured against.
+$(BUILD)/tests/bench/avroc_json: tests/bench/avroc_json.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
+
+bench: all $(BUILD)/tests/bench/avroc_json pyenv
+	BIN=$(abspath $(BIN)) BENCHDIR=$(abspath $(BUILD)/tests/bench) tests/bench/run
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
@@ -81,5 +95,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check sanitize fuzz bench install clean
+.PHONY: all check sanitize fuzz bench install clean pyenv
 .SECONDARY:
