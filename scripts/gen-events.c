@@ -765,7 +765,7 @@ make_event(struct gen *g, uint64_t i)
 	} else {
 		uint64_t u = rbelow(&g->r, 1000);
 
-		delay_us = (int64_t)(u * u * u / 125000);	/* 0-8 s, mostly < 2 */
+		delay_us = (int64_t)(u * u * u / 125);	/* 0-8 s, half < 1 s */
 	}
 	t = arrival_us - delay_us;
 	t = t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000);
