@@ -1,0 +1,95 @@
+/* Confluent schema registry client (DESIGN.md section 5): REST over libcurl, or a file:DIR snapshot. */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	REG_OPT_TIMEOUT = 0x200, REG_OPT_CONNECT_TIMEOUT, REG_OPT_RETRIES,
+	REG_OPT_CA, REG_OPT_CERT, REG_OPT_KEY, REG_OPT_AUTH_FILE, REG_OPT_TOKEN_FILE
+};
+
+/* getopt_long entries, to splice into a tool's option table; -r is the short form of --registry */
+#define REG_LONGOPTS \
+	{"registry", required_argument, 0, 'r'}, \
+	{"registry-timeout", required_argument, 0, REG_OPT_TIMEOUT}, \
+	{"registry-connect-timeout", required_argument, 0, REG_OPT_CONNECT_TIMEOUT}, \
+	{"registry-retries", required_argument, 0, REG_OPT_RETRIES}, \
+	{"registry-ca", required_argument, 0, REG_OPT_CA}, \
+	{"registry-cert", required_argument, 0, REG_OPT_CERT}, \
+	{"registry-key", required_argument, 0, REG_OPT_KEY}, \
+	{"registry-auth-file", required_argument, 0, REG_OPT_AUTH_FILE}, \
+	{"registry-token-file", required_argument, 0, REG_OPT_TOKEN_FILE}
+
+struct reg_opts {
+	/* -r or $SCHEMA_REGISTRY_URL: comma-separated http(s) URLs (fail-over,
+	 * may carry a path prefix) or one file:DIR */
+	const char *urls;
+	double timeout, connect_timeout;	/* seconds per request; 30 and 5 */
+	int retries;				/* extra attempts; 4 */
+	const char *ca, *cert, *key, *auth_file, *token_file;
+	double latest_ttl;			/* seconds; 60 */
+};
+
+/* Defaults, then the environment (SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_CA_LOCATION, ...). */
+void reg_opts_init(struct reg_opts *o);
+/* 1 if opt ('r' or a REG_OPT_*) was handled; a bad value dies with status 2. */
+int reg_opts_set(struct reg_opts *o, int opt, const char *arg);
+/* Dies with status 2 if no URL is configured or the options are unusable. */
+struct registry *reg_open(const struct reg_opts *o);
+void reg_close(struct registry *r);
+
+/* by id: version 0 and subject NULL (an id may live under many subjects) */
+struct reg_schema {
+	uint32_t id;
+	int version;
+	const char *subject;
+	const char *schema;	/* the schema JSON text */
+};
+
+/*
+ * REG_NOTFOUND: 404-class answer (40401 subject, 40402 version, 40403 schema): a bad record.
+ * REG_INVALID: the schema exists but is not usable (not AVRO, has references), or
+ *   the registry refused a schema given to it (409, 422): a bad record.
+ * REG_FAIL: the environment: unreachable after retries, 401/403, 5xx after retries,
+ *   a garbled answer: the caller dies with status 3.
+ * On any non-OK return err holds a one-line message without the program name.
+ * Returned pointers stay valid until reg_close.
+ */
+enum { REG_OK = 0, REG_NOTFOUND = 1, REG_INVALID = 2, REG_FAIL = 3 };
+
+int reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
+    char *err, size_t errlen);
+/* version -1 = latest (cached for latest_ttl seconds; explicit versions for good) */
+int reg_subject_version(struct registry *r, const char *subject, int version,
+    const struct reg_schema **out, char *err, size_t errlen);
+/* POST /subjects/{s}: is this schema registered under the subject? */
+int reg_lookup(struct registry *r, const char *subject, const char *schema_json,
+    const struct reg_schema **out, char *err, size_t errlen);
+/* POST /subjects/{s}/versions */
+int reg_register(struct registry *r, const char *subject, const char *schema_json,
+    uint32_t *id, char *err, size_t errlen);
+
+/*
+ * The answer parser on its own, for the fuzzer. Judges one HTTP answer
+ * (status, body) to a request about `what` ("schema id 7") sent to `where`
+ * (a URL without credentials), requiring the fields in `need`. On REG_OK the
+ * fields point into a->root (free with reg_answer_free); otherwise err says why.
+ */
+enum { REG_NEED_SCHEMA = 1, REG_NEED_ID = 2, REG_NEED_VERSION = 4 };
+struct reg_answer {
+	void *root;		/* the parsed body (a json_t) */
+	const char *schema, *subject;	/* NULL when absent */
+	uint32_t id;
+	int version;		/* 0 when absent */
+	int has_id;
+	long code;		/* the registry's error_code, 0 if none */
+};
+int reg_parse_response(long http_status, const char *body, size_t len,
+    unsigned need, const char *what, const char *where,
+    struct reg_answer *a, char *err, size_t errlen);
+void reg_answer_free(struct reg_answer *a);
+
+#endif

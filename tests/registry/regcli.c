@@ -1,0 +1,112 @@
+/*
+ * regcli: the registry client from the command line, for the tests.
+ *
+ *   regcli [registry options] id N | subject S V|latest | lookup S FILE | register S FILE
+ *
+ * Prints "id=<id> version=<v> subject=<s>" and the schema text (subject "-"
+ * and version 0 when asked by id), or the error on stderr with status 1
+ * (not found, not usable) or 3 (the registry failed). Several questions may
+ * follow one another on the command line; each is answered in turn, which
+ * shows what the cache saves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "registry.h"
+
+static const struct option longopts[] = {
+	REG_LONGOPTS,
+	{0, 0, 0, 0}
+};
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0, cap = 4096;
+	char *s = malloc(cap);
+
+	if (!f || !s)
+		die_errno(EXIT_USAGE, "%s", path);
+	while (!feof(f)) {
+		if (n + 1 >= cap && !(s = realloc(s, cap *= 2)))
+			die(EXIT_ENV, "out of memory");
+		n += fread(s + n, 1, cap - n - 1, f);
+		if (ferror(f))
+			die_errno(EXIT_ENV, "%s", path);
+	}
+	fclose(f);
+	s[n] = '\0';
+	return s;
+}
+
+static void
+print(const struct reg_schema *s)
+{
+	printf("id=%u version=%d subject=%s\n%s\n", s->id, s->version,
+	    s->subject ? s->subject : "-", s->schema);
+}
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: regcli [registry options] id N | subject S V|latest | "
+	    "lookup S FILE | register S FILE ...\n");
+	exit(EXIT_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct reg_schema *s;
+	struct reg_opts o;
+	struct registry *r;
+	char err[512], *text;
+	uint32_t id;
+	int ch, rc = REG_OK, i;
+
+	err_init(argv[0]);
+	reg_opts_init(&o);
+	o.latest_ttl = getenv("REGCLI_TTL") ? atof(getenv("REGCLI_TTL")) : o.latest_ttl;
+	while ((ch = getopt_long(argc, argv, "r:", longopts, NULL)) != -1)
+		if (!reg_opts_set(&o, ch, optarg))
+			usage();
+	if (optind == argc)
+		usage();
+	r = reg_open(&o);
+	for (i = optind; i < argc && rc == REG_OK; i += 2) {
+		if (!strcmp(argv[i], "id") && i + 1 < argc) {
+			rc = reg_by_id(r, (uint32_t)strtoul(argv[i + 1], NULL, 10), &s,
+			    err, sizeof(err));
+		} else if (!strcmp(argv[i], "subject") && i + 2 < argc) {
+			rc = reg_subject_version(r, argv[i + 1], strcmp(argv[i + 2], "latest") ?
+			    atoi(argv[i + 2]) : -1, &s, err, sizeof(err));
+			i++;
+		} else if (!strcmp(argv[i], "lookup") && i + 2 < argc) {
+			text = slurp(argv[i + 2]);
+			rc = reg_lookup(r, argv[i + 1], text, &s, err, sizeof(err));
+			free(text);
+			i++;
+		} else if (!strcmp(argv[i], "register") && i + 2 < argc) {
+			text = slurp(argv[i + 2]);
+			rc = reg_register(r, argv[i + 1], text, &id, err, sizeof(err));
+			free(text);
+			if (rc == REG_OK)
+				printf("id=%u\n", id);
+			i++;
+			continue;
+		} else
+			usage();
+		if (rc == REG_OK)
+			print(s);
+	}
+	fflush(stdout);
+	reg_close(r);
+	if (rc == REG_OK)
+		return 0;
+	fprintf(stderr, "regcli: %s\n", err);
+	return rc == REG_FAIL ? EXIT_ENV : EXIT_DATA;
+}
