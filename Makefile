@@ -1,8 +1,8 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
-TOOLS = cfdeframe cfframe
-LIB = err io rs frame tool
+TOOLS = cfdeframe cfframe avrodecode
+LIB = err io rs frame tool registry jw avsc avdec
 UNIT = be rs frame
-FUZZ = rs_reader cfdeframe cfframe_delim
+FUZZ = rs_reader cfdeframe cfframe_delim registry_response
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -56,7 +56,19 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-check: all $(UNIT_BINS) pyenv
+# The registry client's test driver and its fault-injecting registry double.
+REG_TEST_BINS = $(BUILD)/tests/regcli $(BUILD)/tests/regdouble
+$(BUILD)/tests/reg%: tests/registry/reg%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The third-party registry for tests/cli/registry.sh: franz-go's srfake (Go >= 1.24).
+registry-server: build/srfake
+build/srfake: tests/registry/srfake/main.go tests/registry/srfake/go.mod tests/registry/srfake/go.sum
+	@mkdir -p build
+	cd tests/registry/srfake && GOFLAGS=-mod=mod go build -o $(abspath build/srfake) .
+
+check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS)
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -70,7 +82,7 @@ FUZZ_BINS = $(FUZZ:%=build/fuzz/fuzz_%)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB:%=common/%.c) common/*.h
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(LIB:%=common/%.c)
+	    -fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ $< $(LIB:%=common/%.c) $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZ_BINS)
 
@@ -95,5 +107,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check sanitize fuzz bench install clean pyenv
+.PHONY: all check sanitize fuzz bench install clean pyenv registry-server
 .SECONDARY:

@@ -1,0 +1,1539 @@
+/*
+ * Avro binary to JSON (avdec.h). avd_compile resolves the writer schema
+ * against the reader schema (the specification's rules: fields matched by
+ * name or alias, defaults for missing fields, promotions, enum and union
+ * resolution by name) and the projection into a tree of plan nodes; each
+ * node knows how to read its writer type and how to render it. avd_decode
+ * walks that tree over the body. Every length is checked against the bytes
+ * left before it is used, so a hostile body can claim anything and cost
+ * nothing; errors longjmp out with the body offset.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avdec.h"
+#include "err.h"
+
+#define MAX_DEPTH 1000		/* nested records and containers in one body */
+#define MAX_ZERO_ITEMS (1 << 20)	/* items that take no bytes (null, empty record) per body */
+#define MAX_DECIMAL 4096	/* bytes of a decimal's unscaled value */
+
+enum kind {
+	K_NULL, K_BOOL, K_INT, K_F32, K_F64, K_STR, K_BYTES, K_FIXED, K_ENUM,
+	K_RECORD, K_ARRAY, K_MAP, K_UNION, K_WRAP,
+	K_DATE, K_TIME, K_TS, K_DECIMAL, K_UUID_FIXED
+};
+
+struct pn;
+
+struct step {
+	struct pn *pn;			/* NULL: skip the writer field */
+	const struct av_node *skip;
+	int slot;			/* position among the output fields */
+};
+
+struct pn {
+	enum kind k;
+	enum av_type wt;		/* writer type: how to read */
+	const struct av_node *w, *r;
+	const struct avd_proj *proj;
+	size_t size;			/* fixed */
+	int scale;			/* decimal */
+	int64_t unit;			/* K_TIME, K_TS: units per second */
+	int utc;			/* K_TS: write Z */
+	/* enum: the JSON text of each writer symbol in the reader, or NULL */
+	char **sym;
+	size_t nsym;
+	/* record */
+	struct step *steps;
+	size_t nsteps, nout;
+	int inorder;
+	char **keys;			/* per output field: "name": (with a leading comma after the first) */
+	size_t *keylen;
+	char **defs;			/* per output field: the default's JSON, when the writer lacks it */
+	size_t *deflen;
+	/* array, map; K_WRAP */
+	struct pn *item;
+	size_t minsz;			/* least bytes one item takes */
+	/* union: per writer branch */
+	struct pn **br;
+	char **wrap;			/* Avro JSON: {"branch": ; NULL for null or plain JSON */
+	size_t *wraplen;
+	char **brerr;
+	size_t nbr;
+	char *wrap1;			/* K_WRAP: {"branch": or NULL */
+	size_t wrap1len;
+	struct pn *next;		/* all nodes, for freeing */
+};
+
+struct memo {
+	const struct av_node *w, *r;
+	const struct avd_proj *proj;
+	struct pn *pn;
+};
+
+struct avd_plan {
+	struct pn *root, *all;
+	/* run time */
+	struct { size_t off, len; } *segs;
+	size_t nsegs, capsegs;
+	struct jw scratch;
+};
+
+struct cctx {
+	struct avd_plan *plan;
+	const struct av_schema *ws;
+	const struct avd_opts *o;
+	struct memo *memo;
+	size_t nmemo, capmemo;
+	char *err;
+	size_t errlen;
+	int proj_err;
+	int depth;
+};
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		die(EXIT_ENV, "out of memory");
+	return p;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (!d)
+		die(EXIT_ENV, "out of memory");
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+static int
+cfail(struct cctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* ---- projections ---- */
+
+static struct avd_proj *
+proj_child(struct avd_proj *p, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkids; i++)
+		if (strlen(p->kids[i].name) == n && memcmp(p->kids[i].name, name, n) == 0)
+			return &p->kids[i];
+	if ((p->nkids & (p->nkids - 1)) == 0) {
+		p->kids = realloc(p->kids, (p->nkids ? 2 * p->nkids : 1) * sizeof(*p->kids));
+		if (!p->kids)
+			die(EXIT_ENV, "out of memory");
+	}
+	memset(&p->kids[p->nkids], 0, sizeof(*p->kids));
+	p->kids[p->nkids].name = xstrndup(name, n);
+	return &p->kids[p->nkids++];
+}
+
+static void
+proj_clear(struct avd_proj *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkids; i++) {
+		proj_clear(&p->kids[i]);
+		free(p->kids[i].name);
+	}
+	free(p->kids);
+}
+
+void
+avd_proj_free(struct avd_proj *p)
+{
+	if (p) {
+		proj_clear(p);
+		free(p);
+	}
+}
+
+struct avd_proj *
+avd_proj_parse(const char *list, char *err, size_t errlen)
+{
+	struct avd_proj *root = xcalloc(1, sizeof(*root));
+	const char *s = list;
+
+	for (;;) {
+		size_t n = strcspn(s, ","), k;
+		const char *seg = s, *end = s + n;
+		struct avd_proj *p = root;
+
+		for (;;) {
+			k = strcspn(seg, ".,");
+			if (seg + k > end)
+				k = (size_t)(end - seg);
+			if (k == 0) {
+				snprintf(err, errlen, "empty field name in \"%s\"", list);
+				avd_proj_free(root);
+				return NULL;
+			}
+			p = proj_child(p, seg, k);
+			seg += k;
+			if (seg >= end)
+				break;
+			seg++;
+		}
+		p->all = 1;	/* asked for whole: its children, if any were named, do not narrow it */
+		if (!*end)
+			break;
+		s = end + 1;
+	}
+	return root;
+}
+
+/* ---- compiling ---- */
+
+static struct pn *
+new_pn(struct cctx *c, enum kind k, const struct av_node *w, const struct av_node *r)
+{
+	struct pn *n = xcalloc(1, sizeof(*n));
+
+	n->k = k;
+	n->w = w;
+	n->r = r;
+	n->wt = w ? w->t : AV_NULL;
+	n->next = c->plan->all;
+	c->plan->all = n;
+	return n;
+}
+
+static char *
+json_key(const char *name, int comma, size_t *len)
+{
+	struct jw w = {0};
+	size_t bad;
+
+	if (comma)
+		jw_putc(&w, ',');
+	jw_str(&w, (const unsigned char *)name, strlen(name), &bad);
+	jw_putc(&w, ':');
+	*len = w.len;
+	jw_putc(&w, 0);
+	return w.p;
+}
+
+/* The writer type w can be read as the reader type r without a union in between. */
+static int
+matches(const struct av_node *w, const struct av_node *r, int exact)
+{
+	if (w->t == r->t) {
+		switch (w->t) {
+		case AV_RECORD: case AV_ENUM:
+			return avsc_names_match(w, r);
+		case AV_FIXED:
+			return avsc_names_match(w, r) && w->size == r->size;
+		default:
+			return 1;
+		}
+	}
+	if (exact)
+		return 0;
+	switch (w->t) {
+	case AV_INT:
+		return r->t == AV_LONG || r->t == AV_FLOAT || r->t == AV_DOUBLE;
+	case AV_LONG:
+		return r->t == AV_FLOAT || r->t == AV_DOUBLE;
+	case AV_FLOAT:
+		return r->t == AV_DOUBLE;
+	case AV_STRING:
+		return r->t == AV_BYTES;
+	case AV_BYTES:
+		return r->t == AV_STRING;
+	default:
+		return 0;
+	}
+}
+
+static struct pn *compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
+    const struct avd_proj *proj);
+
+static const struct avd_proj *
+proj_find(const struct avd_proj *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkids; i++)
+		if (strcmp(p->kids[i].name, name) == 0)
+			return &p->kids[i];
+	return NULL;
+}
+
+/* proj with children applies to records (through unions, arrays and maps): NULL kids means all. */
+static const struct avd_proj *
+sub(const struct avd_proj *p)
+{
+	return p && !p->all && p->nkids ? p : NULL;
+}
+
+static int
+writer_field(const struct av_node *w, const struct av_field *rf)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->nfields; i++) {
+		if (strcmp(w->fields[i].name, rf->name) == 0)
+			return (int)i;
+		for (k = 0; k < rf->naliases; k++)
+			if (strcmp(w->fields[i].name, rf->aliases[k]) == 0)
+				return (int)i;
+	}
+	return -1;
+}
+
+/* The default of a reader field the writer lacks, rendered once, as a decoder would. */
+static int
+render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *proj,
+    struct pn *n, size_t i)
+{
+	struct jw bin = {0}, out = {0};
+	struct avd_err e;
+	struct pn *dp;
+	char msg[200];
+	int rc = -1;
+
+	if (!f->def)
+		return cfail(c, "reader field \"%s\" is not in the writer schema and has no default",
+		    f->name);
+	if (avd_encode_default(f->type, f->def, &bin, msg, sizeof(msg)) < 0) {
+		cfail(c, "default of field \"%s\": %s", f->name, msg);
+		goto out;
+	}
+	if (!(dp = compile(c, f->type, f->type, proj)))
+		goto out;
+	{
+		/* Decode with a throwaway plan shell that shares the compiled nodes. */
+		struct avd_plan tmp = {.root = dp};
+
+		if (avd_decode(&tmp, (unsigned char *)bin.p, bin.len, &out, &e) < 0) {
+			cfail(c, "default of field \"%s\": %s", f->name, e.msg);
+			free(tmp.segs);
+			jw_free(&tmp.scratch);
+			goto out;
+		}
+		free(tmp.segs);
+		jw_free(&tmp.scratch);
+	}
+	n->defs[i] = out.p;
+	n->deflen[i] = out.len;
+	out.p = NULL;
+	rc = 0;
+out:
+	jw_free(&bin);
+	jw_free(&out);
+	return rc;
+}
+
+static struct pn *
+compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r,
+    const struct avd_proj *proj)
+{
+	size_t i, nout = 0, last = 0;
+	int *slot_of_w = xcalloc(w->nfields, sizeof(int)), *wf_of_r = xcalloc(r->nfields, sizeof(int));
+	int ok = 0;
+
+	if (proj)
+		for (i = 0; i < proj->nkids; i++) {
+			size_t k;
+
+			for (k = 0; k < r->nfields && strcmp(r->fields[k].name, proj->kids[i].name); k++)
+				;
+			if (k == r->nfields) {
+				c->proj_err = 1;
+				cfail(c, "no field \"%s\" in record %s", proj->kids[i].name, r->fullname);
+				goto out;
+			}
+		}
+	for (i = 0; i < w->nfields; i++)
+		slot_of_w[i] = -1;
+	n->inorder = 1;
+	/* Output fields: the reader's, in its order, those the projection keeps. */
+	for (i = 0; i < r->nfields; i++) {
+		if (proj && !proj_find(proj, r->fields[i].name)) {
+			wf_of_r[i] = -2;
+			continue;
+		}
+		wf_of_r[i] = writer_field(w, &r->fields[i]);
+		nout++;
+	}
+	n->nout = nout;
+	n->keys = xcalloc(nout, sizeof(char *));
+	n->keylen = xcalloc(nout, sizeof(size_t));
+	n->defs = xcalloc(nout, sizeof(char *));
+	n->deflen = xcalloc(nout, sizeof(size_t));
+	n->steps = xcalloc(w->nfields, sizeof(*n->steps));
+	n->nsteps = w->nfields;
+	nout = 0;
+	for (i = 0; i < r->nfields; i++) {
+		const struct avd_proj *fp = proj ? proj_find(proj, r->fields[i].name) : NULL;
+
+		if (wf_of_r[i] == -2)
+			continue;
+		n->keys[nout] = json_key(r->fields[i].name, nout > 0, &n->keylen[nout]);
+		if (wf_of_r[i] < 0) {
+			if (render_default(c, &r->fields[i], sub(fp), n, nout) < 0)
+				goto out;
+			n->inorder = 0;
+		} else {
+			const struct av_field *wf = &w->fields[wf_of_r[i]];
+
+			slot_of_w[wf_of_r[i]] = (int)nout;
+			if (!(n->steps[wf_of_r[i]].pn = compile(c, wf->type, r->fields[i].type, sub(fp)))) {
+				char tmp[300];
+
+				snprintf(tmp, sizeof(tmp), "field \"%s\": %s", r->fields[i].name, c->err);
+				snprintf(c->err, c->errlen, "%s", tmp);
+				goto out;
+			}
+		}
+		nout++;
+	}
+	for (i = 0; i < w->nfields; i++) {
+		n->steps[i].slot = slot_of_w[i];
+		n->steps[i].skip = w->fields[i].type;
+		if (slot_of_w[i] >= 0) {
+			if ((size_t)slot_of_w[i] != last)
+				n->inorder = 0;
+			last++;
+		}
+	}
+	ok = 1;
+out:
+	free(slot_of_w);
+	free(wf_of_r);
+	return ok ? n : NULL;
+}
+
+static struct pn *
+compile_enum(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r)
+{
+	size_t i, k;
+
+	n->nsym = w->nsymbols;
+	n->sym = xcalloc(w->nsymbols, sizeof(char *));
+	for (i = 0; i < w->nsymbols; i++) {
+		int hit = -1;
+		size_t len;
+
+		for (k = 0; k < r->nsymbols && hit < 0; k++)
+			if (strcmp(w->symbols[i], r->symbols[k]) == 0)
+				hit = (int)k;
+		if (hit < 0)
+			hit = r->enum_default;
+		if (hit >= 0) {
+			char *key = json_key(r->symbols[hit], 0, &len);
+
+			key[len - 1] = 0;	/* no colon */
+			n->sym[i] = key;
+		}
+	}
+	return n;
+}
+
+static char *
+wrap_text(const char *name, size_t *len)
+{
+	char *k = json_key(name, 0, len), *t;
+
+	if (asprintf(&t, "{%s", k) < 0)
+		die(EXIT_ENV, "out of memory");
+	free(k);
+	*len += 1;
+	return t;
+}
+
+/* The reader union branch for writer type w: the first exact match, else the first promotion. */
+static int
+pick_branch(const struct av_node *w, const struct av_node *ru)
+{
+	size_t i;
+	int pass;
+
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; i < ru->nbranches; i++)
+			if (matches(w, ru->branches[i], pass))
+				return (int)i;
+	return -1;
+}
+
+static struct pn *
+compile_union(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r,
+    const struct avd_proj *proj)
+{
+	size_t i;
+
+	n->nbr = w->nbranches;
+	n->br = xcalloc(n->nbr, sizeof(*n->br));
+	n->wrap = xcalloc(n->nbr, sizeof(char *));
+	n->wraplen = xcalloc(n->nbr, sizeof(size_t));
+	n->brerr = xcalloc(n->nbr, sizeof(char *));
+	for (i = 0; i < n->nbr; i++) {
+		const struct av_node *wb = w->branches[i], *rb = r;
+		char msg[300];
+
+		if (r->t == AV_UNION) {
+			int k = pick_branch(wb, r);
+
+			rb = k >= 0 ? r->branches[k] : NULL;
+		} else if (!matches(wb, r, 0))
+			rb = NULL;
+		if (!rb) {
+			snprintf(msg, sizeof(msg), "union branch %zu (%s) has no match in the reader schema",
+			    i, avsc_type_name(wb));
+			n->brerr[i] = xstrndup(msg, strlen(msg));
+			continue;
+		}
+		if (!(n->br[i] = compile(c, wb, rb, proj)))
+			return NULL;
+		if (c->o->avro && r->t == AV_UNION && rb->t != AV_NULL)
+			n->wrap[i] = wrap_text(avsc_type_name(rb), &n->wraplen[i]);
+	}
+	return n;
+}
+
+static struct pn *
+compile_prim(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r)
+{
+	int logical = !c->o->avro && !c->o->raw;
+
+	switch (r->t) {
+	case AV_NULL:
+		n->k = K_NULL;
+		break;
+	case AV_BOOLEAN:
+		n->k = K_BOOL;
+		break;
+	case AV_INT:
+	case AV_LONG:
+		n->k = K_INT;
+		if (logical && r->lt == AVL_DATE)
+			n->k = K_DATE;
+		else if (logical && (r->lt == AVL_TIME_MS || r->lt == AVL_TIME_US)) {
+			n->k = K_TIME;
+			n->unit = r->lt == AVL_TIME_MS ? 1000 : 1000000;
+		} else if (logical && r->lt >= AVL_TS_MS && r->lt <= AVL_LTS_NS) {
+			static const int64_t units[] = {1000, 1000000, 1000000000};
+			int u = (int)(r->lt - AVL_TS_MS) % 3;
+
+			n->k = K_TS;
+			n->unit = units[u];
+			n->utc = r->lt <= AVL_TS_NS;
+		}
+		break;
+	case AV_FLOAT:
+		n->k = K_F32;
+		break;
+	case AV_DOUBLE:
+		n->k = K_F64;
+		break;
+	case AV_STRING:
+		n->k = K_STR;
+		break;
+	case AV_BYTES:
+		n->k = logical && r->lt == AVL_DECIMAL ? K_DECIMAL : K_BYTES;
+		n->scale = r->scale;
+		break;
+	case AV_FIXED:
+		n->k = K_FIXED;
+		n->size = w->size;
+		if (logical && r->lt == AVL_DECIMAL) {
+			n->k = K_DECIMAL;
+			n->scale = r->scale;
+		} else if (logical && r->lt == AVL_UUID)
+			n->k = K_UUID_FIXED;
+		break;
+	default:
+		return NULL;
+	}
+	return n;
+}
+
+static struct pn *
+compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
+    const struct avd_proj *proj)
+{
+	struct pn *n;
+	size_t i;
+
+	for (i = 0; i < c->nmemo; i++)
+		if (c->memo[i].w == w && c->memo[i].r == r && c->memo[i].proj == proj)
+			return c->memo[i].pn;
+	if (proj && r->t == AV_NULL)
+		proj = NULL;	/* the null branch of an optional record */
+	if (proj && r->t != AV_RECORD && r->t != AV_UNION && r->t != AV_ARRAY && r->t != AV_MAP) {
+		c->proj_err = 1;
+		cfail(c, "\"%s\" is a %s, not a record", proj->kids[0].name, avsc_type_name(r));
+		return NULL;
+	}
+	if (++c->depth > 400) {
+		cfail(c, "schemas nested too deeply");
+		return NULL;
+	}
+	if (w->t == AV_UNION)
+		n = new_pn(c, K_UNION, w, r);
+	else if (r->t == AV_UNION)
+		n = new_pn(c, K_WRAP, w, r);
+	else if (!matches(w, r, 0)) {
+		cfail(c, "writer type %s cannot be read as %s", avsc_type_name(w), avsc_type_name(r));
+		c->depth--;
+		return NULL;
+	} else
+		n = new_pn(c, K_NULL, w, r);
+	n->proj = proj;
+	if (c->nmemo == c->capmemo) {
+		c->capmemo = c->capmemo ? 2 * c->capmemo : 32;
+		if (!(c->memo = realloc(c->memo, c->capmemo * sizeof(*c->memo))))
+			die(EXIT_ENV, "out of memory");
+	}
+	c->memo[c->nmemo++] = (struct memo){w, r, proj, n};
+	if (n->k == K_UNION)
+		n = compile_union(c, n, w, r, proj);
+	else if (n->k == K_WRAP) {
+		int k = pick_branch(w, r);
+
+		if (k < 0) {
+			cfail(c, "writer type %s matches no branch of the reader union", avsc_type_name(w));
+			n = NULL;
+		} else if (!(n->item = compile(c, w, r->branches[k], proj)))
+			n = NULL;
+		else if (c->o->avro && r->branches[k]->t != AV_NULL)
+			n->wrap1 = wrap_text(avsc_type_name(r->branches[k]), &n->wrap1len);
+	} else if (r->t == AV_RECORD) {
+		n->k = K_RECORD;
+		n = compile_record(c, n, w, r, proj);
+	} else if (r->t == AV_ENUM) {
+		n->k = K_ENUM;
+		n = compile_enum(c, n, w, r);
+	} else if (r->t == AV_ARRAY || r->t == AV_MAP) {
+		n->k = r->t == AV_ARRAY ? K_ARRAY : K_MAP;
+		if ((n->item = compile(c, w->items, r->items, proj)))
+			n->minsz = w->items->minsz;
+		else
+			n = NULL;
+	} else
+		n = compile_prim(c, n, w, r);
+	c->depth--;
+	return n;
+}
+
+struct avd_plan *
+avd_compile(const struct av_schema *ws, const struct av_schema *rs,
+    const struct avd_proj *proj, const struct avd_opts *o, int *proj_err,
+    char *err, size_t errlen)
+{
+	struct avd_plan *p = xcalloc(1, sizeof(*p));
+	struct cctx c = {.plan = p, .ws = ws, .o = o, .err = err, .errlen = errlen};
+
+	err[0] = 0;
+	p->root = compile(&c, ws->root, rs ? rs->root : ws->root, sub(proj));
+	free(c.memo);
+	if (proj_err)
+		*proj_err = c.proj_err;
+	if (!p->root) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot resolve the schemas");
+		avd_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+free_strs(char **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+avd_free(struct avd_plan *p)
+{
+	struct pn *n, *next;
+
+	if (!p)
+		return;
+	for (n = p->all; n; n = next) {
+		next = n->next;
+		free_strs(n->sym, n->nsym);
+		free(n->steps);
+		free_strs(n->keys, n->nout);
+		free(n->keylen);
+		free_strs(n->defs, n->nout);
+		free(n->deflen);
+		free(n->br);
+		free(n->wrap1);
+		free_strs(n->wrap, n->nbr);
+		free(n->wraplen);
+		free_strs(n->brerr, n->nbr);
+		free(n);
+	}
+	free(p->segs);
+	jw_free(&p->scratch);
+	free(p);
+}
+
+/* ---- decoding ---- */
+
+struct dctx {
+	const unsigned char *p, *start, *end;
+	struct jw *o;
+	struct avd_plan *plan;
+	int depth;
+	size_t zero_items;
+	struct avd_err *e;
+	jmp_buf jb;
+};
+
+static _Noreturn void
+derr(struct dctx *c, const unsigned char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->e->off = (size_t)(at - c->start);
+	va_start(ap, fmt);
+	vsnprintf(c->e->msg, sizeof(c->e->msg), fmt, ap);
+	va_end(ap);
+	longjmp(c->jb, 1);
+}
+
+static uint64_t
+rd_varint(struct dctx *c)
+{
+	const unsigned char *p = c->p, *at = p;
+	uint64_t v = 0;
+	int shift;
+
+	if (p < c->end && *p < 0x80) {
+		c->p = p + 1;
+		return *p;
+	}
+	for (shift = 0; shift < 70; shift += 7) {
+		uint64_t b;
+
+		if (p >= c->end)
+			derr(c, at, "truncated: a number runs past the end of the body");
+		b = *p++;
+		if (shift == 63 && b > 1)
+			derr(c, at, "invalid long: varint longer than 64 bits");
+		v |= (b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			c->p = p;
+			return v;
+		}
+	}
+	derr(c, at, "invalid long: varint longer than 10 bytes");
+}
+
+static int64_t
+rd_long(struct dctx *c)
+{
+	uint64_t v = rd_varint(c);
+
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static int32_t
+rd_int(struct dctx *c)
+{
+	const unsigned char *at = c->p;
+	uint64_t v = rd_varint(c);
+
+	if (v > UINT32_MAX)
+		derr(c, at, "invalid int: value does not fit in 32 bits");
+	return (int32_t)((uint32_t)(v >> 1) ^ -(uint32_t)(v & 1));
+}
+
+/* An int or a long, as the writer wrote it. */
+static int64_t
+rd_num(struct dctx *c, enum av_type wt)
+{
+	return wt == AV_INT ? rd_int(c) : rd_long(c);
+}
+
+static const unsigned char *
+rd_n(struct dctx *c, size_t n, const char *what)
+{
+	const unsigned char *p = c->p;
+
+	if ((size_t)(c->end - p) < n)
+		derr(c, p, "truncated: %s of %zu bytes, %zu left", what, n,
+		    (size_t)(c->end - p));
+	c->p = p + n;
+	return p;
+}
+
+/* The length of a string or bytes value, checked against what is left. */
+static size_t
+rd_len(struct dctx *c, const char *what)
+{
+	const unsigned char *at = c->p;
+	int64_t n = rd_long(c);
+
+	if (n < 0)
+		derr(c, at, "negative %s length %lld", what, (long long)n);
+	if ((uint64_t)n > (uint64_t)(c->end - c->p))
+		derr(c, at, "%s length %lld exceeds the %zu bytes left", what, (long long)n,
+		    (size_t)(c->end - c->p));
+	return (size_t)n;
+}
+
+static float
+rd_float(struct dctx *c)
+{
+	const unsigned char *p = rd_n(c, 4, "float");
+	uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	float f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+static double
+rd_double(struct dctx *c)
+{
+	const unsigned char *p = rd_n(c, 8, "double");
+	uint64_t u = 0;
+	double d;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		u = u << 8 | p[i];
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/* A block count of an array or map: the items in this block (0 at the end). */
+static uint64_t
+rd_block(struct dctx *c, size_t item_min, const char *what)
+{
+	const unsigned char *at = c->p;
+	int64_t n = rd_long(c);
+	uint64_t u;
+
+	if (n < 0) {
+		int64_t size;
+
+		if (n == INT64_MIN)
+			derr(c, at, "invalid %s block count", what);
+		n = -n;
+		size = rd_long(c);
+		if (size < 0 || (uint64_t)size > (uint64_t)(c->end - c->p))
+			derr(c, at, "%s block size %lld exceeds the %zu bytes left", what,
+			    (long long)size, (size_t)(c->end - c->p));
+	}
+	u = (uint64_t)n;
+	if (item_min) {
+		if (u > (uint64_t)(c->end - c->p) / item_min)
+			derr(c, at, "%s block of %llu items exceeds the %zu bytes left", what,
+			    (unsigned long long)u, (size_t)(c->end - c->p));
+	} else if (u > MAX_ZERO_ITEMS || (c->zero_items += u) > MAX_ZERO_ITEMS)
+		derr(c, at, "%s of more than %d items that take no bytes", what, MAX_ZERO_ITEMS);
+	return u;
+}
+
+static void
+enter(struct dctx *c)
+{
+	if (++c->depth > MAX_DEPTH)
+		derr(c, c->p, "values nested deeper than %d levels", MAX_DEPTH);
+}
+
+static void
+skip(struct dctx *c, const struct av_node *t)
+{
+	const unsigned char *at = c->p;
+	size_t i;
+	uint64_t n;
+
+	switch (t->t) {
+	case AV_NULL:
+		break;
+	case AV_BOOLEAN:
+		rd_n(c, 1, "boolean");
+		break;
+	case AV_INT:
+		rd_int(c);
+		break;
+	case AV_LONG:
+		rd_varint(c);
+		break;
+	case AV_FLOAT:
+		rd_n(c, 4, "float");
+		break;
+	case AV_DOUBLE:
+		rd_n(c, 8, "double");
+		break;
+	case AV_BYTES:
+	case AV_STRING:
+		c->p += rd_len(c, t->t == AV_STRING ? "string" : "bytes");
+		break;
+	case AV_FIXED:
+		rd_n(c, t->size, "fixed");
+		break;
+	case AV_ENUM:
+		if ((uint32_t)rd_int(c) >= t->nsymbols)
+			derr(c, at, "enum index out of range (%zu symbols)", t->nsymbols);
+		break;
+	case AV_RECORD:
+		enter(c);
+		for (i = 0; i < t->nfields; i++)
+			skip(c, t->fields[i].type);
+		c->depth--;
+		break;
+	case AV_ARRAY:
+	case AV_MAP:
+		enter(c);
+		for (;;) {
+			const unsigned char *bat = c->p;
+			int64_t cnt = rd_long(c);
+
+			if (cnt == 0)
+				break;
+			if (cnt < 0) {
+				/* The block's byte size lets us jump over it. */
+				int64_t size;
+
+				if (cnt == INT64_MIN)
+					derr(c, bat, "invalid block count");
+				size = rd_long(c);
+				if (size < 0 || (uint64_t)size > (uint64_t)(c->end - c->p))
+					derr(c, bat, "block size %lld exceeds the %zu bytes left",
+					    (long long)size, (size_t)(c->end - c->p));
+				c->p += size;
+				continue;
+			}
+			c->p = bat;
+			n = rd_block(c, t->t == AV_MAP ? 1 : t->items->minsz,
+			    t->t == AV_MAP ? "map" : "array");
+			while (n--) {
+				if (t->t == AV_MAP)
+					c->p += rd_len(c, "map key");
+				skip(c, t->items);
+			}
+		}
+		c->depth--;
+		break;
+	case AV_UNION: {
+		int64_t b = rd_long(c);
+
+		if (b < 0 || (uint64_t)b >= t->nbranches)
+			derr(c, at, "union index %lld out of range (0 to %zu)", (long long)b,
+			    t->nbranches - 1);
+		skip(c, t->branches[b]);
+		break;
+	}
+	}
+}
+
+static void
+put_str(struct dctx *c, const unsigned char *s, size_t n, const char *what)
+{
+	size_t bad;
+
+	if (jw_str(c->o, s, n, &bad) < 0)
+		derr(c, s + bad, "invalid UTF-8 in a %s (byte 0x%02x)", what, s[bad]);
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
+static void
+civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	{
+		int64_t doe = z - era * 146097;
+
+		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	}
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int
+put_date(char *s, size_t n, int64_t days)
+{
+	int64_t y;
+	unsigned m, d;
+
+	civil(days, &y, &m, &d);
+	if (y > 9999)
+		return snprintf(s, n, "+%lld-%02u-%02u", (long long)y, m, d);
+	if (y < 0)
+		return snprintf(s, n, "-%04lld-%02u-%02u", (long long)-y, m, d);
+	return snprintf(s, n, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static void
+floordiv(int64_t v, int64_t unit, int64_t *q, int64_t *r)
+{
+	*q = v / unit;
+	*r = v % unit;
+	if (*r < 0) {
+		*r += unit;
+		(*q)--;
+	}
+}
+
+static int
+frac_digits(int64_t unit)
+{
+	return unit == 1000 ? 3 : unit == 1000000 ? 6 : 9;
+}
+
+static void
+put_ts(struct dctx *c, int64_t v, const struct pn *n)
+{
+	char s[80];
+	int64_t secs, frac, days, sod;
+	int k;
+
+	floordiv(v, n->unit, &secs, &frac);
+	floordiv(secs, 86400, &days, &sod);
+	s[0] = '"';
+	k = 1 + put_date(s + 1, sizeof(s) - 1, days);
+	k += snprintf(s + k, sizeof(s) - (size_t)k, "T%02d:%02d:%02d.%0*lld%s\"",
+	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+	    frac_digits(n->unit), (long long)frac, n->utc ? "Z" : "");
+	jw_put(c->o, s, (size_t)k);
+}
+
+static void
+put_time(struct dctx *c, int64_t v, const struct pn *n)
+{
+	char s[40];
+	int64_t secs = v / n->unit, frac = v % n->unit;
+	int k;
+
+	if (v < 0 || secs >= 86400) {
+		/* Not a time of day: the number, as written. */
+		jw_i64(c->o, v);
+		return;
+	}
+	k = snprintf(s, sizeof(s), "\"%02d:%02d:%02d.%0*lld\"", (int)(secs / 3600),
+	    (int)(secs / 60 % 60), (int)(secs % 60), frac_digits(n->unit), (long long)frac);
+	jw_put(c->o, s, (size_t)k);
+}
+
+/* The unscaled two's-complement big-endian integer of a decimal, as an exact decimal string. */
+static void
+put_decimal(struct dctx *c, const unsigned char *b, size_t n, int scale)
+{
+	unsigned char mag[MAX_DECIMAL];
+	char digits[MAX_DECIMAL * 3 + 8], *q = digits + sizeof(digits);
+	int neg = n && (b[0] & 0x80);
+	size_t i, len, start = 0;
+	struct jw *o = c->o;
+
+	if (n > MAX_DECIMAL)
+		derr(c, b, "decimal of %zu bytes (at most %d)", n, MAX_DECIMAL);
+	memcpy(mag, b, n);
+	if (neg) {
+		/* Magnitude of a negative number: invert and add one. */
+		unsigned carry = 1;
+
+		for (i = n; i-- > 0;) {
+			unsigned v = (unsigned)(unsigned char)~mag[i] + carry;
+
+			mag[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+	}
+	/* Repeated division by 10 of the big-endian magnitude. */
+	while (start < n && !mag[start])
+		start++;
+	do {
+		unsigned rem = 0;
+
+		for (i = start; i < n; i++) {
+			unsigned cur = rem << 8 | mag[i];
+
+			mag[i] = (unsigned char)(cur / 10);
+			rem = cur % 10;
+		}
+		*--q = (char)('0' + rem);
+		while (start < n && !mag[start])
+			start++;
+	} while (start < n);
+	len = (size_t)(digits + sizeof(digits) - q);
+	jw_putc(o, '"');
+	if (neg)
+		jw_putc(o, '-');
+	if (scale > 0) {
+		if (len <= (size_t)scale) {
+			jw_put(o, "0.", 2);
+			for (i = len; i < (size_t)scale; i++)
+				jw_putc(o, '0');
+			jw_put(o, q, len);
+		} else {
+			jw_put(o, q, len - (size_t)scale);
+			jw_putc(o, '.');
+			jw_put(o, q + len - (size_t)scale, (size_t)scale);
+		}
+	} else
+		jw_put(o, q, len);
+	jw_putc(o, '"');
+}
+
+static void
+put_uuid(struct dctx *c, const unsigned char *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[38], *q = s;
+	int i;
+
+	*q++ = '"';
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*q++ = '-';
+		*q++ = hex[b[i] >> 4];
+		*q++ = hex[b[i] & 15];
+	}
+	*q++ = '"';
+	jw_put(c->o, s, (size_t)(q - s));
+}
+
+static void dec(struct dctx *c, const struct pn *n);
+
+static void
+dec_record(struct dctx *c, const struct pn *n)
+{
+	struct jw *o = c->o;
+	struct avd_plan *pl = c->plan;
+	size_t i, base, segbase;
+
+	enter(c);
+	if (n->inorder) {
+		jw_putc(o, '{');
+		for (i = 0; i < n->nsteps; i++) {
+			const struct step *s = &n->steps[i];
+
+			if (s->pn) {
+				jw_put(o, n->keys[s->slot], n->keylen[s->slot]);
+				dec(c, s->pn);
+			} else
+				skip(c, s->skip);
+		}
+		jw_putc(o, '}');
+		c->depth--;
+		return;
+	}
+	/* Output order differs from the writer's, or defaults fill in: decode, then assemble. */
+	segbase = pl->nsegs;
+	if (pl->nsegs + n->nout > pl->capsegs) {
+		pl->capsegs = 2 * (pl->nsegs + n->nout) + 16;
+		if (!(pl->segs = realloc(pl->segs, pl->capsegs * sizeof(*pl->segs))))
+			die(EXIT_ENV, "out of memory");
+	}
+	pl->nsegs += n->nout;
+	base = o->len;
+	for (i = 0; i < n->nout; i++)
+		pl->segs[segbase + i].len = (size_t)-1;
+	for (i = 0; i < n->nsteps; i++) {
+		const struct step *s = &n->steps[i];
+
+		if (s->pn) {
+			size_t start = o->len;
+
+			dec(c, s->pn);
+			pl->segs[segbase + (size_t)s->slot].off = start - base;
+			pl->segs[segbase + (size_t)s->slot].len = o->len - start;
+		} else
+			skip(c, s->skip);
+	}
+	pl->scratch.len = 0;
+	jw_put(&pl->scratch, o->p + base, o->len - base);
+	o->len = base;
+	jw_putc(o, '{');
+	for (i = 0; i < n->nout; i++) {
+		jw_put(o, n->keys[i], n->keylen[i]);
+		if (pl->segs[segbase + i].len != (size_t)-1)
+			jw_put(o, pl->scratch.p + pl->segs[segbase + i].off, pl->segs[segbase + i].len);
+		else
+			jw_put(o, n->defs[i], n->deflen[i]);
+	}
+	jw_putc(o, '}');
+	pl->nsegs = segbase;
+	c->depth--;
+}
+
+static void
+dec_container(struct dctx *c, const struct pn *n)
+{
+	struct jw *o = c->o;
+	int map = n->k == K_MAP, first = 1;
+	uint64_t cnt;
+
+	enter(c);
+	jw_putc(o, map ? '{' : '[');
+	while ((cnt = rd_block(c, map ? 1 : n->minsz, map ? "map" : "array"))) {
+		while (cnt--) {
+			if (!first)
+				jw_putc(o, ',');
+			first = 0;
+			if (map) {
+				size_t len = rd_len(c, "map key");
+				const unsigned char *k = c->p;
+
+				c->p += len;
+				put_str(c, k, len, "map key");
+				jw_putc(o, ':');
+			}
+			dec(c, n->item);
+		}
+	}
+	jw_putc(o, map ? '}' : ']');
+	c->depth--;
+}
+
+static void
+dec(struct dctx *c, const struct pn *n)
+{
+	const unsigned char *at = c->p;
+	struct jw *o = c->o;
+	int64_t v;
+	size_t len;
+
+	switch (n->k) {
+	case K_NULL:
+		jw_put(o, "null", 4);
+		break;
+	case K_BOOL: {
+		unsigned b = *rd_n(c, 1, "boolean");
+
+		if (b > 1)
+			derr(c, at, "invalid boolean byte 0x%02x", b);
+		if (b)
+			jw_put(o, "true", 4);
+		else
+			jw_put(o, "false", 5);
+		break;
+	}
+	case K_INT:
+		jw_i64(o, rd_num(c, n->wt));
+		break;
+	case K_F32:
+		jw_float(o, n->wt == AV_FLOAT ? rd_float(c) : (float)rd_num(c, n->wt));
+		break;
+	case K_F64:
+		jw_double(o, n->wt == AV_DOUBLE ? rd_double(c) : n->wt == AV_FLOAT ?
+		    (double)rd_float(c) : (double)rd_num(c, n->wt));
+		break;
+	case K_STR:
+		len = rd_len(c, n->wt == AV_BYTES ? "bytes" : "string");
+		c->p += len;
+		put_str(c, at + (c->p - at) - len, len, "string");
+		break;
+	case K_BYTES:
+		len = rd_len(c, n->wt == AV_STRING ? "string" : "bytes");
+		jw_bytes(o, c->p, len);
+		c->p += len;
+		break;
+	case K_FIXED:
+		jw_bytes(o, rd_n(c, n->size, "fixed"), n->size);
+		break;
+	case K_UUID_FIXED:
+		put_uuid(c, rd_n(c, 16, "fixed"));
+		break;
+	case K_DECIMAL:
+		if (n->wt == AV_FIXED)
+			put_decimal(c, rd_n(c, n->w->size, "fixed"), n->w->size, n->scale);
+		else {
+			len = rd_len(c, "bytes");
+			c->p += len;
+			put_decimal(c, c->p - len, len, n->scale);
+		}
+		break;
+	case K_ENUM: {
+		int32_t i = rd_int(c);
+
+		if (i < 0 || (size_t)i >= n->nsym)
+			derr(c, at, "enum index %d out of range (0 to %zu)", (int)i, n->nsym - 1);
+		if (!n->sym[i])
+			derr(c, at, "enum symbol %s is not in the reader enum", n->w->symbols[i]);
+		jw_puts(o, n->sym[i]);
+		break;
+	}
+	case K_RECORD:
+		dec_record(c, n);
+		break;
+	case K_ARRAY:
+	case K_MAP:
+		dec_container(c, n);
+		break;
+	case K_UNION:
+		v = rd_long(c);
+		if (v < 0 || (uint64_t)v >= n->nbr)
+			derr(c, at, "union index %lld out of range (0 to %zu)", (long long)v, n->nbr - 1);
+		if (!n->br[v])
+			derr(c, at, "%s", n->brerr[v]);
+		if (n->wrap[v]) {
+			jw_put(o, n->wrap[v], n->wraplen[v]);
+			dec(c, n->br[v]);
+			jw_putc(o, '}');
+		} else
+			dec(c, n->br[v]);
+		break;
+	case K_WRAP:
+		if (n->wrap1) {
+			jw_put(o, n->wrap1, n->wrap1len);
+			dec(c, n->item);
+			jw_putc(o, '}');
+		} else
+			dec(c, n->item);
+		break;
+	case K_DATE: {
+		char s[40];
+
+		v = rd_num(c, n->wt);
+		s[0] = '"';
+		len = 1 + (size_t)put_date(s + 1, sizeof(s) - 2, v);
+		s[len++] = '"';
+		jw_put(o, s, len);
+		break;
+	}
+	case K_TIME:
+		put_time(c, rd_num(c, n->wt), n);
+		break;
+	case K_TS:
+		put_ts(c, rd_num(c, n->wt), n);
+		break;
+	}
+}
+
+int
+avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
+    struct jw *out, struct avd_err *e)
+{
+	struct dctx c = {.p = body, .start = body, .end = body + len, .o = out,
+	    .plan = p, .e = e};
+	size_t before = out->len;
+
+	if (setjmp(c.jb)) {
+		out->len = before;
+		p->nsegs = 0;
+		return -1;
+	}
+	dec(&c, p->root);
+	if (c.p != c.end) {
+		e->off = (size_t)(c.p - body);
+		snprintf(e->msg, sizeof(e->msg), "%zu trailing bytes after the value",
+		    (size_t)(c.end - c.p));
+		out->len = before;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- defaults to binary ---- */
+
+static void
+put_varint(struct jw *w, int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	char *o = jw_room(w, 10), *s = o;
+
+	while (u >= 0x80) {
+		*o++ = (char)(u | 0x80);
+		u >>= 7;
+	}
+	*o++ = (char)u;
+	w->len += (size_t)(o - s);
+}
+
+static int
+dfail(char *err, size_t errlen, const char *what, const struct av_node *t)
+{
+	snprintf(err, errlen, "%s is not a valid %s", what, avsc_type_name(t));
+	return -1;
+}
+
+/* Bytes from a string of code points 0-255. */
+static int
+code_points(json_t *v, struct jw *out)
+{
+	const unsigned char *s = (const unsigned char *)json_string_value(v);
+	size_t n = json_string_length(v), i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x80)
+			jw_putc(out, (char)s[i]);
+		else if ((s[i] == 0xc2 || s[i] == 0xc3) && i + 1 < n) {
+			jw_putc(out, (char)(((s[i] & 3) << 6) | (s[i + 1] & 0x3f)));
+			i++;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+int
+avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err, size_t errlen)
+{
+	size_t i;
+
+	switch (t->t) {
+	case AV_NULL:
+		return json_is_null(v) ? 0 : dfail(err, errlen, "default", t);
+	case AV_BOOLEAN:
+		if (!json_is_boolean(v))
+			return dfail(err, errlen, "default", t);
+		jw_putc(out, json_is_true(v) ? 1 : 0);
+		return 0;
+	case AV_INT:
+	case AV_LONG:
+		if (!json_is_integer(v) || (t->t == AV_INT && (json_integer_value(v) > INT32_MAX ||
+		    json_integer_value(v) < INT32_MIN)))
+			return dfail(err, errlen, "default", t);
+		put_varint(out, json_integer_value(v));
+		return 0;
+	case AV_FLOAT:
+	case AV_DOUBLE: {
+		double d;
+
+		if (json_is_number(v))
+			d = json_number_value(v);
+		else if (json_is_string(v) && strcmp(json_string_value(v), "NaN") == 0)
+			d = NAN;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "Infinity") == 0)
+			d = INFINITY;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "-Infinity") == 0)
+			d = -INFINITY;
+		else
+			return dfail(err, errlen, "default", t);
+		if (t->t == AV_FLOAT) {
+			float f = (float)d;
+
+			jw_put(out, &f, 4);	/* little-endian hosts only (x86-64, arm64) */
+		} else
+			jw_put(out, &d, 8);
+		return 0;
+	}
+	case AV_STRING:
+		if (!json_is_string(v))
+			return dfail(err, errlen, "default", t);
+		put_varint(out, (int64_t)json_string_length(v));
+		jw_put(out, json_string_value(v), json_string_length(v));
+		return 0;
+	case AV_BYTES: {
+		size_t at;
+
+		if (!json_is_string(v))
+			return dfail(err, errlen, "default", t);
+		put_varint(out, 0);
+		at = out->len;
+		if (code_points(v, out) < 0)
+			return dfail(err, errlen, "default", t);
+		/* Now that the length is known, rewrite its varint. */
+		{
+			struct jw tmp = {0};
+			size_t n = out->len - at;
+
+			put_varint(&tmp, (int64_t)n);
+			jw_put(&tmp, out->p + at, n);
+			out->len = at - 1;
+			jw_put(out, tmp.p, tmp.len);
+			jw_free(&tmp);
+		}
+		return 0;
+	}
+	case AV_FIXED: {
+		size_t at = out->len;
+
+		if (!json_is_string(v) || code_points(v, out) < 0 || out->len - at != t->size)
+			return dfail(err, errlen, "default", t);
+		return 0;
+	}
+	case AV_ENUM:
+		for (i = 0; json_is_string(v) && i < t->nsymbols; i++)
+			if (strcmp(t->symbols[i], json_string_value(v)) == 0) {
+				put_varint(out, (int64_t)i);
+				return 0;
+			}
+		return dfail(err, errlen, "default", t);
+	case AV_RECORD:
+		if (!json_is_object(v))
+			return dfail(err, errlen, "default", t);
+		for (i = 0; i < t->nfields; i++) {
+			json_t *fv = json_object_get(v, t->fields[i].name);
+
+			if (!fv)
+				fv = t->fields[i].def;
+			if (!fv) {
+				snprintf(err, errlen, "default of record %s lacks field %s",
+				    t->fullname, t->fields[i].name);
+				return -1;
+			}
+			if (avd_encode_default(t->fields[i].type, fv, out, err, errlen) < 0)
+				return -1;
+		}
+		return 0;
+	case AV_ARRAY:
+		if (!json_is_array(v))
+			return dfail(err, errlen, "default", t);
+		if (json_array_size(v)) {
+			put_varint(out, (int64_t)json_array_size(v));
+			for (i = 0; i < json_array_size(v); i++)
+				if (avd_encode_default(t->items, json_array_get(v, i), out, err, errlen) < 0)
+					return -1;
+		}
+		put_varint(out, 0);
+		return 0;
+	case AV_MAP: {
+		const char *k;
+		json_t *mv;
+
+		if (!json_is_object(v))
+			return dfail(err, errlen, "default", t);
+		if (json_object_size(v)) {
+			put_varint(out, (int64_t)json_object_size(v));
+			json_object_foreach(v, k, mv) {
+				put_varint(out, (int64_t)strlen(k));
+				jw_puts(out, k);
+				if (avd_encode_default(t->items, mv, out, err, errlen) < 0)
+					return -1;
+			}
+		}
+		put_varint(out, 0);
+		return 0;
+	}
+	case AV_UNION:
+		/* The specification (1.11): a union's default is of its first branch. */
+		put_varint(out, 0);
+		return avd_encode_default(t->branches[0], v, out, err, errlen);
+	}
+	return -1;
+}

@@ -1,0 +1,691 @@
+/*
+ * The schema model (avsc.h). avro-c validates the text first; then we walk
+ * the same JSON with jansson for what avro-c 1.11.1 drops (logical types,
+ * defaults, aliases). Named types are resolved by full name with the
+ * namespace rules of the specification.
+ */
+#include <avro.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avsc.h"
+#include "err.h"
+#include "jw.h"
+
+struct pctx {
+	struct av_schema *s;
+	struct av_node **named;
+	size_t nnamed, capnamed;
+	char *err;
+	size_t errlen;
+	int depth;
+	char **strs;		/* names we built (full names): freed with the schema */
+	size_t nstrs;
+};
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		die(EXIT_ENV, "out of memory");
+	return p;
+}
+
+static int
+fail(struct pctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static struct av_node *
+new_node(struct pctx *c, enum av_type t)
+{
+	struct av_schema *s = c->s;
+	struct av_node *n = xcalloc(1, sizeof(*n));
+
+	if ((s->nnodes & (s->nnodes - 1)) == 0) {
+		s->nodes = realloc(s->nodes, (s->nnodes ? 2 * s->nnodes : 1) * sizeof(*s->nodes));
+		if (!s->nodes)
+			die(EXIT_ENV, "out of memory");
+	}
+	n->t = t;
+	n->enum_default = -1;
+	n->id = (int)s->nnodes;
+	s->nodes[s->nnodes++] = n;
+	return n;
+}
+
+static const char *
+keep(struct pctx *c, char *str)
+{
+	if ((c->nstrs & (c->nstrs - 1)) == 0) {
+		c->strs = realloc(c->strs, (c->nstrs ? 2 * c->nstrs : 1) * sizeof(*c->strs));
+		if (!c->strs)
+			die(EXIT_ENV, "out of memory");
+	}
+	c->strs[c->nstrs++] = str;
+	return str;
+}
+
+static const struct {
+	const char *name;
+	enum av_type t;
+} prims[] = {
+	{"null", AV_NULL}, {"boolean", AV_BOOLEAN}, {"int", AV_INT},
+	{"long", AV_LONG}, {"float", AV_FLOAT}, {"double", AV_DOUBLE},
+	{"bytes", AV_BYTES}, {"string", AV_STRING},
+};
+
+static int
+prim_type(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
+		if (strcmp(prims[i].name, name) == 0)
+			return (int)prims[i].t;
+	return -1;
+}
+
+const char *
+avsc_type_name(const struct av_node *n)
+{
+	switch (n->t) {
+	case AV_RECORD: case AV_ENUM: case AV_FIXED:
+		return n->fullname;
+	case AV_ARRAY:
+		return "array";
+	case AV_MAP:
+		return "map";
+	case AV_UNION:
+		return "union";
+	default:
+		return prims[n->t].name;
+	}
+}
+
+static const char *
+base_name(const char *full)
+{
+	const char *d = strrchr(full, '.');
+
+	return d ? d + 1 : full;
+}
+
+int
+avsc_names_match(const struct av_node *w, const struct av_node *r)
+{
+	size_t i;
+
+	if (strcmp(w->fullname, r->fullname) == 0)
+		return 1;
+	for (i = 0; i < r->naliases; i++)
+		if (strcmp(w->fullname, r->aliases[i]) == 0)
+			return 1;
+	return strcmp(base_name(w->fullname), base_name(r->fullname)) == 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* The full name of name in namespace ns ("" or NULL: none). */
+static char *
+full_name(const char *name, const char *ns)
+{
+	char *f;
+
+	if (strchr(name, '.') || !ns || !*ns)
+		f = strdup(name);
+	else if (asprintf(&f, "%s.%s", ns, name) < 0)
+		f = NULL;
+	if (!f)
+		die(EXIT_ENV, "out of memory");
+	return f;
+}
+
+static struct av_node *
+lookup(struct pctx *c, const char *name, const char *ns)
+{
+	char *f = full_name(name, ns);
+	struct av_node *hit = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nnamed && !hit; i++)
+		if (strcmp(c->named[i]->fullname, f) == 0)
+			hit = c->named[i];
+	/* An unqualified reference may also name a type in the null namespace. */
+	for (i = 0; i < c->nnamed && !hit; i++)
+		if (strcmp(c->named[i]->fullname, name) == 0)
+			hit = c->named[i];
+	free(f);
+	return hit;
+}
+
+static int
+define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
+{
+	json_t *jn = json_object_get(o, "name"), *jns = json_object_get(o, "namespace");
+	json_t *ja = json_object_get(o, "aliases");
+	const char *name, *space = *ns, *d;
+	char *f;
+	size_t i;
+
+	if (!json_is_string(jn))
+		return fail(c, "%s without a name", json_string_value(json_object_get(o, "type")));
+	name = json_string_value(jn);
+	if (json_is_string(jns) && !strchr(name, '.'))
+		space = json_string_value(jns);
+	f = full_name(name, space);
+	n->fullname = keep(c, f);
+	n->name = base_name(f);
+	for (d = f; ; d = strchr(d, '.') + 1) {
+		char part[256];
+		size_t k = strcspn(d, ".");
+
+		if (k == 0 || k >= sizeof(part))
+			return fail(c, "invalid name \"%s\"", f);
+		memcpy(part, d, k);
+		part[k] = 0;
+		if (!valid_name(part))
+			return fail(c, "invalid name \"%s\"", f);
+		if (!d[k])
+			break;
+	}
+	if (prim_type(n->name) >= 0 && !strchr(f, '.'))
+		return fail(c, "a named type cannot be called \"%s\"", f);
+	if (lookup(c, f, NULL))
+		return fail(c, "type \"%s\" defined twice", f);
+	/* The namespace of the type's contents is the namespace of its full name. */
+	d = strrchr(f, '.');
+	*ns = d ? keep(c, strndup(f, (size_t)(d - f))) : "";
+	if (json_is_array(ja)) {
+		n->naliases = json_array_size(ja);
+		n->aliases = xcalloc(n->naliases, sizeof(char *));
+		for (i = 0; i < n->naliases; i++) {
+			const char *a = json_string_value(json_array_get(ja, i));
+
+			if (!a)
+				return fail(c, "%s: aliases must be strings", f);
+			n->aliases[i] = keep(c, full_name(a, *ns));
+		}
+	}
+	if (c->nnamed == c->capnamed) {
+		c->capnamed = c->capnamed ? 2 * c->capnamed : 16;
+		if (!(c->named = realloc(c->named, c->capnamed * sizeof(*c->named))))
+			die(EXIT_ENV, "out of memory");
+	}
+	c->named[c->nnamed++] = n;
+	return 0;
+}
+
+static struct av_node *parse(struct pctx *c, json_t *j, const char *ns);
+
+static void
+logical(struct av_node *n, json_t *o)
+{
+	const char *lt = json_string_value(json_object_get(o, "logicalType"));
+	json_t *p = json_object_get(o, "precision"), *sc = json_object_get(o, "scale");
+	static const struct {
+		const char *name;
+		enum av_type t;
+		enum av_logical lt;
+	} tab[] = {
+		{"uuid", AV_STRING, AVL_UUID}, {"uuid", AV_FIXED, AVL_UUID},
+		{"date", AV_INT, AVL_DATE},
+		{"time-millis", AV_INT, AVL_TIME_MS}, {"time-micros", AV_LONG, AVL_TIME_US},
+		{"timestamp-millis", AV_LONG, AVL_TS_MS},
+		{"timestamp-micros", AV_LONG, AVL_TS_US},
+		{"timestamp-nanos", AV_LONG, AVL_TS_NS},
+		{"local-timestamp-millis", AV_LONG, AVL_LTS_MS},
+		{"local-timestamp-micros", AV_LONG, AVL_LTS_US},
+		{"local-timestamp-nanos", AV_LONG, AVL_LTS_NS},
+	};
+	size_t i;
+
+	if (!lt)
+		return;
+	/* The specification: a logical type that does not fit is ignored, the underlying type used. */
+	if (strcmp(lt, "decimal") == 0 && (n->t == AV_BYTES || n->t == AV_FIXED)) {
+		json_int_t prec = json_is_integer(p) ? json_integer_value(p) : 0;
+		json_int_t scale = json_is_integer(sc) ? json_integer_value(sc) : 0;
+
+		if (prec < 1 || scale < 0 || scale > prec || prec > 1000)
+			return;
+		if (n->t == AV_FIXED && n->size < 64) {
+			/* The largest precision the fixed size can hold: floor(log10(2^(8s-1) - 1)). */
+			double maxp = (8.0 * (double)n->size - 1) * 0.30102999566398119521;
+
+			if ((double)prec > maxp)
+				return;
+		}
+		n->lt = AVL_DECIMAL;
+		n->precision = (int)prec;
+		n->scale = (int)scale;
+		return;
+	}
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(tab[i].name, lt) == 0 && tab[i].t == n->t &&
+		    (n->t != AV_FIXED || n->size == 16))
+			n->lt = tab[i].lt;
+}
+
+static int
+parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
+{
+	json_t *jf = json_object_get(o, "fields");
+	size_t i, k;
+
+	if (!json_is_array(jf))
+		return fail(c, "record %s: \"fields\" must be an array", n->fullname);
+	n->nfields = json_array_size(jf);
+	n->fields = xcalloc(n->nfields, sizeof(*n->fields));
+	for (i = 0; i < n->nfields; i++) {
+		json_t *f = json_array_get(jf, i), *ja;
+		struct av_field *fd = &n->fields[i];
+
+		fd->name = json_string_value(json_object_get(f, "name"));
+		if (!fd->name || !valid_name(fd->name))
+			return fail(c, "record %s: field %zu has no valid name", n->fullname, i + 1);
+		for (k = 0; k < i; k++)
+			if (strcmp(n->fields[k].name, fd->name) == 0)
+				return fail(c, "record %s: field \"%s\" twice", n->fullname, fd->name);
+		if (!(fd->type = parse(c, json_object_get(f, "type"), ns)))
+			return fail(c, "record %s: field \"%s\" has no valid type", n->fullname, fd->name);
+		fd->def = json_object_get(f, "default");
+		ja = json_object_get(f, "aliases");
+		if (json_is_array(ja)) {
+			fd->naliases = json_array_size(ja);
+			fd->aliases = xcalloc(fd->naliases, sizeof(char *));
+			for (k = 0; k < fd->naliases; k++)
+				if (!(fd->aliases[k] = json_string_value(json_array_get(ja, k))))
+					return fail(c, "field %s: aliases must be strings", fd->name);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_enum(struct pctx *c, struct av_node *n, json_t *o)
+{
+	json_t *js = json_object_get(o, "symbols");
+	const char *def = json_string_value(json_object_get(o, "default"));
+	size_t i, k;
+
+	if (!json_is_array(js))
+		return fail(c, "enum %s: \"symbols\" must be an array", n->fullname);
+	n->nsymbols = json_array_size(js);
+	n->symbols = xcalloc(n->nsymbols, sizeof(char *));
+	for (i = 0; i < n->nsymbols; i++) {
+		n->symbols[i] = json_string_value(json_array_get(js, i));
+		if (!n->symbols[i] || !valid_name(n->symbols[i]))
+			return fail(c, "enum %s: invalid symbol", n->fullname);
+		for (k = 0; k < i; k++)
+			if (strcmp(n->symbols[k], n->symbols[i]) == 0)
+				return fail(c, "enum %s: symbol %s twice", n->fullname, n->symbols[i]);
+		if (def && strcmp(def, n->symbols[i]) == 0)
+			n->enum_default = (int)i;
+	}
+	if (def && n->enum_default < 0)
+		return fail(c, "enum %s: default %s is not a symbol", n->fullname, def);
+	return 0;
+}
+
+static struct av_node *
+parse_union(struct pctx *c, json_t *j, const char *ns)
+{
+	struct av_node *n = new_node(c, AV_UNION);
+	size_t i, k;
+
+	n->nbranches = json_array_size(j);
+	n->branches = xcalloc(n->nbranches, sizeof(*n->branches));
+	for (i = 0; i < n->nbranches; i++) {
+		struct av_node *b = parse(c, json_array_get(j, i), ns);
+
+		if (!b)
+			return NULL;
+		if (b->t == AV_UNION)
+			return fail(c, "a union cannot hold a union"), NULL;
+		for (k = 0; k < i; k++)
+			if (strcmp(avsc_type_name(n->branches[k]), avsc_type_name(b)) == 0)
+				return fail(c, "union holds %s twice", avsc_type_name(b)), NULL;
+		n->branches[i] = b;
+	}
+	return n;
+}
+
+static struct av_node *
+parse(struct pctx *c, json_t *j, const char *ns)
+{
+	struct av_node *n;
+	const char *t;
+	int pt;
+
+	if (++c->depth > 200) {
+		fail(c, "schema nested deeper than 200 levels");
+		return NULL;
+	}
+	if (json_is_string(j)) {
+		t = json_string_value(j);
+		if ((pt = prim_type(t)) >= 0)
+			n = new_node(c, (enum av_type)pt);
+		else if (!(n = lookup(c, t, ns)))
+			fail(c, "unknown type \"%s\"", t);
+		c->depth--;
+		return n;
+	}
+	if (json_is_array(j)) {
+		n = parse_union(c, j, ns);
+		c->depth--;
+		return n;
+	}
+	if (!json_is_object(j) || !(t = json_string_value(json_object_get(j, "type")))) {
+		if (json_is_object(j) && json_is_object(json_object_get(j, "type")))
+			t = NULL;
+		else {
+			fail(c, "a type must be a name, an array or an object with \"type\"");
+			return NULL;
+		}
+	}
+	if (!t)	/* {"type": {...}} */
+		n = parse(c, json_object_get(j, "type"), ns);
+	else if ((pt = prim_type(t)) >= 0)
+		n = new_node(c, (enum av_type)pt);
+	else if (strcmp(t, "record") == 0 || strcmp(t, "error") == 0) {
+		n = new_node(c, AV_RECORD);
+		if (define(c, n, j, &ns) < 0 || parse_fields(c, n, j, ns) < 0)
+			n = NULL;
+	} else if (strcmp(t, "enum") == 0) {
+		n = new_node(c, AV_ENUM);
+		if (define(c, n, j, &ns) < 0 || parse_enum(c, n, j) < 0)
+			n = NULL;
+	} else if (strcmp(t, "fixed") == 0) {
+		json_t *sz = json_object_get(j, "size");
+
+		n = new_node(c, AV_FIXED);
+		if (!json_is_integer(sz) || json_integer_value(sz) < 0 ||
+		    json_integer_value(sz) > (1 << 30))
+			n = (fail(c, "fixed needs a size from 0 to 2^30"), NULL);
+		else {
+			n->size = (size_t)json_integer_value(sz);
+			if (define(c, n, j, &ns) < 0)
+				n = NULL;
+		}
+	} else if (strcmp(t, "array") == 0 || strcmp(t, "map") == 0) {
+		n = new_node(c, t[0] == 'a' ? AV_ARRAY : AV_MAP);
+		if (!(n->items = parse(c, json_object_get(j, t[0] == 'a' ? "items" : "values"), ns)))
+			n = NULL;
+	} else if (!(n = lookup(c, t, ns)))
+		fail(c, "unknown type \"%s\"", t);
+	if (n && t)
+		logical(n, j);
+	c->depth--;
+	return n;
+}
+
+static size_t
+minsz_of(struct av_node *n, char *busy)
+{
+	size_t i, s = 0;
+
+	switch (n->t) {
+	case AV_NULL:
+		return 0;
+	case AV_FLOAT:
+		return 4;
+	case AV_DOUBLE:
+		return 8;
+	case AV_FIXED:
+		return n->size;
+	case AV_RECORD:
+		if (n->minsz != SIZE_MAX)
+			return n->minsz;
+		if (busy[n->id])
+			return 0;	/* recursive: 0 keeps it a lower bound */
+		busy[n->id] = 1;
+		for (i = 0; i < n->nfields; i++)
+			s += minsz_of(n->fields[i].type, busy);
+		busy[n->id] = 0;
+		return n->minsz = s;
+	default:
+		return 1;
+	}
+}
+
+void
+avsc_free(struct av_schema *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nnodes; i++) {
+		struct av_node *n = s->nodes[i];
+		size_t k;
+
+		for (k = 0; k < n->nfields; k++)
+			free(n->fields[k].aliases);
+		free(n->fields);
+		free(n->symbols);
+		free(n->branches);
+		free(n->aliases);
+		free(n);
+	}
+	for (i = 0; i < s->nstrs; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	free(s->nodes);
+	free(s->canonical);
+	json_decref(s->json);
+	free(s);
+}
+
+struct av_schema *
+avsc_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct pctx c = {.err = err, .errlen = errlen};
+	avro_schema_t as;
+	json_error_t je;
+	struct av_schema *s;
+
+	err[0] = 0;
+	/* avro-c's parser is the validator of record: what it refuses, we refuse. */
+	if (avro_schema_from_json_length(text, len, &as) != 0) {
+		const char *m = avro_strerror();
+		size_t k = strlen(m);
+
+		while (k && (m[k - 1] == '\n' || m[k - 1] == ' '))
+			k--;
+		snprintf(err, errlen, "invalid schema: %.*s", (int)k, m);
+		return NULL;
+	}
+	avro_schema_decref(as);
+	s = xcalloc(1, sizeof(*s));
+	if (!(s->json = json_loadb(text, len, JSON_DECODE_ANY, &je))) {
+		snprintf(err, errlen, "invalid schema: %s", je.text);
+		free(s);
+		return NULL;
+	}
+	c.s = s;
+	s->root = parse(&c, s->json, "");
+	free(c.named);
+	if (!s->root) {
+		if (!err[0])
+			snprintf(err, errlen, "invalid schema");
+		else {
+			char tmp[512];
+
+			snprintf(tmp, sizeof(tmp), "invalid schema: %s", err);
+			snprintf(err, errlen, "%s", tmp);
+		}
+		s->strs = c.strs;
+		s->nstrs = c.nstrs;
+		avsc_free(s);
+		return NULL;
+	}
+	{
+		char *busy = xcalloc(s->nnodes, 1);
+
+		for (size_t i = 0; i < s->nnodes; i++)
+			s->nodes[i]->minsz = SIZE_MAX;
+		for (size_t i = 0; i < s->nnodes; i++)
+			s->nodes[i]->minsz = minsz_of(s->nodes[i], busy);
+		free(busy);
+	}
+	s->canonical = json_dumps(s->json, JSON_COMPACT | JSON_ENCODE_ANY);
+	s->strs = c.strs;
+	s->nstrs = c.nstrs;
+	return s;
+}
+
+/* ---- printSchema() ---- */
+
+/* Spark's name for the type of n (spark-avro's SchemaConverters); *nullable set for [null, X]. */
+static const struct av_node *
+spark_unwrap(const struct av_node *n, int *nullable)
+{
+	size_t i, nonnull = 0;
+	const struct av_node *only = NULL;
+
+	*nullable = 0;
+	if (n->t != AV_UNION)
+		return n;
+	for (i = 0; i < n->nbranches; i++) {
+		if (n->branches[i]->t == AV_NULL)
+			*nullable = 1;
+		else {
+			nonnull++;
+			only = n->branches[i];
+		}
+	}
+	return nonnull == 1 ? only : n;
+}
+
+static void
+spark_type(const struct av_node *n, char *s, size_t len)
+{
+	switch (n->t) {
+	case AV_NULL: snprintf(s, len, "void"); break;
+	case AV_BOOLEAN: snprintf(s, len, "boolean"); break;
+	case AV_INT: snprintf(s, len, n->lt == AVL_DATE ? "date" : "integer"); break;
+	case AV_LONG:
+		snprintf(s, len, n->lt >= AVL_TS_MS && n->lt <= AVL_TS_NS ? "timestamp" :
+		    n->lt >= AVL_LTS_MS ? "timestamp_ntz" : "long");
+		break;
+	case AV_FLOAT: snprintf(s, len, "float"); break;
+	case AV_DOUBLE: snprintf(s, len, "double"); break;
+	case AV_STRING: case AV_ENUM: snprintf(s, len, "string"); break;
+	case AV_BYTES: case AV_FIXED:
+		if (n->lt == AVL_DECIMAL)
+			snprintf(s, len, "decimal(%d,%d)", n->precision, n->scale);
+		else
+			snprintf(s, len, "binary");
+		break;
+	case AV_RECORD: case AV_UNION: snprintf(s, len, "struct"); break;
+	case AV_ARRAY: snprintf(s, len, "array"); break;
+	case AV_MAP: snprintf(s, len, "map"); break;
+	}
+}
+
+static void spark_children(const struct av_node *n, const char *prefix, struct jw *o,
+    const struct av_node **stack, int depth);
+
+static void
+spark_line(const char *prefix, const char *name, const struct av_node *t, const char *nullword,
+    struct jw *o, const struct av_node **stack, int depth)
+{
+	char type[64], line[1024];
+	int nullable, i;
+	const struct av_node *u = spark_unwrap(t, &nullable);
+
+	spark_type(u, type, sizeof(type));
+	if (u->t == AV_RECORD)
+		for (i = 0; i < depth; i++)
+			if (stack[i] == u) {
+				snprintf(line, sizeof(line), "%s-- %s: struct (recursive reference to %s)\n",
+				    prefix, name, u->fullname);
+				jw_puts(o, line);
+				return;
+			}
+	if (nullword)
+		snprintf(line, sizeof(line), "%s-- %s: %s (%s = %s)\n", prefix, name, type, nullword,
+		    nullable ? "true" : "false");
+	else
+		snprintf(line, sizeof(line), "%s-- %s: %s\n", prefix, name, type);
+	jw_puts(o, line);
+	if (depth < 64) {
+		char sub[512];
+
+		snprintf(sub, sizeof(sub), "%s    |", prefix);
+		stack[depth] = u;
+		spark_children(u, sub, o, stack, depth + 1);
+	}
+}
+
+static void
+spark_children(const struct av_node *n, const char *prefix, struct jw *o,
+    const struct av_node **stack, int depth)
+{
+	size_t i, m = 0;
+	char name[32];
+
+	switch (n->t) {
+	case AV_RECORD:
+		for (i = 0; i < n->nfields; i++)
+			spark_line(prefix, n->fields[i].name, n->fields[i].type, "nullable", o, stack, depth);
+		break;
+	case AV_UNION:
+		/* Several non-null branches: a struct of member0, member1, ... */
+		for (i = 0; i < n->nbranches; i++)
+			if (n->branches[i]->t != AV_NULL) {
+				snprintf(name, sizeof(name), "member%zu", m++);
+				spark_line(prefix, name, n->branches[i], "nullable", o, stack, depth);
+			}
+		break;
+	case AV_ARRAY:
+		spark_line(prefix, "element", n->items, "containsNull", o, stack, depth);
+		break;
+	case AV_MAP:
+		jw_puts(o, prefix);
+		jw_puts(o, "-- key: string\n");
+		spark_line(prefix, "value", n->items, "valueContainsNull", o, stack, depth);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+avsc_spark_tree(const struct av_node *root, struct jw *o)
+{
+	const struct av_node *stack[64];
+	int nullable;
+	const struct av_node *u = spark_unwrap(root, &nullable);
+
+	jw_puts(o, "root\n");
+	if (u->t == AV_RECORD) {
+		stack[0] = u;
+		spark_children(u, " |", o, stack, 1);
+	} else
+		spark_line(" |", "value", root, "nullable", o, stack, 0);
+}

@@ -1,0 +1,75 @@
+/*
+ * Avro schemas as the decoder and encoder need them. avro-c 1.11.1 parses
+ * and validates the text (names, namespaces, structure); this model is built
+ * beside it from the same JSON because avro-c drops what we need: logical
+ * types ("logicalType" is ignored), field defaults and aliases.
+ */
+#ifndef AVSC_H
+#define AVSC_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+enum av_type {
+	AV_NULL, AV_BOOLEAN, AV_INT, AV_LONG, AV_FLOAT, AV_DOUBLE, AV_BYTES,
+	AV_STRING, AV_RECORD, AV_ENUM, AV_ARRAY, AV_MAP, AV_UNION, AV_FIXED
+};
+
+enum av_logical {
+	AVL_NONE, AVL_DECIMAL, AVL_UUID, AVL_DATE, AVL_TIME_MS, AVL_TIME_US,
+	AVL_TS_MS, AVL_TS_US, AVL_TS_NS, AVL_LTS_MS, AVL_LTS_US, AVL_LTS_NS
+};
+
+struct av_node;
+
+struct av_field {
+	const char *name;
+	struct av_node *type;
+	json_t *def;		/* NULL: no default */
+	const char **aliases;
+	size_t naliases;
+};
+
+struct av_node {
+	enum av_type t;
+	enum av_logical lt;
+	const char *name, *fullname;	/* named types */
+	const char **aliases;		/* full names */
+	size_t naliases;
+	int precision, scale;		/* decimal */
+	size_t size;			/* fixed */
+	struct av_field *fields;	/* record */
+	size_t nfields;
+	const char **symbols;		/* enum */
+	size_t nsymbols;
+	int enum_default;		/* -1: none */
+	struct av_node *items;		/* array items, map values */
+	struct av_node **branches;	/* union */
+	size_t nbranches;
+	int id;				/* index in av_schema.nodes */
+	size_t minsz;			/* least bytes a value takes (a lower bound for recursive types) */
+};
+
+struct av_schema {
+	struct av_node *root;
+	struct av_node **nodes;
+	size_t nnodes;
+	json_t *json;		/* owns the strings and defaults */
+	char *canonical;	/* compact text */
+	char **strs;		/* full names built while parsing */
+	size_t nstrs;
+};
+
+/* Parses schema text; NULL with a message in err when it is not a valid Avro schema. */
+struct av_schema *avsc_parse(const char *text, size_t len, char *err, size_t errlen);
+void avsc_free(struct av_schema *s);
+/* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
+const char *avsc_type_name(const struct av_node *n);
+/* Nonzero for names that mean the same named type (full name, alias, or unqualified name). */
+int avsc_names_match(const struct av_node *writer, const struct av_node *reader);
+
+struct jw;
+/* The schema as Spark's printSchema() shows it (spark-avro's type mapping). */
+void avsc_spark_tree(const struct av_node *root, struct jw *out);
+
+#endif

@@ -1,0 +1,406 @@
+/* avrodecode: tagged (or bare) Avro bodies in, JSON records out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "avdec.h"
+#include "avsc.h"
+#include "be.h"
+#include "err.h"
+#include "jw.h"
+#include "registry.h"
+#include "tool.h"
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: avrodecode [-r url] [--schema file | --schema-id id]\n"
+	    "                  [--reader-schema file | --subject name [--version n]]\n"
+	    "                  [--encoding plain|avro] [--raw] [--fields list]\n"
+	    "                  [--out stream|ndjson] [--on-error fail|skip|null]\n"
+	    "                  [--max-record size] [registry options]\n"
+	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n");
+	exit(status);
+}
+
+enum {
+	O_SCHEMA = 0x100, O_SCHEMA_ID, O_READER, O_SUBJECT, O_VERSION, O_ENCODING, O_RAW,
+	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_HELP
+};
+
+static const struct option longopts[] = {
+	{"schema", required_argument, 0, O_SCHEMA},
+	{"schema-id", required_argument, 0, O_SCHEMA_ID},
+	{"reader-schema", required_argument, 0, O_READER},
+	{"subject", required_argument, 0, O_SUBJECT},
+	{"version", required_argument, 0, O_VERSION},
+	{"encoding", required_argument, 0, O_ENCODING},
+	{"raw", no_argument, 0, O_RAW},
+	{"fields", required_argument, 0, O_FIELDS},
+	{"out", required_argument, 0, O_OUT},
+	{"on-error", required_argument, 0, O_ON_ERROR},
+	{"max-record", required_argument, 0, O_MAX_RECORD},
+	{"print-schema", no_argument, 0, O_PRINT},
+	{"help", no_argument, 0, O_HELP},
+	REG_LONGOPTS,
+	{0, 0, 0, 0}
+};
+
+/* What we know of one writer schema id: its compiled plan, or why its records are bad. */
+struct entry {
+	uint32_t id;
+	int used;
+	struct av_schema *ws;
+	struct avd_plan *plan;
+	char *bad;
+	int printed;
+};
+
+struct dec {
+	struct reg_opts ro;
+	struct registry *reg;
+	struct av_schema *reader;
+	struct avd_proj *proj;
+	struct avd_opts ao;
+	const char *fields;
+	struct entry *tab;	/* open addressing on id */
+	size_t cap, n;
+	struct entry bare;	/* --schema / --schema-id */
+	int ndjson, print;
+};
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (!f)
+		die_errno(EXIT_ENV, "%s", path);
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			if (cap > ((size_t)64 << 20))
+				die(EXIT_ENV, "%s: larger than 64 MiB", path);
+			if (!(buf = realloc(buf, cap + 1)))
+				die(EXIT_ENV, "out of memory");
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+	} while (k);
+	if (ferror(f))
+		die_errno(EXIT_ENV, "%s", path);
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static struct av_schema *
+schema_file(const char *opt, const char *path)
+{
+	char err[512];
+	size_t len;
+	char *text = read_file(path, &len);
+	struct av_schema *s = avsc_parse(text, len, err, sizeof(err));
+
+	if (!s)
+		die(EXIT_USAGE, "%s %s: %s", opt, path, err);
+	free(text);
+	return s;
+}
+
+static struct registry *
+registry(struct dec *d)
+{
+	if (!d->reg)
+		d->reg = reg_open(&d->ro);
+	return d->reg;
+}
+
+/* Builds the plan of entry e from schema text; a failure marks its records bad. */
+static void
+prepare(struct dec *d, struct entry *e, const char *what, const char *text, size_t len)
+{
+	char err[512], msg[700];
+	int proj_err = 0;
+
+	if (!(e->ws = avsc_parse(text, len, err, sizeof(err)))) {
+		snprintf(msg, sizeof(msg), "%s: %s", what, err);
+		e->bad = strdup(msg);
+		return;
+	}
+	if (d->print)
+		return;
+	e->plan = avd_compile(e->ws, d->reader, d->proj, &d->ao, &proj_err, err, sizeof(err));
+	if (e->plan)
+		return;
+	if (proj_err)
+		die(EXIT_USAGE, "--fields %s: %s (%s)", d->fields, err, what);
+	snprintf(msg, sizeof(msg), "%s cannot be read with the reader schema: %s", what, err);
+	e->bad = strdup(msg);
+}
+
+static void
+fetch_id(struct dec *d, struct entry *e, uint32_t id)
+{
+	const struct reg_schema *rs;
+	char err[512], what[32];
+	int st = reg_by_id(registry(d), id, &rs, err, sizeof(err));
+
+	e->id = id;
+	e->used = 1;
+	snprintf(what, sizeof(what), "schema id %lu", (unsigned long)id);
+	if (st == REG_FAIL)
+		die(EXIT_ENV, "%s", err);
+	if (st != REG_OK) {
+		e->bad = strdup(err);
+		return;
+	}
+	prepare(d, e, what, rs->schema, strlen(rs->schema));
+}
+
+static struct entry *
+lookup(struct dec *d, uint32_t id)
+{
+	size_t i, mask;
+
+	if (2 * (d->n + 1) > d->cap) {
+		struct entry *old = d->tab;
+		size_t oldcap = d->cap;
+
+		d->cap = d->cap ? 2 * d->cap : 64;
+		if (!(d->tab = calloc(d->cap, sizeof(*d->tab))))
+			die(EXIT_ENV, "out of memory");
+		for (i = 0; i < oldcap; i++)
+			if (old[i].used) {
+				size_t k = (old[i].id * 2654435761u) & (d->cap - 1);
+
+				while (d->tab[k].used)
+					k = (k + 1) & (d->cap - 1);
+				d->tab[k] = old[i];
+			}
+		free(old);
+	}
+	mask = d->cap - 1;
+	for (i = (id * 2654435761u) & mask; d->tab[i].used; i = (i + 1) & mask)
+		if (d->tab[i].id == id)
+			return &d->tab[i];
+	d->n++;
+	fetch_id(d, &d->tab[i], id);
+	return &d->tab[i];
+}
+
+static void
+print_tree(struct jw *o, const struct entry *e, const char *heading)
+{
+	if (heading)
+		jw_puts(o, heading);
+	if (e->bad) {
+		jw_puts(o, e->bad);
+		jw_putc(o, '\n');
+		return;
+	}
+	avsc_spark_tree(e->ws->root, o);
+}
+
+static void
+emit(struct tool *t, struct jw *o, int ndjson)
+{
+	if (ndjson) {
+		jw_putc(o, '\n');
+		rs_put(&t->out, o->p, o->len);
+	} else
+		rs_put_rec(&t->out, o->p, o->len);
+}
+
+static void
+bad(struct tool *t, const struct rs_rec *r, struct jw *o, int ndjson, const char *msg)
+{
+	tool_bad(t, r, "%s", msg);
+	if (t->on_error == ON_ERROR_NULL) {
+		o->len = 0;
+		jw_puts(o, "null");
+		emit(t, o, ndjson);
+	}
+}
+
+static void
+run(struct dec *d, struct tool *t)
+{
+	struct rs_rec r;
+	struct jw o = {0};
+	struct avd_err e;
+	char msg[400];
+
+	while (tool_next(t, &r)) {
+		const unsigned char *body = r.data;
+		size_t len = r.len < 0 ? 0 : (size_t)r.len;
+		struct entry *en = &d->bare;
+
+		o.len = 0;
+		if (r.len < 0) {
+			/* A tombstone stays one: a null record, or the line "null". */
+			if (d->ndjson)
+				rs_put(&t->out, "null\n", 5);
+			else
+				rs_put_null(&t->out);
+			continue;
+		}
+		if (!d->bare.used) {
+			if (len < 4) {
+				snprintf(msg, sizeof(msg), "tagged body of %zu bytes: no room for a schema id", len);
+				bad(t, &r, &o, d->ndjson, msg);
+				continue;
+			}
+			en = lookup(d, be32_get(body));
+			body += 4;
+			len -= 4;
+			if (d->print) {
+				if (!en->printed) {
+					char h[48];
+
+					snprintf(h, sizeof(h), "schema id %lu:\n", (unsigned long)en->id);
+					print_tree(&o, en, h);
+					rs_put(&t->out, o.p, o.len);
+					en->printed = 1;
+				}
+				continue;
+			}
+		}
+		if (en->bad) {
+			bad(t, &r, &o, d->ndjson, en->bad);
+			continue;
+		}
+		if (avd_decode(en->plan, body, len, &o, &e) < 0) {
+			if (d->bare.used)
+				snprintf(msg, sizeof(msg), "body byte %zu: %s", e.off, e.msg);
+			else
+				snprintf(msg, sizeof(msg), "schema id %lu, body byte %zu: %s",
+				    (unsigned long)en->id, e.off + 4, e.msg);
+			bad(t, &r, &o, d->ndjson, msg);
+			continue;
+		}
+		emit(t, &o, d->ndjson);
+	}
+	jw_free(&o);
+}
+
+static int
+opt_int(const char *opt, const char *arg, int lo)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
+		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
+	return (int)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dec d = {0};
+	struct tool t;
+	const char *schema = NULL, *reader = NULL, *subject = NULL;
+	int c, version = -1, on_error = ON_ERROR_FAIL, has_id = 0;
+	uint32_t schema_id = 0;
+	size_t max_record = RS_MAX_DEFAULT;
+	char err[512];
+
+	err_init(argv[0]);
+	reg_opts_init(&d.ro);
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+		if (reg_opts_set(&d.ro, c, optarg))
+			continue;
+		switch (c) {
+		case O_SCHEMA: schema = optarg; break;
+		case O_SCHEMA_ID: schema_id = opt_u32("--schema-id", optarg); has_id = 1; break;
+		case O_READER: reader = optarg; break;
+		case O_SUBJECT: subject = optarg; break;
+		case O_VERSION: version = opt_int("--version", optarg, 1); break;
+		case O_ENCODING:
+			if (strcmp(optarg, "avro") == 0)
+				d.ao.avro = 1;
+			else if (strcmp(optarg, "plain") != 0)
+				die(EXIT_USAGE, "--encoding: expected plain or avro, got \"%s\"", optarg);
+			break;
+		case O_RAW: d.ao.raw = 1; break;
+		case O_FIELDS: d.fields = optarg; break;
+		case O_OUT:
+			if (strcmp(optarg, "ndjson") == 0)
+				d.ndjson = 1;
+			else if (strcmp(optarg, "stream") != 0)
+				die(EXIT_USAGE, "--out: expected stream or ndjson, got \"%s\"", optarg);
+			break;
+		case O_ON_ERROR: on_error = opt_on_error(optarg, 1); break;
+		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
+		case O_PRINT: d.print = 1; break;
+		case O_HELP: usage(0);
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EXIT_USAGE);
+	if (schema && has_id)
+		die(EXIT_USAGE, "--schema and --schema-id: give one");
+	if (reader && subject)
+		die(EXIT_USAGE, "--reader-schema and --subject: give one");
+	if (version > 0 && !subject)
+		die(EXIT_USAGE, "--version needs --subject");
+	if (d.print && (reader || subject || d.fields))
+		die(EXIT_USAGE, "--print-schema shows the writer schema: no reader schema or --fields");
+	if (d.fields && !(d.proj = avd_proj_parse(d.fields, err, sizeof(err))))
+		die(EXIT_USAGE, "--fields: %s", err);
+	if (reader)
+		d.reader = schema_file("--reader-schema", reader);
+	else if (subject) {
+		const struct reg_schema *rs;
+		int st = reg_subject_version(registry(&d), subject, version, &rs, err, sizeof(err));
+
+		if (st != REG_OK)
+			die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
+		if (!(d.reader = avsc_parse(rs->schema, strlen(rs->schema), err, sizeof(err))))
+			die(EXIT_USAGE, "--subject %s: %s", subject, err);
+	}
+	if (schema) {
+		size_t len;
+		char *text = read_file(schema, &len);
+		char what[600];
+
+		snprintf(what, sizeof(what), "--schema %s", schema);
+		d.bare.used = 1;
+		prepare(&d, &d.bare, what, text, len);
+		free(text);
+		if (d.bare.bad)
+			die(EXIT_USAGE, "%s", d.bare.bad);
+	} else if (has_id) {
+		fetch_id(&d, &d.bare, schema_id);
+		if (d.bare.bad)
+			die(EXIT_USAGE, "--schema-id %lu: %s", (unsigned long)schema_id, d.bare.bad);
+	}
+	if (d.print && d.bare.used) {
+		struct jw o = {0};
+
+		print_tree(&o, &d.bare, NULL);
+		if (fwrite(o.p, 1, o.len, stdout) != o.len || fflush(stdout))
+			die_errno(EXIT_ENV, "write error");
+		jw_free(&o);
+		return 0;
+	}
+	if (!d.bare.used && !d.ro.urls)
+		die(EXIT_USAGE, "tagged input needs a schema registry: give -r URL or set "
+		    "SCHEMA_REGISTRY_URL (or --schema FILE for bare bodies)");
+	tool_start(&t, max_record);
+	t.on_error = on_error;
+	run(&d, &t);
+	return tool_finish(&t);
+}
