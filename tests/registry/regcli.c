@@ -6,8 +6,9 @@
  * Prints "id=<id> version=<v> subject=<s>" and the schema text (subject "-"
  * and version 0 when asked by id), or the error on stderr with status 1
  * (not found, not usable) or 3 (the registry failed). Several questions may
- * follow one another on the command line; each is answered in turn, which
- * shows what the cache saves.
+ * follow one another on the command line; each is answered in turn (after a
+ * status 1 error too), which shows what the cache saves. REGCLI_TTL sets
+ * latest_ttl in seconds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ main(int argc, char **argv)
 	struct registry *r;
 	char err[512], *text;
 	uint32_t id;
-	int ch, rc = REG_OK, i;
+	int ch, rc = REG_OK, worst = REG_OK, i;
 
 	err_init(argv[0]);
 	reg_opts_init(&o);
@@ -77,7 +78,7 @@ main(int argc, char **argv)
 	if (optind == argc)
 		usage();
 	r = reg_open(&o);
-	for (i = optind; i < argc && rc == REG_OK; i += 2) {
+	for (i = optind; i < argc && rc != REG_FAIL; i += 2) {
 		if (!strcmp(argv[i], "id") && i + 1 < argc) {
 			rc = reg_by_id(r, (uint32_t)strtoul(argv[i + 1], NULL, 10), &s,
 			    err, sizeof(err));
@@ -97,16 +98,18 @@ main(int argc, char **argv)
 			if (rc == REG_OK)
 				printf("id=%u\n", id);
 			i++;
-			continue;
+			s = NULL;
 		} else
 			usage();
-		if (rc == REG_OK)
+		fflush(stdout);
+		if (rc == REG_OK && s)
 			print(s);
+		else if (rc != REG_OK)
+			fprintf(stderr, "regcli: %s\n", err);
+		if (rc > worst)
+			worst = rc;
 	}
 	fflush(stdout);
 	reg_close(r);
-	if (rc == REG_OK)
-		return 0;
-	fprintf(stderr, "regcli: %s\n", err);
-	return rc == REG_FAIL ? EXIT_ENV : EXIT_DATA;
+	return worst == REG_OK ? 0 : worst == REG_FAIL ? EXIT_ENV : EXIT_DATA;
 }

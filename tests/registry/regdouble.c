@@ -12,7 +12,8 @@
  * --fail statuses in turn (429 with Retry-After: 1); with --garble every
  * other answer is a 200 with a non-JSON body; with --auth or --token a
  * request without that Authorization header gets 401. --log FILE writes a
- * line per request: method, path, auth=yes|no.
+ * line per request: method, path, auth=yes|no, and ctype=Content-Type when
+ * there is a body.
  *
  * GETs serve the files as they are; POST /subjects/S (lookup) and
  * POST /subjects/S/versions (register) go through the client's file back end.
@@ -347,7 +348,9 @@ serve(struct conn *c)
 		keep = !header(c->buf, "Connection", val + 256, 256) || strcasecmp(val + 256, "close");
 		d.nreq++;
 		if (d.log) {
-			fprintf(d.log, "%s %s auth=%s\n", method, path, auth ? "yes" : "no");
+			fprintf(d.log, "%s %s auth=%s%s%s\n", method, path, auth ? "yes" : "no",
+			    blen ? " ctype=" : "", blen && header(c->buf, "Content-Type", val + 256,
+			    256) ? val + 256 : "");
 			fflush(d.log);
 		}
 		if (!(body = malloc(blen + 1)))
