@@ -65,6 +65,7 @@ $(BUILD)/tests/reg%: tests/registry/reg%.c $(LIBA)
 # The third-party registry for tests/cli/registry.sh: franz-go's srfake (Go >= 1.24).
 registry-server: build/srfake
 build/srfake: tests/registry/srfake/main.go tests/registry/srfake/go.mod tests/registry/srfake/go.sum
+	@command -v go >/dev/null || { echo "registry-server: needs Go >= 1.24 on PATH (https://go.dev/dl/)" >&2; exit 1; }
 	@mkdir -p build
 	cd tests/registry/srfake && GOFLAGS=-mod=mod go build -o $(abspath build/srfake) .
 
