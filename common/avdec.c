@@ -415,6 +415,7 @@ compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const stru
 	for (i = 0; i < w->nfields; i++) {
 		n->steps[i].slot = slot_of_w[i];
 		n->steps[i].skip = w->fields[i].type;
+
 		if (slot_of_w[i] >= 0) {
 			if ((size_t)slot_of_w[i] != last)
 				n->inorder = 0;
@@ -726,16 +727,12 @@ derr(struct dctx *c, const unsigned char *at, const char *fmt, ...)
 }
 
 static uint64_t
-rd_varint(struct dctx *c)
+rd_varint_slow(struct dctx *c)
 {
 	const unsigned char *p = c->p, *at = p;
 	uint64_t v = 0;
 	int shift;
 
-	if (p < c->end && *p < 0x80) {
-		c->p = p + 1;
-		return *p;
-	}
 	for (shift = 0; shift < 70; shift += 7) {
 		uint64_t b;
 
@@ -753,7 +750,19 @@ rd_varint(struct dctx *c)
 	derr(c, at, "invalid long: varint longer than 10 bytes");
 }
 
-static int64_t
+static inline uint64_t
+rd_varint(struct dctx *c)
+{
+	const unsigned char *p = c->p;
+
+	if (__builtin_expect(p < c->end && *p < 0x80, 1)) {
+		c->p = p + 1;
+		return *p;
+	}
+	return rd_varint_slow(c);
+}
+
+static inline int64_t
 rd_long(struct dctx *c)
 {
 	uint64_t v = rd_varint(c);
@@ -792,7 +801,7 @@ rd_n(struct dctx *c, size_t n, const char *what)
 }
 
 /* The length of a string or bytes value, checked against what is left. */
-static size_t
+static inline size_t
 rd_len(struct dctx *c, const char *what)
 {
 	const unsigned char *at = c->p;
@@ -867,6 +876,42 @@ enter(struct dctx *c)
 		derr(c, c->p, "values nested deeper than %d levels", MAX_DEPTH);
 }
 
+static void skip(struct dctx *c, const struct av_node *t);
+
+/* The common shapes (see avsc.h, av_node.sk) inline; the rest, and every error, in skip(). */
+static inline void
+skip_fast(struct dctx *c, const struct av_node *t)
+{
+	int k = t->sk;
+
+	if (k >= AVSK_OPT_LEN) {
+		const unsigned char *p = c->p;
+
+		/* [null, x]: one byte for the branch, 0 or 2 (zigzag of 0 and 1). */
+		if (p >= c->end || (*p != 0 && *p != 2)) {
+			skip(c, t);
+			return;
+		}
+		c->p = p + 1;
+		if ((*p >> 1) == t->sk_null)
+			return;
+		k -= AVSK_OPT_LEN - AVSK_LEN;
+	}
+	switch (k) {
+	case AVSK_LEN:
+		c->p += rd_len(c, "string");
+		break;
+	case AVSK_VARINT:
+		rd_varint(c);
+		break;
+	case AVSK_BYTE:
+		rd_n(c, 1, "boolean");
+		break;
+	default:
+		skip(c, t);
+	}
+}
+
 static void
 skip(struct dctx *c, const struct av_node *t)
 {
@@ -906,7 +951,7 @@ skip(struct dctx *c, const struct av_node *t)
 	case AV_RECORD:
 		enter(c);
 		for (i = 0; i < t->nfields; i++)
-			skip(c, t->fields[i].type);
+			skip_fast(c, t->fields[i].type);
 		c->depth--;
 		break;
 	case AV_ARRAY:
@@ -1145,7 +1190,7 @@ dec_record(struct dctx *c, const struct pn *n)
 				jw_put(o, n->keys[s->slot], n->keylen[s->slot]);
 				dec(c, s->pn);
 			} else
-				skip(c, s->skip);
+				skip_fast(c, s->skip);
 		}
 		jw_putc(o, '}');
 		c->depth--;
@@ -1172,7 +1217,7 @@ dec_record(struct dctx *c, const struct pn *n)
 			pl->segs[segbase + (size_t)s->slot].off = start - base;
 			pl->segs[segbase + (size_t)s->slot].len = o->len - start;
 		} else
-			skip(c, s->skip);
+			skip_fast(c, s->skip);
 	}
 	pl->scratch.len = 0;
 	jw_put(&pl->scratch, o->p + base, o->len - base);

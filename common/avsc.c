@@ -472,6 +472,31 @@ minsz_of(struct av_node *n, char *busy)
 	}
 }
 
+static int
+skip_kind(const struct av_node *t)
+{
+	switch (t->t) {
+	case AV_STRING: case AV_BYTES: return AVSK_LEN;
+	case AV_INT: case AV_LONG: case AV_ENUM: return AVSK_VARINT;
+	case AV_BOOLEAN: return AVSK_BYTE;
+	default: return AVSK_GENERIC;
+	}
+}
+
+static void
+classify_skip(struct av_node *t)
+{
+	t->sk = (unsigned char)skip_kind(t);
+	if (t->t == AV_UNION && t->nbranches == 2 &&
+	    (t->branches[0]->t == AV_NULL || t->branches[1]->t == AV_NULL)) {
+		int k = skip_kind(t->branches[t->branches[0]->t == AV_NULL]);
+
+		t->sk_null = t->branches[0]->t == AV_NULL ? 0 : 1;
+		if (k != AVSK_GENERIC)
+			t->sk = (unsigned char)(k + (AVSK_OPT_LEN - AVSK_LEN));
+	}
+}
+
 void
 avsc_free(struct av_schema *s)
 {
@@ -548,8 +573,10 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 
 		for (size_t i = 0; i < s->nnodes; i++)
 			s->nodes[i]->minsz = SIZE_MAX;
-		for (size_t i = 0; i < s->nnodes; i++)
+		for (size_t i = 0; i < s->nnodes; i++) {
 			s->nodes[i]->minsz = minsz_of(s->nodes[i], busy);
+			classify_skip(s->nodes[i]);
+		}
 		free(busy);
 	}
 	s->canonical = json_dumps(s->json, JSON_COMPACT | JSON_ENCODE_ANY);

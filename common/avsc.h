@@ -22,6 +22,9 @@ enum av_logical {
 
 struct av_node;
 
+/* Shapes a decoder can skip without a walk: the value, or [null, value] (OPT). */
+enum { AVSK_GENERIC, AVSK_LEN, AVSK_VARINT, AVSK_BYTE, AVSK_OPT_LEN, AVSK_OPT_VARINT, AVSK_OPT_BYTE };
+
 struct av_field {
 	const char *name;
 	struct av_node *type;
@@ -48,6 +51,7 @@ struct av_node {
 	size_t nbranches;
 	int id;				/* index in av_schema.nodes */
 	size_t minsz;			/* least bytes a value takes (a lower bound for recursive types) */
+	unsigned char sk, sk_null;	/* how a decoder skips it fast (AVSK_*); the null branch of [null, x] */
 };
 
 struct av_schema {
