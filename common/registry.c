@@ -1438,6 +1438,10 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 	long st;
 	int rc;
 
+	if (!*subject) {
+		seterr(err, errlen, "empty subject name");
+		return REG_NOTFOUND;
+	}
 	key = mkkey(kind, version, subject, schema, &klen);
 	if ((e = cache_get(r, key, klen))) {
 		free(key);
@@ -1497,6 +1501,10 @@ reg_register(struct registry *r, const char *subject, const char *schema_json,
 	long st;
 	int rc;
 
+	if (!*subject) {
+		seterr(err, errlen, "empty subject name");
+		return REG_INVALID;
+	}
 	snprintf(what, sizeof(what), "the schema for subject \"%.120s\"", subject);
 	if (r->dir)
 		rc = file_register(r, subject, schema_json, &st, err, errlen);
