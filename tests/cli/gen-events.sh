@@ -4,6 +4,7 @@
 suite=gen-events
 . "$TESTS/lib.sh"
 py=$TESTS/../build/venv/bin/python
+[ -x "$py" ] || "$TESTS/pyenv" >&2
 # the fixture schema: the project's copy, else shared/ beside the clone
 fix=$TESTS/fixtures/wikimedia-value.avsc
 [ -f "$fix" ] || fix=$TESTS/../../shared/fixtures/wikimedia-value.avsc
