@@ -867,7 +867,7 @@ curl_failure(struct registry *r, CURLcode c, int requests, char *err, size_t err
 		seterr(err, errlen, "registry %s: answer larger than %u bytes", where, RESP_MAX);
 	else if (c == CURLE_OPERATION_TIMEDOUT)
 		seterr(err, errlen, "registry %s: timed out after %g s (%d attempt%s)", where,
-		    !strncmp(why, "Connection", 10) ? r->connect_timeout : r->timeout,
+		    strncmp(why, "Operation", 9) ? r->connect_timeout : r->timeout,
 		    requests, requests == 1 ? "" : "s");
 	else
 		seterr(err, errlen, "registry %s: %s (%d attempt%s)", where, why, requests,

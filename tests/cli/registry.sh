@@ -169,8 +169,14 @@ serve e "$regdouble" --fail 503,503,503,503,503,503,503,503 --log "$tmp/e.log" "
 rc "fail-over from a 503" 0 "$regcli" -r "$URL,$P" id 1 id 2 subject wiki-value 1
 check "fail-over from a 503: stays with the one that works" nlines "$tmp/e.log" 1
 stop e
+rc "https to a plain HTTP server: status 3" 3 "$regcli" -r "https://${P#http://}" --registry-connect-timeout 0.5 --registry-retries 1 id 1
+check "https to a plain HTTP server: the connect timeout" has "$tmp/err" "timed out after 0.5 s (2 attempts)"
 stop d
 rc "bad --registry-timeout: status 2" 2 "$regcli" -r "$P" --registry-timeout 0 id 1
+rc "missing --registry-ca: status 2" 2 "$regcli" -r "$P" --registry-ca "$tmp/nope.pem" id 1
+check "missing --registry-ca: named" has "$tmp/err" "--registry-ca $tmp/nope.pem: No such file"
+rc "--registry-key without --registry-cert: status 2" 2 "$regcli" -r "$P" --registry-key "$tmp/A.avsc" id 1
+rc "auth file and token file: status 2" 2 "$regcli" -r "$P" --registry-auth-file "$tmp/auth" --registry-token-file "$tmp/token" id 1
 rc "ftp:// refused: status 2" 2 "$regcli" -r ftp://x id 1
 
 # ---- file: registry ----
