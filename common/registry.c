@@ -1108,7 +1108,7 @@ scan_one(void *arg, long long n)
 {
 	struct file_scan *fs = arg;
 	struct registry *r = fs->r;
-	struct reg_answer a;
+	struct reg_answer a = {0};
 	char *path, *c;
 	long st;
 	int match = 0;
