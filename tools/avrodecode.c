@@ -283,7 +283,7 @@ run(struct dec *d, struct tool *t)
 				snprintf(msg, sizeof(msg), "body byte %zu: %s", e.off, e.msg);
 			else
 				snprintf(msg, sizeof(msg), "schema id %lu, body byte %zu: %s",
-				    (unsigned long)en->id, e.off + 4, e.msg);
+				    (unsigned long)en->id, e.off, e.msg);
 			bad(t, &r, &o, d->ndjson, msg);
 			continue;
 		}
