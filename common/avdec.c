@@ -20,7 +20,7 @@
 
 #define MAX_DEPTH 1000		/* nested records and containers in one body */
 #define MAX_ZERO_ITEMS (1 << 20)	/* items that take no bytes (null, empty record) per body */
-#define MAX_DECIMAL 4096	/* bytes of a decimal's unscaled value */
+#define MAX_DECIMAL 64		/* bytes of a decimal's unscaled value: 154 digits */
 
 enum kind {
 	K_NULL, K_BOOL, K_INT, K_F32, K_F64, K_STR, K_BYTES, K_FIXED, K_ENUM,
@@ -1093,13 +1093,18 @@ put_time(struct dctx *c, int64_t v, const struct pn *n)
 	jw_put(c->o, s, (size_t)k);
 }
 
-/* The unscaled two's-complement big-endian integer of a decimal, as an exact decimal string. */
+/*
+ * The unscaled two's-complement big-endian integer of a decimal, as an exact
+ * decimal string. Division by 10^9 per pass over the bytes: linear in the
+ * digits per byte, so a body full of long decimals costs about 17 operations
+ * a byte at the 64-byte limit (154 digits; Spark's decimals stop at 38).
+ */
 static void
 put_decimal(struct dctx *c, const unsigned char *b, size_t n, int scale)
 {
 	unsigned char mag[MAX_DECIMAL];
-	char digits[MAX_DECIMAL * 3 + 8], *q = digits + sizeof(digits);
-	int neg = n && (b[0] & 0x80);
+	char digits[MAX_DECIMAL * 3 + 16], *q = digits + sizeof(digits);
+	int neg = n && (b[0] & 0x80), k;
 	size_t i, len, start = 0;
 	struct jw *o = c->o;
 
@@ -1117,22 +1122,26 @@ put_decimal(struct dctx *c, const unsigned char *b, size_t n, int scale)
 			carry = v >> 8;
 		}
 	}
-	/* Repeated division by 10 of the big-endian magnitude. */
 	while (start < n && !mag[start])
 		start++;
 	do {
-		unsigned rem = 0;
+		uint64_t rem = 0;
 
 		for (i = start; i < n; i++) {
-			unsigned cur = rem << 8 | mag[i];
+			uint64_t cur = rem << 8 | mag[i];
 
-			mag[i] = (unsigned char)(cur / 10);
-			rem = cur % 10;
+			mag[i] = (unsigned char)(cur / 1000000000u);
+			rem = cur % 1000000000u;
 		}
-		*--q = (char)('0' + rem);
 		while (start < n && !mag[start])
 			start++;
+		for (k = 0; k < 9 && (rem || start < n); k++) {
+			*--q = (char)('0' + rem % 10);
+			rem /= 10;
+		}
 	} while (start < n);
+	if (q == digits + sizeof(digits))
+		*--q = '0';
 	len = (size_t)(digits + sizeof(digits) - q);
 	jw_putc(o, '"');
 	if (neg)
