@@ -305,7 +305,11 @@ writer_field(const struct av_node *w, const struct av_field *rf)
 	return -1;
 }
 
-/* The default of a reader field the writer lacks, rendered once, as a decoder would. */
+/*
+ * The default of a reader field the writer lacks, rendered once, as a decoder
+ * would: encoded to binary, then decoded by the plan (works around avro-c
+ * 1.11.1's resolver, which fails with "NIY: Default values").
+ */
 static int
 render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *proj,
     struct pn *n, size_t i)
@@ -455,6 +459,7 @@ compile_enum(struct cctx *c, struct pn *n, const struct av_node *w, const struct
 	return n;
 }
 
+/* {"full.Name": : the branch's full name (avro-c 1.11.1's avro_value_to_json writes the short name). */
 static char *
 wrap_text(const char *name, size_t *len)
 {
@@ -800,7 +805,7 @@ rd_n(struct dctx *c, size_t n, const char *what)
 	return p;
 }
 
-/* The length of a string or bytes value, checked against what is left. */
+/* The length of a string or bytes value, checked against what is left (avro-c 1.11.1 allocates whatever a body claims). */
 static inline size_t
 rd_len(struct dctx *c, const char *what)
 {

@@ -52,10 +52,10 @@ jw_puts(struct jw *w, const char *s)
  * the offset of the first byte that is not valid UTF-8 (nothing is written).
  */
 int jw_str(struct jw *w, const unsigned char *s, size_t n, size_t *bad);
-/* A JSON string whose code points are the bytes 0-255 (Avro's bytes and fixed). */
+/* A JSON string whose code points are the bytes 0-255 (Avro's bytes and fixed); avro-c 1.11.1's avro_value_to_json cuts bytes at the first 0x00. */
 void jw_bytes(struct jw *w, const unsigned char *s, size_t n);
 void jw_i64(struct jw *w, int64_t v);
-/* Shortest text that reads back as the same value; NaN and infinities as the strings "NaN", "Infinity", "-Infinity". */
+/* Shortest text that reads back as the same value; NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (avro-c 1.11.1's avro_value_to_json fails on them). */
 void jw_double(struct jw *w, double v);
 void jw_float(struct jw *w, float v);
 
