@@ -237,21 +237,25 @@ json_key(const char *name, int comma, size_t *len)
 	return w.p;
 }
 
-/* The writer type w can be read as the reader type r without a union in between. */
+/*
+ * The writer type w can be read as the reader type r without a union in
+ * between. level 2: the same type (named types by full name or alias);
+ * 1: also named types by unqualified name; 0: also promotions.
+ */
 static int
-matches(const struct av_node *w, const struct av_node *r, int exact)
+matches(const struct av_node *w, const struct av_node *r, int level)
 {
 	if (w->t == r->t) {
 		switch (w->t) {
 		case AV_RECORD: case AV_ENUM:
-			return avsc_names_match(w, r);
+			return avsc_names_match(w, r, level < 2);
 		case AV_FIXED:
-			return avsc_names_match(w, r) && w->size == r->size;
+			return avsc_names_match(w, r, level < 2) && w->size == r->size;
 		default:
 			return 1;
 		}
 	}
-	if (exact)
+	if (level)
 		return 0;
 	switch (w->t) {
 	case AV_INT:
@@ -472,16 +476,16 @@ wrap_text(const char *name, size_t *len)
 	return t;
 }
 
-/* The reader union branch for writer type w: the first exact match, else the first promotion. */
+/* The reader union branch for writer type w: the first exact match, else by short name, else the first promotion. */
 static int
 pick_branch(const struct av_node *w, const struct av_node *ru)
 {
 	size_t i;
-	int pass;
+	int level;
 
-	for (pass = 1; pass >= 0; pass--)
+	for (level = 2; level >= 0; level--)
 		for (i = 0; i < ru->nbranches; i++)
-			if (matches(w, ru->branches[i], pass))
+			if (matches(w, ru->branches[i], level))
 				return (int)i;
 	return -1;
 }

@@ -126,7 +126,7 @@ base_name(const char *full)
 }
 
 int
-avsc_names_match(const struct av_node *w, const struct av_node *r)
+avsc_names_match(const struct av_node *w, const struct av_node *r, int short_ok)
 {
 	size_t i;
 
@@ -135,7 +135,7 @@ avsc_names_match(const struct av_node *w, const struct av_node *r)
 	for (i = 0; i < r->naliases; i++)
 		if (strcmp(w->fullname, r->aliases[i]) == 0)
 			return 1;
-	return strcmp(base_name(w->fullname), base_name(r->fullname)) == 0;
+	return short_ok && strcmp(base_name(w->fullname), base_name(r->fullname)) == 0;
 }
 
 static int
@@ -534,8 +534,15 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 	struct av_schema *s;
 
 	err[0] = 0;
-	/* avro-c's parser is the validator of record: what it refuses, we refuse. */
-	if (avro_schema_from_json_length(text, len, &as) != 0) {
+	/*
+	 * avro-c's parser is the validator of record: what it refuses, we
+	 * refuse; except a \u0000 in a string (a bytes default holding a zero
+	 * byte can only be written so), which avro-c 1.11.1 refuses because it
+	 * parses without JSON_ALLOW_NUL: then our own checks below stand alone.
+	 */
+	if (avro_schema_from_json_length(text, len, &as) == 0)
+		avro_schema_decref(as);
+	else if (!strstr(avro_strerror(), "JSON_ALLOW_NUL")) {
 		const char *m = avro_strerror();
 		size_t k = strlen(m);
 
@@ -544,9 +551,8 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid schema: %.*s", (int)k, m);
 		return NULL;
 	}
-	avro_schema_decref(as);
 	s = xcalloc(1, sizeof(*s));
-	if (!(s->json = json_loadb(text, len, JSON_DECODE_ANY, &je))) {
+	if (!(s->json = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je))) {
 		snprintf(err, errlen, "invalid schema: %s", je.text);
 		free(s);
 		return NULL;

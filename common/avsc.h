@@ -69,8 +69,8 @@ struct av_schema *avsc_parse(const char *text, size_t len, char *err, size_t err
 void avsc_free(struct av_schema *s);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
-/* Nonzero for names that mean the same named type (full name, alias, or unqualified name). */
-int avsc_names_match(const struct av_node *writer, const struct av_node *reader);
+/* Nonzero for names that mean the same named type: full name or reader alias, or (short_ok) the unqualified name. */
+int avsc_names_match(const struct av_node *writer, const struct av_node *reader, int short_ok);
 
 struct jw;
 /* The schema as Spark's printSchema() shows it (spark-avro's type mapping). */

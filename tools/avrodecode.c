@@ -292,6 +292,31 @@ run(struct dec *d, struct tool *t)
 	jw_free(&o);
 }
 
+static void
+entry_free(struct entry *e)
+{
+	avd_free(e->plan);
+	avsc_free(e->ws);
+	free(e->bad);
+}
+
+/* Everything freed at exit, so leak checkers see only real leaks. */
+static void
+dec_free(struct dec *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->cap; i++)
+		if (d->tab[i].used)
+			entry_free(&d->tab[i]);
+	free(d->tab);
+	entry_free(&d->bare);
+	avsc_free(d->reader);
+	avd_proj_free(d->proj);
+	if (d->reg)
+		reg_close(d->reg);
+}
+
 static int
 opt_int(const char *opt, const char *arg, int lo)
 {
@@ -394,6 +419,7 @@ main(int argc, char **argv)
 		if (fwrite(o.p, 1, o.len, stdout) != o.len || fflush(stdout))
 			die_errno(EXIT_ENV, "write error");
 		jw_free(&o);
+		dec_free(&d);
 		return 0;
 	}
 	if (!d.bare.used && !d.ro.urls)
@@ -402,5 +428,7 @@ main(int argc, char **argv)
 	tool_start(&t, max_record);
 	t.on_error = on_error;
 	run(&d, &t);
-	return tool_finish(&t);
+	c = tool_finish(&t);
+	dec_free(&d);
+	return c;
 }
