@@ -1,7 +1,7 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
 TOOLS = cfdeframe cfframe avrodecode
 LIB = err io rs frame tool registry jw avsc avdec
-UNIT = be rs frame
+UNIT = be rs frame jw
 FUZZ = rs_reader cfdeframe cfframe_delim registry_response
 
 PREFIX ?= /usr/local
