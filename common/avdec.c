@@ -1243,7 +1243,9 @@ dec_record(struct dctx *c, const struct pn *n)
 	jw_putc(o, '{');
 	for (i = 0; i < n->nout; i++) {
 		jw_put(o, n->keys[i], n->keylen[i]);
-		if (pl->segs[segbase + i].len != (size_t)-1)
+		if (pl->segs[segbase + i].len == 0)
+			;
+		else if (pl->segs[segbase + i].len != (size_t)-1)
 			jw_put(o, pl->scratch.p + pl->segs[segbase + i].off, pl->segs[segbase + i].len);
 		else
 			jw_put(o, n->defs[i], n->deflen[i]);

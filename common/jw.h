@@ -30,6 +30,8 @@ jw_room(struct jw *w, size_t n)
 static inline void
 jw_put(struct jw *w, const void *s, size_t n)
 {
+	if (!n)
+		return;	/* nothing, and no arithmetic on a buffer not yet made */
 	memcpy(jw_room(w, n), s, n);
 	w->len += n;
 }
