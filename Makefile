@@ -2,7 +2,7 @@
 TOOLS = cfdeframe cfframe avrodecode
 LIB = err io rs frame tool registry jw avsc avdec
 UNIT = be rs frame jw
-FUZZ = rs_reader cfdeframe cfframe_delim registry_response
+FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
