@@ -851,12 +851,13 @@ rd_double(struct dctx *c)
 
 /* A block count of an array or map: the items in this block (0 at the end). */
 static uint64_t
-rd_block(struct dctx *c, size_t item_min, const char *what)
+rd_block(struct dctx *c, size_t item_min, const char *what, int64_t *bsize)
 {
 	const unsigned char *at = c->p;
 	int64_t n = rd_long(c);
 	uint64_t u;
 
+	*bsize = -1;
 	if (n < 0) {
 		int64_t size;
 
@@ -867,6 +868,7 @@ rd_block(struct dctx *c, size_t item_min, const char *what)
 		if (size < 0 || (uint64_t)size > (uint64_t)(c->end - c->p))
 			derr(c, at, "%s block size %lld exceeds the %zu bytes left", what,
 			    (long long)size, (size_t)(c->end - c->p));
+		*bsize = size;
 	}
 	u = (uint64_t)n;
 	if (item_min) {
@@ -927,6 +929,7 @@ skip(struct dctx *c, const struct av_node *t)
 	const unsigned char *at = c->p;
 	size_t i;
 	uint64_t n;
+	int64_t bsize;
 
 	switch (t->t) {
 	case AV_NULL:
@@ -987,7 +990,7 @@ skip(struct dctx *c, const struct av_node *t)
 			}
 			c->p = bat;
 			n = rd_block(c, t->t == AV_MAP ? 1 : t->items->minsz,
-			    t->t == AV_MAP ? "map" : "array");
+			    t->t == AV_MAP ? "map" : "array", &bsize);
 			while (n--) {
 				if (t->t == AV_MAP)
 					c->p += rd_len(c, "map key");
@@ -1261,10 +1264,13 @@ dec_container(struct dctx *c, const struct pn *n)
 	struct jw *o = c->o;
 	int map = n->k == K_MAP, first = 1;
 	uint64_t cnt;
+	int64_t bsize;
 
 	enter(c);
 	jw_putc(o, map ? '{' : '[');
-	while ((cnt = rd_block(c, map ? 1 : n->minsz, map ? "map" : "array"))) {
+	while ((cnt = rd_block(c, map ? 1 : n->minsz, map ? "map" : "array", &bsize))) {
+		const unsigned char *bstart = c->p;
+
 		while (cnt--) {
 			if (!first)
 				jw_putc(o, ',');
@@ -1279,6 +1285,10 @@ dec_container(struct dctx *c, const struct pn *n)
 			}
 			dec(c, n->item);
 		}
+		/* A block's byte size must be true: projection trusts it to skip. */
+		if (bsize >= 0 && c->p - bstart != bsize)
+			derr(c, bstart, "%s block size %lld, but its items take %lld bytes",
+			    map ? "map" : "array", (long long)bsize, (long long)(c->p - bstart));
 	}
 	jw_putc(o, map ? '}' : ']');
 	c->depth--;
@@ -1403,10 +1413,12 @@ int
 avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
     struct jw *out, struct avd_err *e)
 {
-	struct dctx c = {.p = body, .start = body, .end = body + len, .o = out,
-	    .plan = p, .e = e};
+	struct dctx c = {.o = out, .plan = p, .e = e};
 	size_t before = out->len;
 
+	/* An empty default has no buffer: no arithmetic on NULL. */
+	c.p = c.start = body ? body : (const unsigned char *)"";
+	c.end = c.start + len;
 	if (setjmp(c.jb)) {
 		out->len = before;
 		p->nsegs = 0;
@@ -1414,7 +1426,7 @@ avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
 	}
 	dec(&c, p->root);
 	if (c.p != c.end) {
-		e->off = (size_t)(c.p - body);
+		e->off = (size_t)(c.p - c.start);
 		snprintf(e->msg, sizeof(e->msg), "%zu trailing bytes after the value",
 		    (size_t)(c.end - c.p));
 		out->len = before;

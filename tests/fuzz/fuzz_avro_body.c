@@ -53,21 +53,6 @@ fatal(const char *what, size_t s, const char *msg)
 	abort();
 }
 
-/*
- * Known bugs, their schemas left out unless FUZZ_AVRO_KNOWN_BUGS is set; then
- * tests/fuzz/crashes/avro_body-<schema name, dashed> reproduces them:
- *  - zero-byte defaults: a reader field the writer lacks whose default takes
- *    no bytes in binary (null, an empty record, a fixed of size 0): compiling
- *    renders it by decoding its empty encoding, avd_decode(NULL, 0), where
- *    body + len is NULL + 0, undefined behaviour that UBSan stops at
- *    (avdec.c render_default and avd_decode).
- */
-static int
-known_bug(const struct fz_schema *z)
-{
-	return !getenv("FUZZ_AVRO_KNOWN_BUGS") && strcmp(z->name, "zero-byte defaults") == 0;
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -77,8 +62,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (s = 0; s < FZ_NSCHEMAS; s++) {
 		const struct fz_schema *z = &fz_schemas[s];
 
-		if (known_bug(z))
-			continue;
 		if (!(st[s].w = avsc_parse(z->writer, strlen(z->writer), err, sizeof(err))))
 			fatal("writer schema", s, err);
 		if (z->reader && !(st[s].r = avsc_parse(z->reader, strlen(z->reader), err, sizeof(err))))
