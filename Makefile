@@ -1,6 +1,6 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
-TOOLS = cfdeframe cfframe avrodecode
-LIB = err io rs frame tool registry jw avsc avdec
+TOOLS = cfdeframe cfframe avrodecode avroencode
+LIB = err io rs frame tool registry jw avsc avdec jp avenc
 UNIT = be rs frame jw
 FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff
 

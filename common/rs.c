@@ -114,6 +114,63 @@ fill(struct rs_reader *r, size_t need)
 	return RS_OK;
 }
 
+/* NDJSON: the next line that is not blank, without its newline (or \r\n). */
+static int
+next_line(struct rs_reader *r, struct rs_rec *rec)
+{
+	for (;;) {
+		uint64_t off = rs_offset(r);
+		size_t scanned = 0, len, next;
+		unsigned char *nl = NULL, *p;
+
+		for (;;) {
+			size_t have = r->end - r->pos;
+
+			if (have > scanned &&
+			    (nl = memchr(r->buf + r->pos + scanned, '\n', have - scanned)))
+				break;
+			scanned = have;
+			if (have > r->max) {
+				snprintf(r->msg, sizeof(r->msg),
+				    "record %llu at byte %llu: line longer than %zu bytes",
+				    (unsigned long long)r->recno + 1, (unsigned long long)off, r->max);
+				return RS_BAD;
+			}
+			if (r->eof)
+				break;
+			if (fill(r, have + 1) < 0)
+				return RS_IOERR;
+		}
+		p = r->buf + r->pos;
+		if (!nl && r->end == r->pos)
+			return RS_EOF;
+		len = nl ? (size_t)(nl - p) : r->end - r->pos;
+		next = nl ? len + 1 : len;
+		if (len > r->max) {
+			snprintf(r->msg, sizeof(r->msg),
+			    "record %llu at byte %llu: line longer than %zu bytes",
+			    (unsigned long long)r->recno + 1, (unsigned long long)off, r->max);
+			return RS_BAD;
+		}
+		r->pos += next;
+		if (len && p[len - 1] == '\r')
+			len--;
+		{
+			size_t i = 0;
+
+			while (i < len && (p[i] == ' ' || p[i] == '\t'))
+				i++;
+			if (i == len)
+				continue;	/* a blank line */
+		}
+		rec->data = p;
+		rec->len = (int32_t)len;
+		rec->recno = ++r->recno;
+		rec->off = off;
+		return RS_OK;
+	}
+}
+
 int
 rs_next(struct rs_reader *r, struct rs_rec *rec)
 {
@@ -122,6 +179,8 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 	size_t have;
 	int32_t len;
 
+	if (r->lines)
+		return next_line(r, rec);
 	if (fill(r, 4) < 0)
 		return RS_IOERR;
 	have = r->end - r->pos;

@@ -33,6 +33,7 @@ struct rs_reader {
 	uint64_t base;		/* stream offset of buf[0] */
 	uint64_t recno;
 	int eof, short_read;
+	int lines;		/* NDJSON: each non-blank line is a record */
 	void (*idle)(void *);	/* called before a read that would block */
 	void *idle_arg;
 	void (*refill)(void *);	/* called before buf is moved or overwritten */

@@ -1,0 +1,1008 @@
+/*
+ * JSON to Avro binary (avenc.h). Walks the schema and the parsed document
+ * together; errors longjmp out with the JSON path of the value, kept on a
+ * stack while descending.
+ */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avdec.h"
+#include "avenc.h"
+#include "err.h"
+
+#define MAX_DECIMAL 64
+
+struct seg {
+	const char *name;	/* NULL: an array index */
+	size_t len;
+	size_t idx;
+};
+
+struct ave_ctx {
+	struct ave_opts o;
+	const struct jp_doc *d;
+	struct jw *out;
+	struct jw sbuf;		/* unescaped strings */
+	struct seg *path;
+	size_t npath, cappath;
+	char *msg;
+	size_t msglen;
+	jmp_buf jb;
+};
+
+struct ave_ctx *
+ave_new(const struct ave_opts *o)
+{
+	struct ave_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		die(EXIT_ENV, "out of memory");
+	c->o = *o;
+	return c;
+}
+
+void
+ave_free(struct ave_ctx *c)
+{
+	if (!c)
+		return;
+	jw_free(&c->sbuf);
+	free(c->path);
+	free(c);
+}
+
+/* "string \"12a\"", "number 1.5", "object", ... for messages. */
+static void
+describe(const struct jp_node *v, char *s, size_t n)
+{
+	switch (v->t) {
+	case JP_NULL: snprintf(s, n, "null"); break;
+	case JP_TRUE: snprintf(s, n, "true"); break;
+	case JP_FALSE: snprintf(s, n, "false"); break;
+	case JP_NUM: snprintf(s, n, "number %.*s", v->n > 40 ? 40 : (int)v->n, v->s); break;
+	case JP_STR:
+		snprintf(s, n, "string \"%.*s\"%s", v->n > 40 ? 40 : (int)v->n, v->s,
+		    v->n > 40 ? "..." : "");
+		break;
+	case JP_ARR: snprintf(s, n, "an array"); break;
+	default: snprintf(s, n, "an object"); break;
+	}
+}
+
+static _Noreturn void
+efail(struct ave_ctx *c, const char *fmt, ...)
+{
+	char path[256];
+	size_t i, k = 0;
+	va_list ap;
+
+	k += (size_t)snprintf(path, sizeof(path), "$");
+	for (i = 0; i < c->npath && k < sizeof(path); i++) {
+		if (c->path[i].name)
+			k += (size_t)snprintf(path + k, sizeof(path) - k, ".%.*s",
+			    (int)c->path[i].len, c->path[i].name);
+		else
+			k += (size_t)snprintf(path + k, sizeof(path) - k, "[%zu]", c->path[i].idx);
+	}
+	k = (size_t)snprintf(c->msg, c->msglen, "%s: ", path);
+	if (k < c->msglen) {
+		va_start(ap, fmt);
+		vsnprintf(c->msg + k, c->msglen - k, fmt, ap);
+		va_end(ap);
+	}
+	longjmp(c->jb, 1);
+}
+
+static _Noreturn void
+expected(struct ave_ctx *c, const char *what, const struct jp_node *v)
+{
+	char got[80];
+
+	describe(v, got, sizeof(got));
+	efail(c, "expected %s, got %s", what, got);
+}
+
+static void
+push(struct ave_ctx *c, const char *name, size_t len, size_t idx)
+{
+	if (c->npath == c->cappath) {
+		c->cappath = c->cappath ? 2 * c->cappath : 32;
+		if (!(c->path = realloc(c->path, c->cappath * sizeof(*c->path))))
+			die(EXIT_ENV, "out of memory");
+	}
+	c->path[c->npath++] = (struct seg){name, len, idx};
+	if (c->npath > 1000)
+		efail(c, "nested deeper than 1000 levels");
+}
+
+static void
+put_long(struct jw *w, int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	char *o = jw_room(w, 10), *s = o;
+
+	while (u >= 0x80) {
+		*o++ = (char)(u | 0x80);
+		u >>= 7;
+	}
+	*o++ = (char)u;
+	w->len += (size_t)(o - s);
+}
+
+static void
+str_of(struct ave_ctx *c, const struct jp_node *v, const char **s, size_t *n)
+{
+	if (jp_str(v, &c->sbuf, s, n) < 0)
+		efail(c, "invalid string: a bad escape or invalid UTF-8");
+}
+
+/* The integer text of a JSON number, or -1 when it has a fraction or does not fit 64 bits. */
+static int
+num_i64(const struct jp_node *v, int64_t *out)
+{
+	const char *p = v->s, *e = v->s + v->n;
+	int neg = 0;
+	uint64_t u = 0;
+
+	if (!v->isint)
+		return -1;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; p < e; p++) {
+		if (u > (UINT64_MAX - 9) / 10)
+			return -1;
+		u = u * 10 + (uint64_t)(*p - '0');
+	}
+	if (neg ? u > (uint64_t)INT64_MAX + 1 : u > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+static double
+num_double(const struct jp_node *v)
+{
+	char tmp[64], *big = NULL;
+	double d;
+
+	if (v->n < sizeof(tmp)) {
+		memcpy(tmp, v->s, v->n);
+		tmp[v->n] = 0;
+		return strtod(tmp, NULL);
+	}
+	if (!(big = strndup(v->s, v->n)))
+		die(EXIT_ENV, "out of memory");
+	d = strtod(big, NULL);
+	free(big);
+	return d;
+}
+
+static int
+digits(const char **p, const char *e, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++, (*p)++) {
+		if (*p >= e || **p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* [+-]YYYY[Y...]-MM-DD, as avrodecode writes it (and Java's Instant). */
+static int
+parse_date(const char **pp, const char *e, int64_t *days)
+{
+	const char *p = *pp;
+	int sign = 1, m, d, n = 0;
+	int64_t y = 0;
+
+	if (p < e && (*p == '+' || *p == '-'))
+		sign = *p++ == '-' ? -1 : 1;
+	while (p < e && *p >= '0' && *p <= '9' && n < 12) {
+		y = y * 10 + (*p++ - '0');
+		n++;
+	}
+	if (n < 4 || p >= e || *p++ != '-' || digits(&p, e, 2, &m) < 0 || p >= e ||
+	    *p++ != '-' || digits(&p, e, 2, &d) < 0 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*days = days_from_civil(sign * y, (unsigned)m, (unsigned)d);
+	*pp = p;
+	return 0;
+}
+
+/* HH:MM:SS[.fraction] to units (1000 or 10^6 or 10^9 a second). */
+static int
+parse_time(const char **pp, const char *e, int64_t unit, int64_t *v)
+{
+	const char *p = *pp;
+	int h, mi, s;
+	int64_t frac = 0, scale = unit;
+
+	if (digits(&p, e, 2, &h) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &mi) < 0 ||
+	    p >= e || *p++ != ':' || digits(&p, e, 2, &s) < 0 || h > 23 || mi > 59 || s > 59)
+		return -1;
+	if (p < e && *p == '.') {
+		p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return -1;
+		for (; p < e && *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			if (scale == 0) {
+				if (*p != '0')
+					return -2;	/* finer than the type holds */
+				continue;
+			}
+			frac += (*p - '0') * scale;
+		}
+	}
+	*v = ((int64_t)h * 3600 + mi * 60 + s) * unit + frac;
+	*pp = p;
+	return 0;
+}
+
+/* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
+static int
+parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
+{
+	const char *p = s, *e = s + n;
+	int64_t days, tod, secs, r;
+	int rc;
+
+	if (parse_date(&p, e, &days) < 0 || p >= e || (*p != 'T' && *p != ' '))
+		return -1;
+	p++;
+	if ((rc = parse_time(&p, e, unit, &tod)) < 0)
+		return rc;
+	if (p < e && *p == 'Z' && !local)
+		p++;
+	else if (p < e && (*p == '+' || *p == '-') && !local) {
+		int sign = *p++ == '-' ? -1 : 1, oh, om;
+
+		if (digits(&p, e, 2, &oh) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &om) < 0)
+			return -1;
+		tod -= sign * ((int64_t)oh * 3600 + om * 60) * unit;
+	}
+	if (p != e)
+		return -1;
+	if (__builtin_mul_overflow(days, (int64_t)86400, &secs) ||
+	    __builtin_mul_overflow(secs, unit, &r) || __builtin_add_overflow(r, tod, &r))
+		return -1;
+	*v = r;
+	return 0;
+}
+
+/*
+ * A decimal string to the minimal big-endian two's complement of its
+ * unscaled value (as Java's BigInteger.toByteArray). Returns the byte count,
+ * -1 when the text is not a decimal, -2 when it has more places than scale,
+ * -3 when it is too large.
+ */
+static int
+parse_decimal(const char *s, size_t n, int scale, unsigned char *out)
+{
+	unsigned char mag[MAX_DECIMAL + 1];
+	const char *p = s, *e = s + n;
+	int neg = 0, places = -1, nd = 0, i, k;
+	size_t len = 1;
+
+	memset(mag, 0, sizeof(mag));
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= e)
+		return -1;
+	for (; p < e; p++) {
+		unsigned carry;
+
+		if (*p == '.' && places < 0 && nd > 0) {
+			places = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return -1;
+		nd++;
+		if (places >= 0)
+			places++;
+		/* mag = mag * 10 + digit, little-endian in mag[0..len) */
+		carry = (unsigned)(*p - '0');
+		for (i = 0; i < (int)len; i++) {
+			unsigned cur = mag[i] * 10u + carry;
+
+			mag[i] = (unsigned char)cur;
+			carry = cur >> 8;
+		}
+		if (carry) {
+			if (len >= MAX_DECIMAL)
+				return -3;
+			mag[len++] = (unsigned char)carry;
+		}
+	}
+	if (nd == 0 || (places == 0))
+		return -1;
+	if (places > scale)
+		return -2;
+	for (k = places < 0 ? 0 : places; k < scale; k++) {
+		unsigned carry = 0;
+
+		for (i = 0; i < (int)len; i++) {
+			unsigned cur = mag[i] * 10u + carry;
+
+			mag[i] = (unsigned char)cur;
+			carry = cur >> 8;
+		}
+		if (carry) {
+			if (len >= MAX_DECIMAL)
+				return -3;
+			mag[len++] = (unsigned char)carry;
+		}
+	}
+	if (neg) {
+		unsigned carry = 1;
+
+		for (i = 0; i < (int)len; i++) {
+			unsigned cur = (unsigned)(unsigned char)~mag[i] + carry;
+
+			mag[i] = (unsigned char)cur;
+			carry = cur >> 8;
+		}
+	}
+	/* Room for the sign bit, then the shortest form. */
+	if (len < MAX_DECIMAL + 1 && ((mag[len - 1] & 0x80) != 0) != neg)
+		mag[len++] = neg ? 0xff : 0;
+	while (len > 1 && ((mag[len - 1] == 0 && !(mag[len - 2] & 0x80)) ||
+	    (mag[len - 1] == 0xff && (mag[len - 2] & 0x80))))
+		len--;
+	if (len > MAX_DECIMAL)
+		return -3;
+	for (i = 0; i < (int)len; i++)
+		out[i] = mag[len - 1 - (size_t)i];
+	return (int)len;
+}
+
+static int
+parse_uuid(const char *s, size_t n, unsigned char *out)
+{
+	size_t i, k = 0;
+
+	if (n != 36)
+		return -1;
+	for (i = 0; i < 36; i++) {
+		unsigned v;
+		char ch = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (ch != '-')
+				return -1;
+			continue;
+		}
+		if (ch >= '0' && ch <= '9')
+			v = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v = (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v = (unsigned)(ch - 'A' + 10);
+		else
+			return -1;
+		if (k & 1)
+			out[k / 2] |= (unsigned char)v;
+		else
+			out[k / 2] = (unsigned char)(v << 4);
+		k++;
+	}
+	return 0;
+}
+
+/* Bytes from a string of code points 0-255. -1 on a code point above U+00FF. */
+static int
+code_points(const char *s, size_t n, struct jw *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	char *o = jw_room(out, n), *o0 = o;
+
+	while (p < e) {
+		if (*p < 0x80)
+			*o++ = (char)*p++;
+		else if ((*p == 0xc2 || *p == 0xc3) && p + 1 < e) {
+			*o++ = (char)(((*p & 3) << 6) | (p[1] & 0x3f));
+			p += 2;
+		} else
+			return -1;
+	}
+	out->len += (size_t)(o - o0);
+	return 0;
+}
+
+/* A logical type's rendering (plain JSON) of an int or long, or -1. */
+static int
+logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n, int64_t *v)
+{
+	const char *p = s;
+	int rc;
+
+	switch (t->lt) {
+	case AVL_DATE:
+		if (parse_date(&p, s + n, v) < 0 || p != s + n)
+			return -1;
+		return 0;
+	case AVL_TIME_MS:
+	case AVL_TIME_US:
+		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, v);
+		if (rc == -2)
+			efail(c, "\"%.*s\": finer than %s holds", (int)n, s,
+			    t->lt == AVL_TIME_MS ? "time-millis" : "time-micros");
+		return rc < 0 || p != s + n ? -1 : 0;
+	case AVL_TS_MS: case AVL_TS_US: case AVL_TS_NS:
+	case AVL_LTS_MS: case AVL_LTS_US: case AVL_LTS_NS: {
+		static const int64_t units[] = {1000, 1000000, 1000000000};
+		int u = (int)(t->lt - AVL_TS_MS) % 3;
+
+		rc = parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, v);
+		if (rc == -2)
+			efail(c, "\"%.*s\": finer than the timestamp holds", (int)n, s);
+		return rc;
+	}
+	default:
+		return -1;
+	}
+}
+
+static void enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v);
+
+static void
+enc_int(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	int64_t x;
+	const char *s;
+	size_t n;
+
+	if (v->t == JP_NUM) {
+		if (num_i64(v, &x) < 0)
+			expected(c, t->t == AV_INT ? "int" : "long", v);
+	} else if (v->t == JP_STR && t->lt != AVL_NONE && c->o.mode != AVE_AVRO) {
+		str_of(c, v, &s, &n);
+		if (logical_int(c, t, s, n, &x) < 0)
+			expected(c, t->lt == AVL_DATE ? "a date (YYYY-MM-DD)" :
+			    t->lt <= AVL_TIME_US ? "a time (HH:MM:SS.fff)" :
+			    "an ISO-8601 timestamp", v);
+	} else
+		expected(c, t->t == AV_INT ? "int" : "long", v);
+	if (t->t == AV_INT && (x < INT32_MIN || x > INT32_MAX))
+		efail(c, "%lld is out of range for int", (long long)x);
+	put_long(c->out, x);
+}
+
+static void
+enc_float(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	double d;
+
+	if (v->t == JP_NUM)
+		d = num_double(v);
+	else if (v->t == JP_STR && v->n == 3 && memcmp(v->s, "NaN", 3) == 0)
+		d = NAN;
+	else if (v->t == JP_STR && v->n == 8 && memcmp(v->s, "Infinity", 8) == 0)
+		d = INFINITY;
+	else if (v->t == JP_STR && v->n == 9 && memcmp(v->s, "-Infinity", 9) == 0)
+		d = -INFINITY;
+	else
+		expected(c, t->t == AV_FLOAT ? "float" : "double", v);
+	/* little-endian hosts (x86-64, arm64): the memory order is Avro's */
+	if (t->t == AV_FLOAT) {
+		float f = (float)d;
+
+		if (isinf(f) && !isinf(d))
+			efail(c, "%.*s is out of range for float", (int)v->n, v->s);
+		jw_put(c->out, &f, 4);
+	} else {
+		if (isinf(d) && v->t == JP_NUM)
+			efail(c, "%.*s is out of range for double", (int)v->n, v->s);
+		jw_put(c->out, &d, 8);
+	}
+}
+
+/* Bytes or fixed: a decimal or uuid rendering in plain JSON, else code points. */
+static void
+enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	unsigned char b[MAX_DECIMAL];
+	const char *s;
+	size_t n, at;
+	int k = -1;
+
+	if (v->t != JP_STR && !(v->t == JP_NUM && t->lt == AVL_DECIMAL && c->o.mode != AVE_AVRO))
+		expected(c, t->t == AV_FIXED ? "a string (fixed)" : "a string (bytes)", v);
+	if (v->t == JP_NUM) {
+		s = v->s;
+		n = v->n;
+	} else
+		str_of(c, v, &s, &n);
+	if (c->o.mode != AVE_AVRO && t->lt == AVL_DECIMAL) {
+		k = parse_decimal(s, n, t->scale, b);
+		if (k == -2)
+			efail(c, "\"%.*s\" has more decimal places than the scale (%d)", (int)n, s, t->scale);
+		if (k == -3)
+			efail(c, "\"%.*s\" is too large for a decimal", (int)n, s);
+		if (k < 0 && v->t == JP_NUM)
+			expected(c, "a decimal", v);
+	}
+	if (k >= 0) {
+		if (t->t == AV_BYTES) {
+			put_long(c->out, k);
+			jw_put(c->out, b, (size_t)k);
+			return;
+		}
+		if ((size_t)k > t->size)
+			efail(c, "\"%.*s\" does not fit a decimal of %zu bytes", (int)n, s, t->size);
+		memset(jw_room(c->out, t->size), (b[0] & 0x80) ? 0xff : 0, t->size - (size_t)k);
+		c->out->len += t->size - (size_t)k;
+		jw_put(c->out, b, (size_t)k);
+		return;
+	}
+	if (c->o.mode != AVE_AVRO && t->lt == AVL_UUID && t->t == AV_FIXED &&
+	    parse_uuid(s, n, b) == 0) {
+		jw_put(c->out, b, 16);
+		return;
+	}
+	if (t->t == AV_BYTES)
+		put_long(c->out, 0);	/* a place for the length, rewritten below */
+	at = c->out->len;
+	if (code_points(s, n, c->out) < 0) {
+		c->out->len = at;
+		efail(c, "invalid %s: a character above U+00FF in \"%.*s\"",
+		    t->t == AV_FIXED ? "fixed" : "bytes", n > 40 ? 40 : (int)n, s);
+	}
+	if (t->t == AV_FIXED) {
+		if (c->out->len - at != t->size)
+			efail(c, "expected %zu bytes for fixed %s, got %zu", t->size, t->fullname,
+			    c->out->len - at);
+		return;
+	}
+	n = c->out->len - at;
+	if (n >= 64) {
+		/* The one-byte length placeholder is too short: move the bytes up. */
+		char tmp[10];
+		struct jw lw = {tmp, 0, sizeof(tmp)};
+
+		put_long(&lw, (int64_t)n);
+		jw_room(c->out, lw.len - 1);
+		memmove(c->out->p + at - 1 + lw.len, c->out->p + at, n);
+		memcpy(c->out->p + at - 1, tmp, lw.len);
+		c->out->len += lw.len - 1;
+	} else
+		c->out->p[at - 1] = (char)(n << 1);
+}
+
+static int
+key_is(struct ave_ctx *c, const struct jp_node *k, const char *name, size_t nlen)
+{
+	const char *s;
+	size_t n, i;
+
+	if (!k->esc) {
+		s = k->s;
+		n = k->n;
+	} else if (jp_str(k, &c->sbuf, &s, &n) < 0)
+		efail(c, "invalid key string");
+	if (n == nlen && memcmp(s, name, n) == 0) {
+		for (i = 0; i < c->o.nren; i++)	/* a renamed key no longer has its old name */
+			if (strlen(c->o.ren_from[i]) == n && memcmp(c->o.ren_from[i], s, n) == 0)
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < c->o.nren; i++)
+		if (strcmp(c->o.ren_to[i], name) == 0 && strlen(c->o.ren_from[i]) == n &&
+		    memcmp(c->o.ren_from[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The member of object v named field (after renames), or -1; hint: where to look first. */
+static long
+member(struct ave_ctx *c, const struct jp_node *v, const char *field, uint32_t hint)
+{
+	size_t nlen = strlen(field);
+	uint32_t i;
+
+	if (hint < v->n && key_is(c, jp_key(c->d, v, hint), field, nlen))
+		return hint;
+	for (i = 0; i < v->n; i++)
+		if (key_is(c, jp_key(c->d, v, i), field, nlen))
+			return i;
+	return -1;
+}
+
+static int
+has_field(const struct av_node *r, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strlen(r->fields[i].name) == n && memcmp(r->fields[i].name, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	size_t i, found = 0;
+	uint32_t hint = 0;
+	char msg[200];
+
+	if (v->t != JP_OBJ)
+		expected(c, t->nfields ? "an object (record)" : "an object (empty record)", v);
+	for (i = 0; i < t->nfields; i++) {
+		const struct av_field *f = &t->fields[i];
+		long m = member(c, v, f->name, hint);
+
+		push(c, f->name, strlen(f->name), 0);
+		if (m >= 0) {
+			found++;
+			hint = (uint32_t)m + 1;
+			enc(c, f->type, jp_val(c->d, v, (uint32_t)m));
+		} else if (f->def) {
+			if (avd_encode_default(f->type, f->def, c->out, msg, sizeof(msg)) < 0)
+				efail(c, "the schema's default: %s", msg);
+		} else {
+			c->npath--;
+			efail(c, "missing field \"%s\" (no default)", f->name);
+		}
+		c->npath--;
+	}
+	if (found < v->n && !c->o.ignore_unknown) {
+		/* Name the first key the record does not have. */
+		for (i = 0; i < v->n; i++) {
+			const struct jp_node *k = jp_key(c->d, v, (uint32_t)i);
+			size_t j, known = 0;
+
+			for (j = 0; j < t->nfields && !known; j++)
+				known = key_is(c, k, t->fields[j].name, strlen(t->fields[j].name));
+			if (!known)
+				efail(c, "unknown field \"%.*s\" (not in record %s; --ignore-unknown drops it)",
+				    k->n > 60 ? 60 : (int)k->n, k->s, t->fullname);
+		}
+		efail(c, "a field given twice");
+	}
+}
+
+static void
+enc_container(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	uint32_t i;
+	const char *s;
+	size_t n;
+
+	if (v->t != (t->t == AV_ARRAY ? JP_ARR : JP_OBJ))
+		expected(c, t->t == AV_ARRAY ? "an array" : "an object (map)", v);
+	if (v->n) {
+		put_long(c->out, v->n);
+		for (i = 0; i < v->n; i++) {
+			if (t->t == AV_MAP) {
+				const struct jp_node *k = jp_key(c->d, v, i);
+
+				str_of(c, k, &s, &n);
+				put_long(c->out, (int64_t)n);
+				jw_put(c->out, s, n);
+				push(c, k->s, k->n, 0);
+				enc(c, t->items, jp_val(c->d, v, i));
+			} else {
+				push(c, NULL, 0, i);
+				enc(c, t->items, jp_item(c->d, v, i));
+			}
+			c->npath--;
+		}
+	}
+	put_long(c->out, 0);
+}
+
+/* The branch of union u named by key (full name, type name or short name), or -1. */
+static int
+branch_named(const struct av_node *u, const char *s, size_t n)
+{
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < u->nbranches; i++) {
+			const struct av_node *b = u->branches[i];
+			const char *name = pass ? b->name : avsc_type_name(b);
+
+			if (name && strlen(name) == n && memcmp(name, s, n) == 0)
+				return (int)i;
+		}
+	return -1;
+}
+
+static int
+find_type(const struct av_node *u, enum av_type t)
+{
+	size_t i;
+
+	for (i = 0; i < u->nbranches; i++)
+		if (u->branches[i]->t == t)
+			return (int)i;
+	return -1;
+}
+
+/* An object all of whose keys are fields of record r, with every field without a default present. */
+static int
+record_fits(struct ave_ctx *c, const struct av_node *r, const struct jp_node *v)
+{
+	size_t i;
+	uint32_t k;
+
+	for (k = 0; k < v->n; k++) {
+		const struct jp_node *key = jp_key(c->d, v, k);
+		int known = 0;
+
+		for (i = 0; i < r->nfields && !known; i++)
+			known = key_is(c, key, r->fields[i].name, strlen(r->fields[i].name));
+		if (!known && !c->o.ignore_unknown)
+			return 0;
+	}
+	for (i = 0; i < r->nfields; i++)
+		if (!r->fields[i].def && member(c, v, r->fields[i].name, 0) < 0)
+			return 0;
+	return 1;
+}
+
+/* The plain JSON rule of the man page: the branch a value takes. */
+static int
+pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
+{
+	size_t i;
+	int b;
+	const char *s;
+	size_t n;
+
+	switch (v->t) {
+	case JP_NULL:
+		return find_type(u, AV_NULL);
+	case JP_TRUE:
+	case JP_FALSE:
+		return find_type(u, AV_BOOLEAN);
+	case JP_NUM: {
+		int64_t x;
+		double d = num_double(v);
+
+		if (num_i64(v, &x) == 0) {
+			if (x >= INT32_MIN && x <= INT32_MAX && (b = find_type(u, AV_INT)) >= 0)
+				return b;
+			if ((b = find_type(u, AV_LONG)) >= 0)
+				return b;
+			if ((double)(float)x == (double)x && (int64_t)(float)x == x &&
+			    (b = find_type(u, AV_FLOAT)) >= 0)
+				return b;
+			if ((b = find_type(u, AV_DOUBLE)) >= 0)
+				return b;
+			return find_type(u, AV_FLOAT);
+		}
+		if ((b = find_type(u, AV_DOUBLE)) >= 0 && (find_type(u, AV_FLOAT) < 0 ||
+		    (double)(float)d != d))
+			return b;
+		if ((b = find_type(u, AV_FLOAT)) >= 0)
+			return b;
+		for (i = 0; i < u->nbranches; i++)	/* a decimal written as a number */
+			if (u->branches[i]->lt == AVL_DECIMAL)
+				return (int)i;
+		return -1;
+	}
+	case JP_STR:
+		if ((b = find_type(u, AV_STRING)) >= 0)
+			return b;
+		str_of(c, v, &s, &n);
+		for (i = 0; i < u->nbranches; i++) {
+			const struct av_node *e = u->branches[i];
+			size_t k;
+
+			if (e->t == AV_ENUM)
+				for (k = 0; k < e->nsymbols; k++)
+					if (strlen(e->symbols[k]) == n && memcmp(e->symbols[k], s, n) == 0)
+						return (int)i;
+		}
+		if ((b = find_type(u, AV_BYTES)) >= 0)
+			return b;
+		for (i = 0; i < u->nbranches; i++) {
+			const struct av_node *e = u->branches[i];
+			unsigned char tmp[MAX_DECIMAL];
+			int64_t x;
+
+			if ((e->t == AV_INT || e->t == AV_LONG) && e->lt != AVL_NONE &&
+			    logical_int(c, e, s, n, &x) == 0)
+				return (int)i;
+			if (e->t == AV_FIXED && e->lt == AVL_UUID && parse_uuid(s, n, tmp) == 0)
+				return (int)i;
+			if (e->t == AV_FIXED && e->lt == AVL_DECIMAL &&
+			    parse_decimal(s, n, e->scale, tmp) >= 0)
+				return (int)i;
+		}
+		for (i = 0; i < u->nbranches; i++) {
+			const struct av_node *e = u->branches[i];
+			struct jw tmp = {0};
+			int fits = 0;
+
+			if (e->t == AV_FIXED) {
+				fits = code_points(s, n, &tmp) == 0 && tmp.len == e->size;
+				jw_free(&tmp);
+				if (fits)
+					return (int)i;
+			}
+		}
+		if ((n == 3 && memcmp(s, "NaN", 3) == 0) || (n == 8 && memcmp(s, "Infinity", 8) == 0) ||
+		    (n == 9 && memcmp(s, "-Infinity", 9) == 0)) {
+			if ((b = find_type(u, AV_DOUBLE)) >= 0)
+				return b;
+			return find_type(u, AV_FLOAT);
+		}
+		return -1;
+	case JP_OBJ:
+		for (i = 0; i < u->nbranches; i++)
+			if (u->branches[i]->t == AV_RECORD && record_fits(c, u->branches[i], v))
+				return (int)i;
+		return find_type(u, AV_MAP);
+	case JP_ARR:
+		return find_type(u, AV_ARRAY);
+	}
+	return -1;
+}
+
+/* {"branch": value} naming a branch of u, where the schema leaves no doubt (AVE_AUTO) or always (AVE_AVRO). */
+static int
+wrapped(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v, int strict)
+{
+	const char *s;
+	size_t n, i;
+	int b;
+
+	if (v->t != JP_OBJ || v->n != 1)
+		return -1;
+	str_of(c, jp_key(c->d, v, 0), &s, &n);
+	if ((b = branch_named(u, s, n)) < 0)
+		return -1;
+	if (!strict) {
+		/* A map, or a record with a field of that name, could read the object as it is. */
+		for (i = 0; i < u->nbranches; i++)
+			if (u->branches[i]->t == AV_MAP ||
+			    (u->branches[i]->t == AV_RECORD && has_field(u->branches[i], s, n)))
+				return -1;
+	}
+	return b;
+}
+
+static void
+enc_union(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	int b = -1;
+	char what[200];
+
+	if (c->o.mode != AVE_PLAIN && v->t != JP_NULL &&
+	    (b = wrapped(c, t, v, c->o.mode == AVE_AVRO)) >= 0) {
+		const struct jp_node *k = jp_key(c->d, v, 0);
+
+		put_long(c->out, b);
+		push(c, k->s, k->n, 0);
+		enc(c, t->branches[b], jp_val(c->d, v, 0));
+		c->npath--;
+		return;
+	}
+	if (c->o.mode == AVE_AVRO) {
+		if (v->t == JP_NULL && (b = find_type(t, AV_NULL)) >= 0) {
+			put_long(c->out, b);
+			return;
+		}
+		expected(c, "null or {\"branch\": value} (Avro JSON union)", v);
+	}
+	if ((b = pick_plain(c, t, v)) < 0) {
+		size_t i, k = 0;
+
+		for (i = 0; i < t->nbranches && k < sizeof(what); i++)
+			k += (size_t)snprintf(what + k, sizeof(what) - k, "%s%s", i ? ", " : "",
+			    avsc_type_name(t->branches[i]));
+		expected(c, k < sizeof(what) ? what : "a union branch", v);
+	}
+	put_long(c->out, b);
+	enc(c, t->branches[b], v);
+}
+
+static void
+enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	const char *s;
+	size_t n, i;
+
+	switch (t->t) {
+	case AV_NULL:
+		if (v->t != JP_NULL)
+			expected(c, "null", v);
+		break;
+	case AV_BOOLEAN:
+		if (v->t != JP_TRUE && v->t != JP_FALSE)
+			expected(c, "boolean", v);
+		jw_putc(c->out, v->t == JP_TRUE);
+		break;
+	case AV_INT:
+	case AV_LONG:
+		enc_int(c, t, v);
+		break;
+	case AV_FLOAT:
+	case AV_DOUBLE:
+		enc_float(c, t, v);
+		break;
+	case AV_STRING:
+		if (v->t != JP_STR)
+			expected(c, "string", v);
+		str_of(c, v, &s, &n);
+		put_long(c->out, (int64_t)n);
+		jw_put(c->out, s, n);
+		break;
+	case AV_BYTES:
+	case AV_FIXED:
+		enc_bytes(c, t, v);
+		break;
+	case AV_ENUM:
+		if (v->t != JP_STR)
+			expected(c, "an enum symbol", v);
+		str_of(c, v, &s, &n);
+		for (i = 0; i < t->nsymbols; i++)
+			if (strlen(t->symbols[i]) == n && memcmp(t->symbols[i], s, n) == 0) {
+				put_long(c->out, (int64_t)i);
+				return;
+			}
+		efail(c, "\"%.*s\" is not a symbol of enum %s", n > 60 ? 60 : (int)n, s, t->fullname);
+	case AV_RECORD:
+		enc_record(c, t, v);
+		break;
+	case AV_ARRAY:
+	case AV_MAP:
+		enc_container(c, t, v);
+		break;
+	case AV_UNION:
+		enc_union(c, t, v);
+		break;
+	}
+}
+
+int
+ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
+    struct jw *out, char *msg, size_t msglen)
+{
+	size_t before = out->len;
+
+	c->d = d;
+	c->out = out;
+	c->msg = msg;
+	c->msglen = msglen;
+	c->npath = 0;
+	if (setjmp(c->jb)) {
+		out->len = before;
+		return -1;
+	}
+	enc(c, s, &d->root);
+	return 0;
+}

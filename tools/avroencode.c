@@ -1,0 +1,252 @@
+/* avroencode: JSON records in, tagged (or bare) Avro bodies out. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avenc.h"
+#include "avsc.h"
+#include "be.h"
+#include "err.h"
+#include "jp.h"
+#include "jw.h"
+#include "registry.h"
+#include "tool.h"
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: avroencode [-r url] [--schema file]\n"
+	    "                  [--schema-id id | --subject name [--version n] [--register]]\n"
+	    "                  [--in stream|ndjson] [--encoding plain|avro|auto] [--bare]\n"
+	    "                  [--rename from=to ...] [--ignore-unknown]\n"
+	    "                  [--on-error fail|skip] [--max-record size] [registry options]\n");
+	exit(status);
+}
+
+enum {
+	O_SCHEMA = 0x100, O_SCHEMA_ID, O_SUBJECT, O_VERSION, O_REGISTER, O_IN, O_ENCODING,
+	O_BARE, O_RENAME, O_IGNORE, O_ON_ERROR, O_MAX_RECORD, O_HELP
+};
+
+static const struct option longopts[] = {
+	{"schema", required_argument, 0, O_SCHEMA},
+	{"schema-id", required_argument, 0, O_SCHEMA_ID},
+	{"subject", required_argument, 0, O_SUBJECT},
+	{"version", required_argument, 0, O_VERSION},
+	{"register", no_argument, 0, O_REGISTER},
+	{"in", required_argument, 0, O_IN},
+	{"encoding", required_argument, 0, O_ENCODING},
+	{"bare", no_argument, 0, O_BARE},
+	{"rename", required_argument, 0, O_RENAME},
+	{"ignore-unknown", no_argument, 0, O_IGNORE},
+	{"on-error", required_argument, 0, O_ON_ERROR},
+	{"max-record", required_argument, 0, O_MAX_RECORD},
+	{"help", no_argument, 0, O_HELP},
+	REG_LONGOPTS,
+	{0, 0, 0, 0}
+};
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (!f)
+		die_errno(EXIT_USAGE, "%s", path);
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			if (cap > ((size_t)64 << 20))
+				die(EXIT_USAGE, "%s: larger than 64 MiB", path);
+			if (!(buf = realloc(buf, cap + 1)))
+				die(EXIT_ENV, "out of memory");
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+	} while (k);
+	if (ferror(f))
+		die_errno(EXIT_ENV, "%s", path);
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static int
+opt_int(const char *opt, const char *arg, int lo)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
+		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
+	return (int)v;
+}
+
+struct run {
+	struct ave_ctx *enc;
+	const struct av_node *root;
+	uint32_t id;
+	int bare;
+};
+
+static void
+run(struct run *rn, struct tool *t)
+{
+	struct rs_rec r;
+	struct jp_doc doc = {0};
+	struct jw o = {0};
+	char msg[400];
+
+	while (tool_next(t, &r)) {
+		if (r.len < 0) {
+			rs_put_null(&t->out);	/* a tombstone stays one */
+			continue;
+		}
+		if (jp_parse(&doc, (const char *)r.data, (size_t)r.len) < 0) {
+			tool_bad(t, &r, "invalid JSON at byte %zu of the record: %s", doc.erroff, doc.msg);
+			continue;
+		}
+		o.len = 0;
+		if (!rn->bare) {
+			be32_put((unsigned char *)jw_room(&o, 4), rn->id);
+			o.len = 4;
+		}
+		if (ave_encode(rn->enc, rn->root, &doc, &o, msg, sizeof(msg)) < 0) {
+			tool_bad(t, &r, "%s", msg);
+			continue;
+		}
+		rs_put_rec(&t->out, o.p, o.len);
+	}
+	jw_free(&o);
+	jp_free(&doc);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct reg_opts ro;
+	struct registry *reg = NULL;
+	struct ave_opts ao = {.mode = AVE_PLAIN};
+	struct run rn = {0};
+	struct tool t;
+	struct av_schema *schema = NULL;
+	const char *schema_file = NULL, *subject = NULL;
+	char *text = NULL, err[512];
+	size_t len = 0, maxren = 0;
+	int c, version = -1, has_id = 0, do_register = 0, ndjson = 0, on_error = ON_ERROR_FAIL;
+	size_t max_record = RS_MAX_DEFAULT;
+
+	err_init(argv[0]);
+	reg_opts_init(&ro);
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+		if (reg_opts_set(&ro, c, optarg))
+			continue;
+		switch (c) {
+		case O_SCHEMA: schema_file = optarg; break;
+		case O_SCHEMA_ID: rn.id = opt_u32("--schema-id", optarg); has_id = 1; break;
+		case O_SUBJECT: subject = optarg; break;
+		case O_VERSION: version = opt_int("--version", optarg, 1); break;
+		case O_REGISTER: do_register = 1; break;
+		case O_IN:
+			if (strcmp(optarg, "ndjson") == 0)
+				ndjson = 1;
+			else if (strcmp(optarg, "stream") != 0)
+				die(EXIT_USAGE, "--in: expected stream or ndjson, got \"%s\"", optarg);
+			break;
+		case O_ENCODING:
+			if (strcmp(optarg, "avro") == 0)
+				ao.mode = AVE_AVRO;
+			else if (strcmp(optarg, "auto") == 0)
+				ao.mode = AVE_AUTO;
+			else if (strcmp(optarg, "plain") != 0)
+				die(EXIT_USAGE, "--encoding: expected plain, avro or auto, got \"%s\"", optarg);
+			break;
+		case O_BARE: rn.bare = 1; break;
+		case O_RENAME: {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || !eq[1])
+				die(EXIT_USAGE, "--rename: expected from=to, got \"%s\"", optarg);
+			if (ao.nren == maxren) {
+				maxren = maxren ? 2 * maxren : 4;
+				ao.ren_from = realloc(ao.ren_from, maxren * sizeof(char *));
+				ao.ren_to = realloc(ao.ren_to, maxren * sizeof(char *));
+				if (!ao.ren_from || !ao.ren_to)
+					die(EXIT_ENV, "out of memory");
+			}
+			*eq = 0;
+			ao.ren_from[ao.nren] = optarg;
+			ao.ren_to[ao.nren++] = eq + 1;
+			break;
+		}
+		case O_IGNORE: ao.ignore_unknown = 1; break;
+		case O_ON_ERROR: on_error = opt_on_error(optarg, 0); break;
+		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
+		case O_HELP: usage(0);
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EXIT_USAGE);
+	if (has_id && subject)
+		die(EXIT_USAGE, "--schema-id and --subject: give one");
+	if (version > 0 && !subject)
+		die(EXIT_USAGE, "--version needs --subject");
+	if (do_register && (!subject || !schema_file || version > 0))
+		die(EXIT_USAGE, "--register needs --schema FILE and --subject NAME (and no --version)");
+	if (!schema_file && !subject)
+		die(EXIT_USAGE, "no schema: give --schema FILE (with --schema-id or --bare), "
+		    "or -r URL --subject NAME");
+	if (schema_file && !has_id && !subject && !rn.bare)
+		die(EXIT_USAGE, "--schema FILE writes tagged bodies: give --schema-id N, "
+		    "--subject NAME --register, or --bare");
+	if (schema_file && subject && !do_register)
+		die(EXIT_USAGE, "--schema with --subject: add --register to register it "
+		    "(or drop --schema to use the subject's own)");
+	if (schema_file) {
+		text = read_file(schema_file, &len);
+		if (!(schema = avsc_parse(text, len, err, sizeof(err))))
+			die(EXIT_USAGE, "--schema %s: %s", schema_file, err);
+	}
+	if (subject) {
+		const struct reg_schema *rs;
+		int st;
+
+		reg = reg_open(&ro);
+		if (do_register) {
+			st = reg_register(reg, subject, schema->canonical, &rn.id, err, sizeof(err));
+			if (st != REG_OK)
+				die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--register %s: %s", subject, err);
+		} else {
+			st = reg_subject_version(reg, subject, version, &rs, err, sizeof(err));
+			if (st != REG_OK)
+				die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
+			rn.id = rs->id;
+			if (!(schema = avsc_parse(rs->schema, strlen(rs->schema), err, sizeof(err))))
+				die(EXIT_USAGE, "--subject %s: %s", subject, err);
+		}
+	}
+	rn.root = schema->root;
+	rn.enc = ave_new(&ao);
+	tool_start(&t, max_record);
+	t.in.lines = ndjson;
+	t.on_error = on_error;
+	run(&rn, &t);
+	c = tool_finish(&t);
+	ave_free(rn.enc);
+	avsc_free(schema);
+	if (reg)
+		reg_close(reg);
+	free(text);
+	free(ao.ren_from);
+	free(ao.ren_to);
+	return c;
+}
