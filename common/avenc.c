@@ -31,6 +31,8 @@ struct ave_ctx {
 	struct jw sbuf;		/* unescaped strings */
 	struct seg *path;
 	size_t npath, cappath;
+	uint32_t **hints;	/* per record node id: where each field was found last time */
+	size_t nhints;
 	char *msg;
 	size_t msglen;
 	jmp_buf jb;
@@ -52,8 +54,13 @@ ave_free(struct ave_ctx *c)
 {
 	if (!c)
 		return;
+	size_t i;
+
 	jw_free(&c->sbuf);
 	free(c->path);
+	for (i = 0; i < c->nhints; i++)
+		free(c->hints[i]);
+	free(c->hints);
 	free(c);
 }
 
@@ -109,16 +116,22 @@ expected(struct ave_ctx *c, const char *what, const struct jp_node *v)
 }
 
 static void
+grow_path(struct ave_ctx *c)
+{
+	c->cappath = c->cappath ? 2 * c->cappath : 32;
+	if (!(c->path = realloc(c->path, c->cappath * sizeof(*c->path))))
+		die(EXIT_ENV, "out of memory");
+}
+
+static inline void
 push(struct ave_ctx *c, const char *name, size_t len, size_t idx)
 {
 	if (c->npath == c->cappath) {
-		c->cappath = c->cappath ? 2 * c->cappath : 32;
-		if (!(c->path = realloc(c->path, c->cappath * sizeof(*c->path))))
-			die(EXIT_ENV, "out of memory");
+		if (c->npath >= 1000)
+			efail(c, "nested deeper than 1000 levels");
+		grow_path(c);
 	}
 	c->path[c->npath++] = (struct seg){name, len, idx};
-	if (c->npath > 1000)
-		efail(c, "nested deeper than 1000 levels");
 }
 
 static void
@@ -598,35 +611,24 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		c->out->p[at - 1] = (char)(n << 1);
 }
 
+/* Renames are applied to the document before encoding (jp_rename). */
 static int
 key_is(struct ave_ctx *c, const struct jp_node *k, const char *name, size_t nlen)
 {
 	const char *s;
-	size_t n, i;
+	size_t n;
 
-	if (!k->esc) {
-		s = k->s;
-		n = k->n;
-	} else if (jp_str(k, &c->sbuf, &s, &n) < 0)
+	if (!k->esc)
+		return k->n == nlen && (!nlen || k->s[0] == name[0]) && memcmp(k->s, name, nlen) == 0;
+	if (jp_str(k, &c->sbuf, &s, &n) < 0)
 		efail(c, "invalid key string");
-	if (n == nlen && memcmp(s, name, n) == 0) {
-		for (i = 0; i < c->o.nren; i++)	/* a renamed key no longer has its old name */
-			if (strlen(c->o.ren_from[i]) == n && memcmp(c->o.ren_from[i], s, n) == 0)
-				return 0;
-		return 1;
-	}
-	for (i = 0; i < c->o.nren; i++)
-		if (strcmp(c->o.ren_to[i], name) == 0 && strlen(c->o.ren_from[i]) == n &&
-		    memcmp(c->o.ren_from[i], s, n) == 0)
-			return 1;
-	return 0;
+	return n == nlen && memcmp(s, name, n) == 0;
 }
 
 /* The member of object v named field (after renames), or -1; hint: where to look first. */
 static long
-member(struct ave_ctx *c, const struct jp_node *v, const char *field, uint32_t hint)
+member(struct ave_ctx *c, const struct jp_node *v, const char *field, size_t nlen, uint32_t hint)
 {
-	size_t nlen = strlen(field);
 	uint32_t i;
 
 	if (hint < v->n && key_is(c, jp_key(c->d, v, hint), field, nlen))
@@ -648,23 +650,46 @@ has_field(const struct av_node *r, const char *s, size_t n)
 	return 0;
 }
 
+/* Objects of one record type tend to list their keys in one order: remember it. */
+static uint32_t *
+hints_for(struct ave_ctx *c, const struct av_node *t)
+{
+	if ((size_t)t->id >= c->nhints) {
+		size_t n = (size_t)t->id + 1;
+
+		if (!(c->hints = realloc(c->hints, n * sizeof(*c->hints))))
+			die(EXIT_ENV, "out of memory");
+		memset(c->hints + c->nhints, 0, (n - c->nhints) * sizeof(*c->hints));
+		c->nhints = n;
+	}
+	if (!c->hints[t->id]) {
+		size_t i;
+
+		if (!(c->hints[t->id] = calloc(t->nfields ? t->nfields : 1, sizeof(uint32_t))))
+			die(EXIT_ENV, "out of memory");
+		for (i = 0; i < t->nfields; i++)
+			c->hints[t->id][i] = (uint32_t)i;
+	}
+	return c->hints[t->id];
+}
+
 static void
 enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	size_t i, found = 0;
-	uint32_t hint = 0;
+	uint32_t *hint = hints_for(c, t);
 	char msg[200];
 
 	if (v->t != JP_OBJ)
 		expected(c, t->nfields ? "an object (record)" : "an object (empty record)", v);
 	for (i = 0; i < t->nfields; i++) {
 		const struct av_field *f = &t->fields[i];
-		long m = member(c, v, f->name, hint);
+		long m = member(c, v, f->name, f->namelen, hint[i]);
 
-		push(c, f->name, strlen(f->name), 0);
+		push(c, f->name, f->namelen, 0);
 		if (m >= 0) {
 			found++;
-			hint = (uint32_t)m + 1;
+			hint[i] = (uint32_t)m;
 			enc(c, f->type, jp_val(c->d, v, (uint32_t)m));
 		} else if (f->def) {
 			if (avd_encode_default(f->type, f->def, c->out, msg, sizeof(msg)) < 0)
@@ -682,7 +707,7 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 			size_t j, known = 0;
 
 			for (j = 0; j < t->nfields && !known; j++)
-				known = key_is(c, k, t->fields[j].name, strlen(t->fields[j].name));
+				known = key_is(c, k, t->fields[j].name, t->fields[j].namelen);
 			if (!known)
 				efail(c, "unknown field \"%.*s\" (not in record %s; --ignore-unknown drops it)",
 				    k->n > 60 ? 60 : (int)k->n, k->s, t->fullname);
@@ -762,12 +787,12 @@ record_fits(struct ave_ctx *c, const struct av_node *r, const struct jp_node *v)
 		int known = 0;
 
 		for (i = 0; i < r->nfields && !known; i++)
-			known = key_is(c, key, r->fields[i].name, strlen(r->fields[i].name));
+			known = key_is(c, key, r->fields[i].name, r->fields[i].namelen);
 		if (!known && !c->o.ignore_unknown)
 			return 0;
 	}
 	for (i = 0; i < r->nfields; i++)
-		if (!r->fields[i].def && member(c, v, r->fields[i].name, 0) < 0)
+		if (!r->fields[i].def && member(c, v, r->fields[i].name, r->fields[i].namelen, 0) < 0)
 			return 0;
 	return 1;
 }
@@ -789,7 +814,7 @@ pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
 		return find_type(u, AV_BOOLEAN);
 	case JP_NUM: {
 		int64_t x;
-		double d = num_double(v);
+		double d;
 
 		if (num_i64(v, &x) == 0) {
 			if (x >= INT32_MIN && x <= INT32_MAX && (b = find_type(u, AV_INT)) >= 0)
@@ -803,6 +828,7 @@ pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
 				return b;
 			return find_type(u, AV_FLOAT);
 		}
+		d = num_double(v);
 		if ((b = find_type(u, AV_DOUBLE)) >= 0 && (find_type(u, AV_FLOAT) < 0 ||
 		    (double)(float)d != d))
 			return b;

@@ -17,8 +17,6 @@ enum { AVE_PLAIN, AVE_AVRO, AVE_AUTO };
 struct ave_opts {
 	int mode;		/* AVE_* */
 	int ignore_unknown;	/* drop object keys a record does not have */
-	const char **ren_from, **ren_to;	/* key renames, in every object */
-	size_t nren;
 };
 
 struct ave_ctx;

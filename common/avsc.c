@@ -307,6 +307,7 @@ parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 		fd->name = json_string_value(json_object_get(f, "name"));
 		if (!fd->name || !valid_name(fd->name))
 			return fail(c, "record %s: field %zu has no valid name", n->fullname, i + 1);
+		fd->namelen = strlen(fd->name);
 		for (k = 0; k < i; k++)
 			if (strcmp(n->fields[k].name, fd->name) == 0)
 				return fail(c, "record %s: field \"%s\" twice", n->fullname, fd->name);

@@ -27,6 +27,7 @@ enum { AVSK_GENERIC, AVSK_LEN, AVSK_VARINT, AVSK_BYTE, AVSK_OPT_LEN, AVSK_OPT_VA
 
 struct av_field {
 	const char *name;
+	size_t namelen;
 	struct av_node *type;
 	json_t *def;		/* NULL: no default */
 	const char **aliases;

@@ -45,13 +45,18 @@ ws(struct pc *c)
 }
 
 static void
+grow_stack(struct jp_doc *d)
+{
+	d->capstack = d->capstack ? 2 * d->capstack : 256;
+	if (!(d->stack = realloc(d->stack, d->capstack * sizeof(*d->stack))))
+		die(EXIT_ENV, "out of memory");
+}
+
+static inline void
 push(struct jp_doc *d, const struct jp_node *n)
 {
-	if (d->nstack == d->capstack) {
-		d->capstack = d->capstack ? 2 * d->capstack : 256;
-		if (!(d->stack = realloc(d->stack, d->capstack * sizeof(*d->stack))))
-			die(EXIT_ENV, "out of memory");
-	}
+	if (d->nstack == d->capstack)
+		grow_stack(d);
 	d->stack[d->nstack++] = *n;
 }
 
@@ -75,42 +80,48 @@ settle(struct jp_doc *d, size_t k)
 
 static int value(struct pc *c, struct jp_node *out);
 
+/* 1: a byte that ends the fast scan of a string: '"', '\\' or a control character. */
+static const unsigned char stop[256] = {
+	1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+	0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+};
+
 static int
 string(struct pc *c, struct jp_node *out)
 {
-	const char *p = ++c->p;
+	const unsigned char *p = (const unsigned char *)++c->p;
+	const unsigned char *e = (const unsigned char *)c->end;
 	int esc = 0;
 
-	/* The closing quote; escapes are checked later, when the string is used. */
+	/* Escapes are only skipped over here; jp_str checks them when the string is used. */
 	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(c->end - p));
-		const char *b;
-
-		if (!q) {
+		while (p < e && !stop[*p])
+			p++;
+		if (p >= e) {
 			c->p = c->end;
 			return perr(c, "unterminated string");
 		}
-		/* An even run of backslashes before the quote: the quote ends the string. */
-		for (b = q; b > p && b[-1] == '\\'; b--)
-			;
-		if (((q - b) & 1) == 0) {
-			if (!esc && memchr(p, '\\', (size_t)(q - p)))
-				esc = 1;
-			for (b = c->p; b < q; b++)
-				if ((unsigned char)*b < 0x20) {
-					c->p = b;
-					return perr(c, "control character in a string");
-				}
-			out->t = JP_STR;
-			out->esc = (uint8_t)esc;
-			out->s = c->p;
-			out->n = (uint32_t)(q - c->p);
-			c->p = q + 1;
-			return 0;
+		if (*p == '"')
+			break;
+		if (*p == '\\') {
+			esc = 1;
+			if (p + 1 >= e) {
+				c->p = c->end;
+				return perr(c, "unterminated string");
+			}
+			p += 2;
+			continue;
 		}
-		esc = 1;
-		p = q + 1;
+		c->p = (const char *)p;
+		return perr(c, "control character in a string");
 	}
+	out->t = JP_STR;
+	out->esc = (uint8_t)esc;
+	out->s = c->p;
+	out->n = (uint32_t)((const char *)p - c->p);
+	c->p = (const char *)p + 1;
+	return 0;
 }
 
 static int
@@ -254,6 +265,39 @@ jp_parse(struct jp_doc *d, const char *s, size_t n)
 	if (c.p != c.end)
 		return perr(&c, "trailing characters after the document");
 	return 0;
+}
+
+static void
+rename_keys(struct jp_doc *d, const struct jp_node *o, const char **from, const char **to, size_t n)
+{
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < o->n; i++) {
+		struct jp_node *key = &d->v[o->kids + 2 * i];
+
+		for (k = 0; k < n; k++)
+			if (strlen(from[k]) == key->n && memcmp(from[k], key->s, key->n) == 0) {
+				key->s = to[k];
+				key->n = (uint32_t)strlen(to[k]);
+				key->esc = 0;
+				break;
+			}
+	}
+}
+
+void
+jp_rename(struct jp_doc *d, const char **from, const char **to, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	if (d->root.t == JP_OBJ)
+		rename_keys(d, &d->root, from, to, n);
+	for (i = 0; i < d->nv; i++)
+		if (d->v[i].t == JP_OBJ)
+			rename_keys(d, &d->v[i], from, to, n);
 }
 
 void

@@ -46,6 +46,13 @@ void jp_free(struct jp_doc *d);
 struct jw;
 int jp_str(const struct jp_node *v, struct jw *buf, const char **out, size_t *len);
 
+/*
+ * Renames object keys, in every object of the document: a key written as
+ * from[i] (its JSON text, escapes and all) becomes to[i]. The names must
+ * outlive the document.
+ */
+void jp_rename(struct jp_doc *d, const char **from, const char **to, size_t n);
+
 /* The node of object member i: its key and value. */
 static inline const struct jp_node *
 jp_key(const struct jp_doc *d, const struct jp_node *o, uint32_t i)

@@ -92,6 +92,8 @@ opt_int(const char *opt, const char *arg, int lo)
 
 struct run {
 	struct ave_ctx *enc;
+	const char **ren_from, **ren_to;
+	size_t nren;
 	const struct av_node *root;
 	uint32_t id;
 	int bare;
@@ -114,6 +116,7 @@ run(struct run *rn, struct tool *t)
 			tool_bad(t, &r, "invalid JSON at byte %zu of the record: %s", doc.erroff, doc.msg);
 			continue;
 		}
+		jp_rename(&doc, rn->ren_from, rn->ren_to, rn->nren);
 		o.len = 0;
 		if (!rn->bare) {
 			be32_put((unsigned char *)jw_room(&o, 4), rn->id);
@@ -175,16 +178,16 @@ main(int argc, char **argv)
 
 			if (!eq || eq == optarg || !eq[1])
 				die(EXIT_USAGE, "--rename: expected from=to, got \"%s\"", optarg);
-			if (ao.nren == maxren) {
+			if (rn.nren == maxren) {
 				maxren = maxren ? 2 * maxren : 4;
-				ao.ren_from = realloc(ao.ren_from, maxren * sizeof(char *));
-				ao.ren_to = realloc(ao.ren_to, maxren * sizeof(char *));
-				if (!ao.ren_from || !ao.ren_to)
+				rn.ren_from = realloc(rn.ren_from, maxren * sizeof(char *));
+				rn.ren_to = realloc(rn.ren_to, maxren * sizeof(char *));
+				if (!rn.ren_from || !rn.ren_to)
 					die(EXIT_ENV, "out of memory");
 			}
 			*eq = 0;
-			ao.ren_from[ao.nren] = optarg;
-			ao.ren_to[ao.nren++] = eq + 1;
+			rn.ren_from[rn.nren] = optarg;
+			rn.ren_to[rn.nren++] = eq + 1;
 			break;
 		}
 		case O_IGNORE: ao.ignore_unknown = 1; break;
@@ -246,7 +249,7 @@ main(int argc, char **argv)
 	if (reg)
 		reg_close(reg);
 	free(text);
-	free(ao.ren_from);
-	free(ao.ren_to);
+	free(rn.ren_from);
+	free(rn.ren_to);
 	return c;
 }
