@@ -1,6 +1,9 @@
 # The avrodecode case file (tests/avro/decode.cases): each case decoded in
 # each JSON form, output compared as text; bad bodies must fail with status 1,
-# the message, and nothing on stdout.
+# the message, and nothing on stdout. Then the way back: avroencode of the
+# expected plain and Avro JSON must give the body byte for byte (cases
+# without a reader schema or projection, unless marked "roundtrip no"; "auto
+# no" where --encoding auto reads the Avro JSON another way, as documented).
 suite=avro-cases
 . "$TESTS/lib.sh"
 
@@ -22,6 +25,22 @@ form() {
 		ok "$case ($name)"
 	else
 		notok "$case ($name)" "status $st"
+		printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
+		sed 's/^/#   /' "$tmp/err"
+	fi
+}
+
+# back NAME JSON ARGS...: avroencode of JSON must be the case's body
+back() {
+	local name=$1 json=$2; shift 2
+	local want=${body#-}
+	local got
+	got=$(printf '%s\n' "$json" | avroencode --schema "$tmp/w.avsc" --bare --in ndjson "$@" 2>"$tmp/err" |
+	    tail -c +5 | xxd -p | tr -d '\n')
+	if [ "$got" = "$want" ]; then
+		ok "$case (back from $name)"
+	else
+		notok "$case (back from $name)" "bytes differ"
 		printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
 		sed 's/^/#   /' "$tmp/err"
 	fi
@@ -52,11 +71,16 @@ run_case() {
 		form plain "$plain"
 		form avro "${avro:-$plain}" --encoding avro
 		form raw "${raw:-$plain}" --raw
+		if [ -z "$reader$fields" ] && [ "$roundtrip" != no ]; then
+			back plain "$plain"
+			back avro "${avro:-$plain}" --encoding avro
+			[ "$auto" = no ] || back "avro, read as auto" "${avro:-$plain}" --encoding auto
+		fi
 	fi
-	case= schema= reader= fields= body= plain= avro= raw= error=
+	case= schema= reader= fields= body= plain= avro= raw= error= roundtrip= auto=
 }
 
-case= schema= reader= fields= body= plain= avro= raw= error=
+case= schema= reader= fields= body= plain= avro= raw= error= roundtrip= auto=
 while IFS= read -r line || [ -n "$line" ]; do
 	case $line in
 	'## '*) run_case; case=${line#\#\# } ;;
@@ -69,6 +93,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 	avro\ *) avro=${line#avro } ;;
 	raw\ *) raw=${line#raw } ;;
 	error\ *) error=${line#error } ;;
+	roundtrip\ *) roundtrip=${line#roundtrip } ;;
+	auto\ *) auto=${line#auto } ;;
 	*) notok "case file" "unknown line: $line" ;;
 	esac
 done <"$TESTS/avro/decode.cases"
