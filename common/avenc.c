@@ -947,6 +947,7 @@ enc_union(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	if ((b = pick_plain(c, t, v)) < 0) {
 		size_t i, k = 0;
 
+		k = (size_t)snprintf(what, sizeof(what), "one of ");
 		for (i = 0; i < t->nbranches && k < sizeof(what); i++)
 			k += (size_t)snprintf(what + k, sizeof(what) - k, "%s%s", i ? ", " : "",
 			    avsc_type_name(t->branches[i]));
