@@ -66,6 +66,8 @@ settle(struct jp_doc *d, size_t k)
 {
 	size_t at = d->nv;
 
+	if (!k)
+		return (uint32_t)at;	/* an empty container: nothing to move, maybe no array yet */
 	if (d->nv + k > d->capv) {
 		while (d->nv + k > d->capv)
 			d->capv = d->capv ? 2 * d->capv : 1024;
