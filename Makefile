@@ -1,8 +1,8 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
-TOOLS = cfdeframe cfframe avrodecode avroencode
-LIB = err io rs frame tool registry jw avsc avdec jp avenc
+TOOLS = cfdeframe cfframe avrodecode avroencode winagg
+LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
-FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff
+FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -21,7 +21,7 @@ WARN += -Werror
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Icommon $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
-LDLIBS += $(PKG_LIBS)
+LDLIBS += $(PKG_LIBS) -lm
 
 LIBOBJ = $(LIB:%=$(BUILD)/common/%.o)
 LIBA = $(BUILD)/libcommon.a

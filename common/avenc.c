@@ -279,8 +279,8 @@ parse_time(const char **pp, const char *e, int64_t unit, int64_t *v)
 }
 
 /* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
-static int
-parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
+int
+ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
 {
 	const char *p = s, *e = s + n;
 	int64_t days, tod, secs, r;
@@ -475,7 +475,7 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 		static const int64_t units[] = {1000, 1000000, 1000000000};
 		int u = (int)(t->lt - AVL_TS_MS) % 3;
 
-		rc = parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, v);
+		rc = ave_parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, v);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than the timestamp holds", (int)n, s);
 		return rc;

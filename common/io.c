@@ -8,6 +8,8 @@
 #include "err.h"
 #include "io.h"
 
+volatile sig_atomic_t io_stop;
+
 ssize_t
 io_read(int fd, void *buf, size_t n)
 {
@@ -15,7 +17,7 @@ io_read(int fd, void *buf, size_t n)
 
 	do
 		r = read(fd, buf, n);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && errno == EINTR && !io_stop);
 	return r;
 }
 

@@ -5,7 +5,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* One read(2), retried on EINTR. Returns bytes read, 0 at EOF, -1 on error. */
+#include <signal.h>
+
+/* Set by a signal handler: a read interrupted by the signal returns -1 (EINTR) instead of retrying. */
+extern volatile sig_atomic_t io_stop;
+
+/* One read(2), retried on EINTR (unless io_stop). Returns bytes read, 0 at EOF, -1 on error. */
 ssize_t io_read(int fd, void *buf, size_t n);
 /*
  * Writes all n bytes. A closed downstream pipe ends the process by SIGPIPE,

@@ -1,0 +1,1519 @@
+/*
+ * winagg: JSON records in, aggregates over event-time windows out, with a
+ * watermark (DESIGN.md section 6). Times are int64 microseconds. Open windows
+ * are kept sorted by (end, start), each with a hash table of its groups; a
+ * window is emitted and freed once the watermark reaches its end, so memory
+ * follows the open windows, not the input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "avenc.h"
+#include "err.h"
+#include "io.h"
+#include "jp.h"
+#include "jw.h"
+#include "tool.h"
+#include "wa.h"
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: winagg --time field [--time-unit s|ms|us|iso]\n"
+	    "              --window dur [--slide dur] [--offset dur] | --session gap\n"
+	    "              [--watermark dur] [--where cond ...] [--group-by [column=]field ...]\n"
+	    "              [--label column:value=label ...] [--count name]\n"
+	    "              [--count-of name=field] [--sum name=field] [--min name=field]\n"
+	    "              [--max name=field] [--avg name=field] [--count-distinct name=field]\n"
+	    "              [--mode append|update] [--at-eof flush|keep] [--state file]\n"
+	    "              [--checkpoint-every n] [--late file] [--in stream|ndjson]\n"
+	    "              [--out stream|ndjson|table] [--time-format spark|iso|epoch-ms]\n"
+	    "              [--on-error fail|skip] [--max-record size]\n");
+	exit(status);
+}
+
+enum { A_COUNT, A_COUNT_OF, A_SUM, A_MIN, A_MAX, A_AVG, A_DISTINCT };
+static const char *const agg_opt[] = {"count", "count-of", "sum", "min", "max", "avg", "count-distinct"};
+
+struct aggdef {
+	int kind;
+	char *name;
+	struct wa_path path;
+};
+
+/* A set of JSON value texts, for exact distinct counts. */
+struct set {
+	char **v;
+	size_t cap, n;
+};
+
+struct agg {
+	int64_t cnt;		/* rows, or non-null values */
+	int64_t isum;
+	double sum, min, max;
+	int allint, has;
+	struct set distinct;
+};
+
+struct grp {
+	struct grp *next;
+	uint64_t hash;
+	char *key;		/* group values, JSON texts separated by \x1f */
+	size_t keylen;
+	int touched;
+	struct agg a[];
+};
+
+struct win {
+	int64_t start, end;
+	struct grp **tab;
+	size_t cap, n;
+};
+
+struct group_col {
+	char *column;
+	struct wa_path path;
+	char **lv, **lab;	/* labels: value text -> label */
+	size_t nlab;
+};
+
+static struct cfg {
+	struct wa_path time;
+	int unit;		/* 0 s, 1 ms, 2 us, 3 iso */
+	int64_t size, slide, offset, gap, delay;
+	int session;
+	struct wa_where *where;
+	size_t nwhere;
+	struct group_col *gcol;
+	size_t ngcol;
+	struct aggdef *agg;
+	size_t nagg;
+	int update, keep, out, tfmt;	/* out: 0 stream, 1 ndjson, 2 table; tfmt: 0 spark, 1 iso, 2 ms */
+	const char *state, *late;
+	uint64_t checkpoint;
+	char *fingerprint;
+} cf;
+
+static struct {
+	struct win **w;		/* sorted by (end, start) */
+	size_t n, cap;
+	int64_t maxt;		/* highest event time seen; INT64_MIN: none */
+	uint64_t read, filtered, notime, late, rows, batches, badrecs;
+} st;
+
+static volatile sig_atomic_t stop_sig;
+static FILE *late_f;
+static struct jw sbuf, row;
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die(EXIT_ENV, "out of memory");
+	return p;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int64_t
+wm(void)
+{
+	if (st.maxt == INT64_MIN)
+		return INT64_MIN;
+	return st.maxt - cf.delay < st.maxt ? st.maxt - cf.delay : INT64_MIN;
+}
+
+/* ---- values ---- */
+
+/* The canonical JSON text of a value, for group keys and distinct sets. */
+static void
+put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
+{
+	const char *s;
+	size_t n, bad;
+	uint32_t i;
+
+	if (!v) {
+		jw_puts(o, "null");
+		return;
+	}
+	switch (v->t) {
+	case JP_NULL: jw_puts(o, "null"); break;
+	case JP_TRUE: jw_puts(o, "true"); break;
+	case JP_FALSE: jw_puts(o, "false"); break;
+	case JP_NUM: jw_put(o, v->s, v->n); break;
+	case JP_STR:
+		if (jp_str(v, &sbuf, &s, &n) < 0)
+			jw_puts(o, "null");
+		else if (jw_str(o, (const unsigned char *)s, n, &bad) < 0)
+			jw_puts(o, "null");
+		break;
+	case JP_ARR:
+		jw_putc(o, '[');
+		for (i = 0; i < v->n; i++) {
+			if (i)
+				jw_putc(o, ',');
+			put_value(d, jp_item(d, v, i), o);
+		}
+		jw_putc(o, ']');
+		break;
+	default:
+		jw_putc(o, '{');
+		for (i = 0; i < v->n; i++) {
+			if (i)
+				jw_putc(o, ',');
+			put_value(d, jp_key(d, v, i), o);
+			jw_putc(o, ':');
+			put_value(d, jp_val(d, v, i), o);
+		}
+		jw_putc(o, '}');
+	}
+}
+
+static double
+num_of(const struct jp_node *v, int *isint, int64_t *iv)
+{
+	char tmp[64];
+	char *end;
+
+	if (v->n >= sizeof(tmp))
+		return NAN;
+	memcpy(tmp, v->s, v->n);
+	tmp[v->n] = 0;
+	*isint = 0;
+	if (v->isint) {
+		long long x;
+
+		errno = 0;
+		x = strtoll(tmp, &end, 10);
+		if (!errno && !*end) {
+			*isint = 1;
+			*iv = x;
+			return (double)x;
+		}
+	}
+	return strtod(tmp, NULL);
+}
+
+/* ---- sets ---- */
+
+static int
+set_add(struct set *s, const char *v, size_t n)
+{
+	size_t i, mask;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct set o = *s;
+
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->v = calloc(s->cap, sizeof(char *));
+		if (!s->v)
+			die(EXIT_ENV, "out of memory");
+		s->n = 0;
+		for (i = 0; i < o.cap; i++)
+			if (o.v[i]) {
+				size_t k = hash(o.v[i], strlen(o.v[i])) & (s->cap - 1);
+
+				while (s->v[k])
+					k = (k + 1) & (s->cap - 1);
+				s->v[k] = o.v[i];
+				s->n++;
+			}
+		free(o.v);
+	}
+	mask = s->cap - 1;
+	for (i = hash(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+		if (strlen(s->v[i]) == n && memcmp(s->v[i], v, n) == 0)
+			return 0;
+	s->v[i] = xstrndup(v, n);
+	s->n++;
+	return 1;
+}
+
+static void
+set_free(struct set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- windows and groups ---- */
+
+static struct grp *
+grp_new(const char *key, size_t n, uint64_t h)
+{
+	struct grp *g = calloc(1, sizeof(*g) + cf.nagg * sizeof(struct agg));
+	size_t i;
+
+	if (!g)
+		die(EXIT_ENV, "out of memory");
+	g->key = xstrndup(key, n);
+	g->keylen = n;
+	g->hash = h;
+	for (i = 0; i < cf.nagg; i++)
+		g->a[i].allint = 1;
+	return g;
+}
+
+static void
+grp_free(struct grp *g)
+{
+	size_t i;
+
+	for (i = 0; i < cf.nagg; i++)
+		set_free(&g->a[i].distinct);
+	free(g->key);
+	free(g);
+}
+
+static struct grp *
+win_group(struct win *w, const char *key, size_t n)
+{
+	uint64_t h = hash(key, n);
+	struct grp *g;
+	size_t i;
+
+	if (w->cap) {
+		for (g = w->tab[h & (w->cap - 1)]; g; g = g->next)
+			if (g->hash == h && g->keylen == n && memcmp(g->key, key, n) == 0)
+				return g;
+	}
+	if (2 * (w->n + 1) > w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 4;
+		struct grp **tab = calloc(cap, sizeof(*tab));
+
+		if (!tab)
+			die(EXIT_ENV, "out of memory");
+		for (i = 0; i < w->cap; i++)
+			while (w->tab[i]) {
+				struct grp *x = w->tab[i];
+
+				w->tab[i] = x->next;
+				x->next = tab[x->hash & (cap - 1)];
+				tab[x->hash & (cap - 1)] = x;
+			}
+		free(w->tab);
+		w->tab = tab;
+		w->cap = cap;
+	}
+	g = grp_new(key, n, h);
+	g->next = w->tab[h & (w->cap - 1)];
+	w->tab[h & (w->cap - 1)] = g;
+	w->n++;
+	return g;
+}
+
+static int
+win_cmp(int64_t end, int64_t start, const struct win *w)
+{
+	if (end != w->end)
+		return end < w->end ? -1 : 1;
+	if (start != w->start)
+		return start < w->start ? -1 : 1;
+	return 0;
+}
+
+/* The window [start, end), made if new. */
+static struct win *
+window(int64_t start, int64_t end)
+{
+	size_t lo = 0, hi = st.n;
+	struct win *w;
+
+	/* Most records land in the newest windows: look from the end first. */
+	if (st.n && win_cmp(end, start, st.w[st.n - 1]) > 0)
+		lo = st.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = win_cmp(end, start, st.w[mid]);
+
+		if (c == 0)
+			return st.w[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (st.n == st.cap) {
+		st.cap = st.cap ? 2 * st.cap : 64;
+		if (!(st.w = realloc(st.w, st.cap * sizeof(*st.w))))
+			die(EXIT_ENV, "out of memory");
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		die(EXIT_ENV, "out of memory");
+	w->start = start;
+	w->end = end;
+	memmove(st.w + lo + 1, st.w + lo, (st.n - lo) * sizeof(*st.w));
+	st.w[lo] = w;
+	st.n++;
+	return w;
+}
+
+static void
+win_free(struct win *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->cap; i++)
+		while (w->tab[i]) {
+			struct grp *g = w->tab[i];
+
+			w->tab[i] = g->next;
+			grp_free(g);
+		}
+	free(w->tab);
+	free(w);
+}
+
+static void
+win_remove(size_t i)
+{
+	memmove(st.w + i, st.w + i + 1, (st.n - i - 1) * sizeof(*st.w));
+	st.n--;
+}
+
+/* ---- output ---- */
+
+static void
+put_time(struct jw *o, int64_t us)
+{
+	char s[64];
+	int64_t secs = us / 1000000, frac = us % 1000000, days, sod;
+	int64_t z, era, doe, yoe, y, doy, mp, m, d;
+	int k;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	if (cf.tfmt == 2) {
+		jw_i64(o, secs * 1000 + frac / 1000);
+		return;
+	}
+	days = secs / 86400;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	k = snprintf(s, sizeof(s), "\"%04" PRId64 "-%02d-%02d%c%02d:%02d:%02d", y, (int)m, (int)d,
+	    cf.tfmt == 1 ? 'T' : ' ', (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	if (frac) {
+		int digits = 6;
+
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		k += snprintf(s + k, sizeof(s) - (size_t)k, ".%0*" PRId64, digits, frac);
+	}
+	k += snprintf(s + k, sizeof(s) - (size_t)k, "%s\"", cf.tfmt == 1 ? "Z" : "");
+	jw_put(o, s, (size_t)k);
+}
+
+static void
+put_key(struct jw *o, const char *s)
+{
+	size_t bad;
+
+	jw_str(o, (const unsigned char *)s, strlen(s), &bad);
+}
+
+/* The value of group column i for the key's i-th part, labelled if a label maps it. */
+static void
+put_group(struct jw *o, size_t i, const char *v, size_t n)
+{
+	const struct group_col *gc = &cf.gcol[i];
+	size_t k;
+
+	for (k = 0; k < gc->nlab; k++)
+		if (strlen(gc->lv[k]) == n && memcmp(gc->lv[k], v, n) == 0) {
+			put_key(o, gc->lab[k]);
+			return;
+		}
+	jw_put(o, v, n);
+}
+
+static void
+put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
+{
+	switch (ad->kind) {
+	case A_COUNT:
+	case A_COUNT_OF:
+		jw_i64(o, a->cnt);
+		return;
+	case A_DISTINCT:
+		jw_i64(o, (int64_t)a->distinct.n);
+		return;
+	default:
+		break;
+	}
+	if (!a->has) {
+		jw_puts(o, "null");
+		return;
+	}
+	switch (ad->kind) {
+	case A_SUM:
+		if (a->allint)
+			jw_i64(o, a->isum);
+		else
+			jw_double(o, a->sum);
+		break;
+	case A_MIN:
+	case A_MAX: {
+		double v = ad->kind == A_MIN ? a->min : a->max;
+
+		if (a->allint && fabs(v) < 9e15)
+			jw_i64(o, (int64_t)v);
+		else
+			jw_double(o, v);
+		break;
+	}
+	default:
+		jw_double(o, a->sum / (double)a->cnt);
+	}
+}
+
+/* One output row as JSON, in row. */
+static void
+make_row(const struct win *w, const struct grp *g)
+{
+	const char *p = g->key, *e = g->key + g->keylen;
+	size_t i;
+
+	row.len = 0;
+	jw_puts(&row, "{\"window\":{\"start\":");
+	put_time(&row, w->start);
+	jw_puts(&row, ",\"end\":");
+	put_time(&row, w->end);
+	jw_putc(&row, '}');
+	for (i = 0; i < cf.ngcol; i++) {
+		const char *q = memchr(p, '\x1f', (size_t)(e - p));
+
+		if (!q)
+			q = e;
+		jw_putc(&row, ',');
+		put_key(&row, cf.gcol[i].column);
+		jw_putc(&row, ':');
+		put_group(&row, i, p, (size_t)(q - p));
+		p = q + 1;
+	}
+	for (i = 0; i < cf.nagg; i++) {
+		jw_putc(&row, ',');
+		put_key(&row, cf.agg[i].name);
+		jw_putc(&row, ':');
+		put_agg(&row, &cf.agg[i], &g->a[i]);
+	}
+	jw_putc(&row, '}');
+}
+
+/* Rows of one emission, for the table form. */
+static struct {
+	char **cell;		/* ncol per row */
+	size_t nrow, caprow;
+} tbl;
+
+static size_t
+ncols(void)
+{
+	return 1 + cf.ngcol + cf.nagg;
+}
+
+static void
+table_add(const struct win *w, const struct grp *g)
+{
+	struct jw c = {0};
+	size_t i, nc = ncols(), k = 0;
+	const char *p = g->key, *e = g->key + g->keylen;
+
+	if (tbl.nrow == tbl.caprow) {
+		tbl.caprow = tbl.caprow ? 2 * tbl.caprow : 16;
+		if (!(tbl.cell = realloc(tbl.cell, tbl.caprow * nc * sizeof(char *))))
+			die(EXIT_ENV, "out of memory");
+	}
+	/* {start, end} as Spark shows a window struct */
+	jw_putc(&c, '{');
+	put_time(&c, w->start);
+	jw_puts(&c, ", ");
+	put_time(&c, w->end);
+	jw_putc(&c, '}');
+	jw_putc(&c, 0);
+	for (i = 0; c.p[i]; i++)	/* the quotes of the time strings go */
+		if (c.p[i] != '"')
+			c.p[k++] = c.p[i];
+	c.p[k] = 0;
+	tbl.cell[tbl.nrow * nc] = c.p;
+	for (i = 0; i < cf.ngcol; i++) {
+		struct jw v = {0};
+		const char *q = memchr(p, '\x1f', (size_t)(e - p));
+
+		if (!q)
+			q = e;
+		put_group(&v, i, p, (size_t)(q - p));
+		jw_putc(&v, 0);
+		if (v.p[0] == '"') {	/* strings without their quotes, as Spark shows them */
+			memmove(v.p, v.p + 1, strlen(v.p));
+			v.p[strlen(v.p) - 1] = 0;
+		}
+		tbl.cell[tbl.nrow * nc + 1 + i] = v.p;
+		p = q + 1;
+	}
+	for (i = 0; i < cf.nagg; i++) {
+		struct jw v = {0};
+
+		put_agg(&v, &cf.agg[i], &g->a[i]);
+		jw_putc(&v, 0);
+		tbl.cell[tbl.nrow * nc + 1 + cf.ngcol + i] = v.p;
+	}
+	tbl.nrow++;
+}
+
+static void
+table_flush(struct rs_writer *out)
+{
+	size_t nc = ncols(), i, r, *wd = calloc(nc, sizeof(size_t));
+	struct jw o = {0};
+	char head[128];
+
+	if (!tbl.nrow) {
+		free(wd);
+		return;
+	}
+	for (i = 0; i < nc; i++) {
+		const char *h = i == 0 ? "window" : i <= cf.ngcol ? cf.gcol[i - 1].column :
+		    cf.agg[i - 1 - cf.ngcol].name;
+
+		wd[i] = strlen(h);
+		for (r = 0; r < tbl.nrow; r++)
+			if (strlen(tbl.cell[r * nc + i]) > wd[i])
+				wd[i] = strlen(tbl.cell[r * nc + i]);
+	}
+	snprintf(head, sizeof(head), "-------------------------------------------\n"
+	    "Batch: %llu\n-------------------------------------------\n",
+	    (unsigned long long)st.batches);
+	jw_puts(&o, head);
+	for (r = 0; r < tbl.nrow + 4; r++) {
+		int sep = r == 0 || r == 2 || r == tbl.nrow + 3;
+
+		for (i = 0; i < nc; i++) {
+			const char *s = r == 1 ? (i == 0 ? "window" : i <= cf.ngcol ?
+			    cf.gcol[i - 1].column : cf.agg[i - 1 - cf.ngcol].name) :
+			    sep ? "" : tbl.cell[(r - 3) * nc + i];
+			size_t k, len = strlen(s);
+
+			jw_putc(&o, sep ? '+' : '|');
+			for (k = 0; k < wd[i] - (sep ? 0 : len); k++)
+				jw_putc(&o, sep ? '-' : ' ');
+			if (!sep)
+				jw_puts(&o, s);
+		}
+		jw_puts(&o, sep ? "+\n" : "|\n");
+	}
+	jw_putc(&o, '\n');
+	rs_put(out, o.p, o.len);
+	for (r = 0; r < tbl.nrow * nc; r++)
+		free(tbl.cell[r]);
+	tbl.nrow = 0;
+	jw_free(&o);
+	free(wd);
+}
+
+static void
+emit(struct rs_writer *out, const struct win *w, const struct grp *g)
+{
+	st.rows++;
+	if (cf.out == 2) {
+		table_add(w, g);
+		return;
+	}
+	make_row(w, g);
+	if (cf.out == 1) {
+		jw_putc(&row, '\n');
+		rs_put(out, row.p, row.len);
+	} else
+		rs_put_rec(out, row.p, row.len);
+}
+
+static int
+grp_cmp(const void *a, const void *b)
+{
+	const struct grp *x = *(struct grp *const *)a, *y = *(struct grp *const *)b;
+	size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+}
+
+/* The groups of w, sorted by key; only touched ones when touched_only. */
+static struct grp **
+sorted_groups(const struct win *w, int touched_only, size_t *n)
+{
+	struct grp **v = xmalloc(w->n * sizeof(*v)), *g;
+	size_t i, k = 0;
+
+	for (i = 0; i < w->cap; i++)
+		for (g = w->tab[i]; g; g = g->next)
+			if (!touched_only || g->touched)
+				v[k++] = g;
+	qsort(v, k, sizeof(*v), grp_cmp);
+	*n = k;
+	return v;
+}
+
+static void
+emit_window(struct rs_writer *out, const struct win *w)
+{
+	size_t n, i;
+	struct grp **v = sorted_groups(w, 0, &n);
+
+	for (i = 0; i < n; i++)
+		emit(out, w, v[i]);
+	free(v);
+}
+
+/* Append mode: every window whose end the watermark has reached, in order; then freed. */
+static void
+close_windows(struct rs_writer *out, int64_t mark, int all)
+{
+	size_t k = 0, i;
+	uint64_t before = st.rows;
+
+	while (k < st.n && (all || st.w[k]->end <= mark))
+		k++;
+	for (i = 0; i < k; i++) {
+		if (!cf.update)
+			emit_window(out, st.w[i]);
+		win_free(st.w[i]);
+	}
+	memmove(st.w, st.w + k, (st.n - k) * sizeof(*st.w));
+	st.n -= k;
+	if (cf.out == 2 && st.rows > before) {
+		table_flush(out);
+		st.batches++;
+	}
+}
+
+/* ---- state ---- */
+
+static void
+fingerprint(int argc, char **argv)
+{
+	struct jw f = {0};
+	int i;
+
+	/* The options that change what the state means, in order; others (output, files) may change. */
+	for (i = 1; i < argc; i++) {
+		static const char *const keep[] = {"--time", "--time-unit", "--window", "--slide",
+		    "--offset", "--session", "--watermark", "--where", "--group-by", "--label",
+		    "--count", "--count-of", "--sum", "--min", "--max", "--avg", "--count-distinct",
+		    "--mode", NULL};
+		size_t k;
+
+		for (k = 0; keep[k]; k++) {
+			size_t n = strlen(keep[k]);
+
+			if (strncmp(argv[i], keep[k], n) == 0 && (argv[i][n] == 0 || argv[i][n] == '=')) {
+				jw_puts(&f, argv[i]);
+				if (!argv[i][n] && i + 1 < argc) {
+					jw_putc(&f, ' ');
+					jw_puts(&f, argv[++i]);
+				}
+				jw_putc(&f, ' ');
+				break;
+			}
+		}
+	}
+	jw_putc(&f, 0);
+	cf.fingerprint = f.p;
+}
+
+static void
+save_state(void)
+{
+	char *tmp;
+	FILE *f;
+	size_t i, k, j, s, nd;
+	struct grp *g;
+	struct jw o = {0};
+	int fd;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", cf.state, (long)getpid()) < 0)
+		die(EXIT_ENV, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		die_errno(EXIT_ENV, "state file %s", tmp);
+	jw_puts(&o, "{\"format\":\"winagg-state\",\"version\":1,\"config\":");
+	put_key(&o, cf.fingerprint);
+	jw_puts(&o, ",\"max_time\":");
+	if (st.maxt == INT64_MIN)
+		jw_puts(&o, "null");
+	else
+		jw_i64(&o, st.maxt);
+	fprintf(f, "%.*s,\"windows\":%zu}\n", (int)o.len, o.p, st.n);
+	for (i = 0; i < st.n; i++) {
+		const struct win *w = st.w[i];
+
+		for (k = 0; k < w->cap; k++)
+			for (g = w->tab[k]; g; g = g->next) {
+				o.len = 0;
+				jw_puts(&o, "{\"start\":");
+				jw_i64(&o, w->start);
+				jw_puts(&o, ",\"end\":");
+				jw_i64(&o, w->end);
+				jw_puts(&o, ",\"key\":");
+				{
+					size_t bad;
+
+					jw_str(&o, (const unsigned char *)g->key, g->keylen, &bad);
+				}
+				jw_puts(&o, ",\"aggs\":[");
+				for (j = 0; j < cf.nagg; j++) {
+					const struct agg *a = &g->a[j];
+					char num[200];
+
+					snprintf(num, sizeof(num), "%s[%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g,%d,%d,[",
+					    j ? "," : "", a->cnt, a->isum, a->sum, a->min, a->max, a->allint, a->has);
+					jw_puts(&o, num);
+					for (s = 0, nd = 0; s < a->distinct.cap; s++)
+						if (a->distinct.v[s]) {
+							size_t bad;
+
+							if (nd++)
+								jw_putc(&o, ',');
+							jw_str(&o, (const unsigned char *)a->distinct.v[s],
+							    strlen(a->distinct.v[s]), &bad);
+						}
+					jw_puts(&o, "]]");
+				}
+				jw_puts(&o, "]}\n");
+				fwrite(o.p, 1, o.len, f);
+			}
+	}
+	jw_free(&o);
+	if (fflush(f) || ferror(f) || fsync(fd) < 0 || fclose(f))
+		die_errno(EXIT_ENV, "state file %s", tmp);
+	if (rename(tmp, cf.state) < 0)
+		die_errno(EXIT_ENV, "state file %s", cf.state);
+	free(tmp);
+}
+
+static _Noreturn void
+bad_state(const char *why, size_t line)
+{
+	die(EXIT_ENV, "state file %s: line %zu: %s (not winagg's, damaged, or from another "
+	    "version; remove it to start afresh)", cf.state, line, why);
+}
+
+static void
+load_state(void)
+{
+	FILE *f = fopen(cf.state, "r");
+	char *line = NULL;
+	size_t cap = 0, ln = 0, nwin = 0;
+	ssize_t n;
+	json_error_t je;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return;	/* the first run */
+		die_errno(EXIT_ENV, "state file %s", cf.state);
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		json_t *j = json_loadb(line, (size_t)n, 0, &je), *v;
+
+		ln++;
+		if (!j)
+			bad_state("not JSON", ln);
+		if (ln == 1) {
+			const char *fmt = json_string_value(json_object_get(j, "format"));
+			const char *conf = json_string_value(json_object_get(j, "config"));
+
+			if (!fmt || strcmp(fmt, "winagg-state") != 0)
+				bad_state("no winagg-state header", ln);
+			if (json_integer_value(json_object_get(j, "version")) != 1)
+				bad_state("unknown version", ln);
+			if (!conf || strcmp(conf, cf.fingerprint) != 0)
+				die(EXIT_ENV, "state file %s was written by another configuration:\n"
+				    "  it has:  %s\n  now:     %s", cf.state, conf ? conf : "?", cf.fingerprint);
+			v = json_object_get(j, "max_time");
+			st.maxt = json_is_integer(v) ? json_integer_value(v) : INT64_MIN;
+			nwin = (size_t)json_integer_value(json_object_get(j, "windows"));
+		} else {
+			json_t *aggs = json_object_get(j, "aggs"), *key = json_object_get(j, "key");
+			json_t *js = json_object_get(j, "start"), *je2 = json_object_get(j, "end");
+			struct win *w;
+			struct grp *g;
+			size_t i, k;
+
+			if (!json_is_integer(js) || !json_is_integer(je2) || !json_is_string(key) ||
+			    json_array_size(aggs) != cf.nagg)
+				bad_state("a window line without start, end, key or aggregates", ln);
+			w = window(json_integer_value(js), json_integer_value(je2));
+			g = win_group(w, json_string_value(key), json_string_length(key));
+			for (i = 0; i < cf.nagg; i++) {
+				json_t *a = json_array_get(aggs, i);
+				struct agg *ag = &g->a[i];
+
+				if (json_array_size(a) != 8 || !json_is_array(json_array_get(a, 7)))
+					bad_state("a malformed aggregate", ln);
+				ag->cnt = json_integer_value(json_array_get(a, 0));
+				ag->isum = json_integer_value(json_array_get(a, 1));
+				ag->sum = json_number_value(json_array_get(a, 2));
+				ag->min = json_number_value(json_array_get(a, 3));
+				ag->max = json_number_value(json_array_get(a, 4));
+				ag->allint = (int)json_integer_value(json_array_get(a, 5));
+				ag->has = (int)json_integer_value(json_array_get(a, 6));
+				for (k = 0; k < json_array_size(json_array_get(a, 7)); k++) {
+					json_t *s = json_array_get(json_array_get(a, 7), k);
+
+					set_add(&ag->distinct, json_string_value(s), json_string_length(s));
+				}
+			}
+		}
+		json_decref(j);
+	}
+	free(line);
+	if (ferror(f))
+		die_errno(EXIT_ENV, "state file %s", cf.state);
+	fclose(f);
+	if (ln == 0)
+		bad_state("empty", 0);
+	if (st.n != nwin)
+		bad_state("fewer windows than the header says: truncated", ln);
+}
+
+/* ---- the record loop ---- */
+
+static void
+agg_add(struct grp *g, const struct jp_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < cf.nagg; i++) {
+		const struct aggdef *ad = &cf.agg[i];
+		struct agg *a = &g->a[i];
+		const struct jp_node *v;
+		int isint;
+		int64_t iv = 0;
+		double x;
+
+		if (ad->kind == A_COUNT) {
+			a->cnt++;
+			continue;
+		}
+		v = wa_get(d, &ad->path);
+		if (!v || v->t == JP_NULL)
+			continue;
+		if (ad->kind == A_COUNT_OF) {
+			a->cnt++;
+			continue;
+		}
+		if (ad->kind == A_DISTINCT) {
+			struct jw t = {0};
+
+			put_value(d, v, &t);
+			set_add(&a->distinct, t.p, t.len);
+			jw_free(&t);
+			continue;
+		}
+		if (v->t != JP_NUM)
+			continue;	/* checked before: see numbers_ok */
+		x = num_of(v, &isint, &iv);
+		a->cnt++;
+		if (!isint)
+			a->allint = 0;
+		else if (__builtin_add_overflow(a->isum, iv, &a->isum))
+			a->allint = 0;
+		a->sum += x;
+		if (!a->has || x < a->min)
+			a->min = x;
+		if (!a->has || x > a->max)
+			a->max = x;
+		a->has = 1;
+	}
+}
+
+/* Sum, min, max and avg need numbers: the first field that holds something else, or -1. */
+static long
+numbers_ok(const struct jp_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < cf.nagg; i++) {
+		const struct jp_node *v;
+
+		if (cf.agg[i].kind < A_SUM || cf.agg[i].kind > A_AVG)
+			continue;
+		v = wa_get(d, &cf.agg[i].path);
+		if (v && v->t != JP_NULL && v->t != JP_NUM)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Event time of the document in microseconds: 1; none or null: 0; the wrong type: -1. */
+static int
+event_time(const struct jp_doc *d, int64_t *t)
+{
+	const struct jp_node *v = wa_get(d, &cf.time);
+	static const double mul[] = {1e6, 1e3, 1};
+
+	if (!v || v->t == JP_NULL)
+		return 0;
+	if (cf.unit == 3) {
+		const char *s;
+		size_t n;
+
+		if (v->t != JP_STR || jp_str(v, &sbuf, &s, &n) < 0 ||
+		    ave_parse_ts(s, n, 1000000, 0, t) < 0)
+			return -1;
+		return 1;
+	}
+	if (v->t != JP_NUM)
+		return -1;
+	{
+		int isint;
+		int64_t iv = 0;
+		double x = num_of(v, &isint, &iv);
+
+		if (isint && (cf.unit == 2 || (iv < INT64_MAX / 1000000 && iv > INT64_MIN / 1000000))) {
+			*t = cf.unit == 2 ? iv : iv * (int64_t)mul[cf.unit];
+			return 1;
+		}
+		x *= mul[cf.unit];
+		if (!isfinite(x) || x > 9.2e18 || x < -9.2e18)
+			return -1;
+		*t = (int64_t)llround(x);
+		return 1;
+	}
+}
+
+static int64_t
+floormod(int64_t a, int64_t b)
+{
+	int64_t r = a % b;
+
+	return r < 0 ? r + b : r;
+}
+
+static void
+late_record(const struct rs_rec *r)
+{
+	if (!late_f)
+		return;
+	fwrite(r->data, 1, (size_t)r->len, late_f);
+	fputc('\n', late_f);
+}
+
+static void
+agg_merge(struct agg *a, const struct agg *b)
+{
+	size_t s;
+
+	if (b->has) {
+		if (!a->has || b->min < a->min)
+			a->min = b->min;
+		if (!a->has || b->max > a->max)
+			a->max = b->max;
+		a->has = 1;
+	}
+	a->cnt += b->cnt;
+	if (__builtin_add_overflow(a->isum, b->isum, &a->isum))
+		a->allint = 0;
+	a->sum += b->sum;
+	a->allint &= b->allint;
+	for (s = 0; s < b->distinct.cap; s++)
+		if (b->distinct.v[s])
+			set_add(&a->distinct, b->distinct.v[s], strlen(b->distinct.v[s]));
+}
+
+/* Takes group key out of window w; NULL if it has none. */
+static struct grp *
+grp_unlink(struct win *w, const char *key, size_t n)
+{
+	uint64_t h = hash(key, n);
+	struct grp **pp;
+
+	if (!w->cap)
+		return NULL;
+	for (pp = &w->tab[h & (w->cap - 1)]; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->keylen == n && memcmp((*pp)->key, key, n) == 0) {
+			struct grp *g = *pp;
+
+			*pp = g->next;
+			w->n--;
+			return g;
+		}
+	return NULL;
+}
+
+/*
+ * Session windows (Spark's session_window): the record opens [t, t + gap);
+ * every open session of its group that overlaps merges with it.
+ */
+static void
+session_add(const struct jp_doc *d, int64_t t, const char *key, size_t klen, int64_t mark,
+    const struct rs_rec *r)
+{
+	int64_t start = t, end = t + cf.gap;
+	struct grp **old = NULL, *g;
+	size_t nold = 0, i, k;
+	int merged;
+
+	if (end <= mark) {
+		st.late++;
+		late_record(r);
+		return;
+	}
+	do {
+		merged = 0;
+		for (i = 0; i < st.n && !merged; i++) {
+			struct win *o = st.w[i];
+			struct grp *og;
+
+			if (!(o->start < end && start < o->end) || !(og = grp_unlink(o, key, klen)))
+				continue;
+			if (o->start < start)
+				start = o->start;
+			if (o->end > end)
+				end = o->end;
+			if (!(old = realloc(old, (nold + 1) * sizeof(*old))))
+				die(EXIT_ENV, "out of memory");
+			old[nold++] = og;
+			if (o->n == 0) {
+				win_remove(i);
+				win_free(o);
+			}
+			merged = 1;
+		}
+	} while (merged);
+	g = win_group(window(start, end), key, klen);
+	for (i = 0; i < nold; i++) {
+		for (k = 0; k < cf.nagg; k++)
+			agg_merge(&g->a[k], &old[i]->a[k]);
+		grp_free(old[i]);
+	}
+	free(old);
+	agg_add(g, d);
+	g->touched = 1;
+}
+
+static void
+touched_emit(struct rs_writer *out)
+{
+	size_t i, n, k;
+	uint64_t before = st.rows;
+
+	for (i = 0; i < st.n; i++) {
+		struct grp **v = sorted_groups(st.w[i], 1, &n);
+
+		for (k = 0; k < n; k++) {
+			emit(out, st.w[i], v[k]);
+			v[k]->touched = 0;
+		}
+		free(v);
+	}
+	if (cf.out == 2 && st.rows > before) {
+		table_flush(out);
+		st.batches++;
+	}
+}
+
+static void
+record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
+{
+	int64_t ev, mark = wm(), last, s;
+	size_t i;
+	int rc, anylate = 0;
+	long bad;
+
+	st.read++;
+	if (jp_parse(d, (const char *)r->data, (size_t)r->len) < 0) {
+		st.badrecs++;
+		tool_bad(t, r, "invalid JSON at byte %zu of the record: %s", d->erroff, d->msg);
+		return;
+	}
+	if (d->root.t != JP_OBJ) {
+		st.badrecs++;
+		tool_bad(t, r, "expected a JSON object");
+		return;
+	}
+	for (i = 0; i < cf.nwhere; i++)
+		if (!wa_where_match(&cf.where[i], d, &sbuf)) {
+			st.filtered++;
+			return;
+		}
+	if ((rc = event_time(d, &ev)) == 0) {
+		st.notime++;
+		return;
+	}
+	if (rc < 0) {
+		st.badrecs++;
+		tool_bad(t, r, "event time %s: expected %s", cf.time.seg[cf.time.n - 1],
+		    cf.unit == 3 ? "an ISO-8601 timestamp string" : "a number");
+		return;
+	}
+	if ((bad = numbers_ok(d)) >= 0) {
+		st.badrecs++;
+		tool_bad(t, r, "%s: expected a number for --%s %s", cf.agg[bad].path.seg[0],
+		    agg_opt[cf.agg[bad].kind], cf.agg[bad].name);
+		return;
+	}
+	key->len = 0;
+	for (i = 0; i < cf.ngcol; i++) {
+		if (i)
+			jw_putc(key, '\x1f');
+		put_value(d, wa_get(d, &cf.gcol[i].path), key);
+	}
+	if (cf.session)
+		session_add(d, ev, key->p ? key->p : "", key->len, mark, r);
+	else {
+		last = ev - floormod(ev - cf.offset, cf.slide);
+		for (s = last; s > ev - cf.size; s -= cf.slide) {
+			struct grp *g;
+
+			if (s + cf.size <= mark) {
+				st.late++;
+				anylate = 1;
+				continue;
+			}
+			g = win_group(window(s, s + cf.size), key->p ? key->p : "", key->len);
+			agg_add(g, d);
+			g->touched = 1;
+		}
+		if (anylate)
+			late_record(r);
+	}
+	if (st.maxt == INT64_MIN || ev > st.maxt)
+		st.maxt = ev;
+	if (cf.update)
+		touched_emit(&t->out);
+	close_windows(&t->out, wm(), 0);
+	if (cf.checkpoint && cf.state && st.read % cf.checkpoint == 0) {
+		rs_flush(&t->out);
+		save_state();
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	stop_sig = sig;
+	io_stop = 1;
+}
+
+static void
+parse_agg(int kind, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct aggdef *a;
+
+	cf.agg = realloc(cf.agg, (cf.nagg + 1) * sizeof(*cf.agg));
+	if (!cf.agg)
+		die(EXIT_ENV, "out of memory");
+	a = &cf.agg[cf.nagg];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	if (kind == A_COUNT) {
+		if (!*arg)
+			die(EXIT_USAGE, "--count: expected an output name");
+		a->name = xstrndup(arg, strlen(arg));
+	} else {
+		if (!eq || eq == arg || wa_path_parse(eq + 1, &a->path) < 0)
+			die(EXIT_USAGE, "--%s: expected name=field, got \"%s\"", agg_opt[kind], arg);
+		a->name = xstrndup(arg, (size_t)(eq - arg));
+	}
+	cf.nagg++;
+}
+
+static void
+parse_group(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct group_col *g;
+
+	cf.gcol = realloc(cf.gcol, (cf.ngcol + 1) * sizeof(*cf.gcol));
+	if (!cf.gcol)
+		die(EXIT_ENV, "out of memory");
+	g = &cf.gcol[cf.ngcol];
+	memset(g, 0, sizeof(*g));
+	if (wa_path_parse(eq ? eq + 1 : arg, &g->path) < 0 || (eq && eq == arg))
+		die(EXIT_USAGE, "--group-by: expected field or column=field, got \"%s\"", arg);
+	g->column = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrndup(arg, strlen(arg));
+	cf.ngcol++;
+}
+
+static void
+parse_label(const char *arg)
+{
+	const char *colon = strchr(arg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+	struct jp_doc d = {0};
+	struct jw v = {0};
+	size_t i;
+
+	if (!colon || !eq || colon == arg)
+		die(EXIT_USAGE, "--label: expected column:value=label, got \"%s\"", arg);
+	for (i = 0; i < cf.ngcol; i++)
+		if (strlen(cf.gcol[i].column) == (size_t)(colon - arg) &&
+		    memcmp(cf.gcol[i].column, arg, (size_t)(colon - arg)) == 0)
+			break;
+	if (i == cf.ngcol)
+		die(EXIT_USAGE, "--label %s: no --group-by column \"%.*s\" before it", arg,
+		    (int)(colon - arg), arg);
+	/* The value as JSON (true, 42, "x"), else bare text as a string. */
+	if (jp_parse(&d, colon + 1, (size_t)(eq - colon - 1)) == 0 && d.root.t != JP_ARR &&
+	    d.root.t != JP_OBJ)
+		put_value(&d, &d.root, &v);
+	else {
+		size_t bad;
+
+		jw_str(&v, (const unsigned char *)colon + 1, (size_t)(eq - colon - 1), &bad);
+	}
+	jp_free(&d);
+	struct group_col *g = &cf.gcol[i];
+
+	g->lv = realloc(g->lv, (g->nlab + 1) * sizeof(char *));
+	g->lab = realloc(g->lab, (g->nlab + 1) * sizeof(char *));
+	if (!g->lv || !g->lab)
+		die(EXIT_ENV, "out of memory");
+	g->lv[g->nlab] = xstrndup(v.p, v.len);
+	g->lab[g->nlab++] = xstrndup(eq + 1, strlen(eq + 1));
+	jw_free(&v);
+}
+
+static int64_t
+duration(const char *opt, const char *arg, int zero_ok)
+{
+	int64_t us;
+
+	if (wa_duration(arg, &us) < 0 || us < 0 || (!zero_ok && us == 0))
+		die(EXIT_USAGE, "%s: expected a %sduration such as 30s, 5m, 1h or 250ms, got \"%s\"",
+		    opt, zero_ok ? "" : "positive ", arg);
+	return us;
+}
+
+enum {
+	O_TIME = 0x100, O_UNIT, O_WINDOW, O_SLIDE, O_OFFSET, O_SESSION, O_WATERMARK, O_WHERE,
+	O_GROUP, O_LABEL, O_COUNT, O_COUNT_OF, O_SUM, O_MIN, O_MAX, O_AVG, O_DISTINCT, O_MODE,
+	O_ATEOF, O_STATE, O_CHECKPOINT, O_LATE, O_IN, O_OUT, O_TFMT, O_ON_ERROR, O_MAX_RECORD,
+	O_HELP
+};
+
+static const struct option longopts[] = {
+	{"time", required_argument, 0, O_TIME}, {"time-unit", required_argument, 0, O_UNIT},
+	{"window", required_argument, 0, O_WINDOW}, {"slide", required_argument, 0, O_SLIDE},
+	{"offset", required_argument, 0, O_OFFSET}, {"session", required_argument, 0, O_SESSION},
+	{"watermark", required_argument, 0, O_WATERMARK}, {"where", required_argument, 0, O_WHERE},
+	{"group-by", required_argument, 0, O_GROUP}, {"label", required_argument, 0, O_LABEL},
+	{"count", required_argument, 0, O_COUNT}, {"count-of", required_argument, 0, O_COUNT_OF},
+	{"sum", required_argument, 0, O_SUM}, {"min", required_argument, 0, O_MIN},
+	{"max", required_argument, 0, O_MAX}, {"avg", required_argument, 0, O_AVG},
+	{"count-distinct", required_argument, 0, O_DISTINCT}, {"mode", required_argument, 0, O_MODE},
+	{"at-eof", required_argument, 0, O_ATEOF}, {"state", required_argument, 0, O_STATE},
+	{"checkpoint-every", required_argument, 0, O_CHECKPOINT}, {"late", required_argument, 0, O_LATE},
+	{"in", required_argument, 0, O_IN}, {"out", required_argument, 0, O_OUT},
+	{"time-format", required_argument, 0, O_TFMT}, {"on-error", required_argument, 0, O_ON_ERROR},
+	{"max-record", required_argument, 0, O_MAX_RECORD}, {"help", no_argument, 0, O_HELP},
+	{0, 0, 0, 0}
+};
+
+static int
+choice(const char *opt, const char *arg, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	die(EXIT_USAGE, "%s: unexpected \"%s\"", opt, arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const units[] = {"s", "ms", "us", "iso", NULL};
+	static const char *const modes[] = {"append", "update", NULL};
+	static const char *const ateof[] = {"flush", "keep", NULL};
+	static const char *const ins[] = {"stream", "ndjson", NULL};
+	static const char *const outs[] = {"stream", "ndjson", "table", NULL};
+	static const char *const tfmts[] = {"spark", "iso", "epoch-ms", NULL};
+	struct tool t;
+	struct rs_rec r;
+	struct jp_doc d = {0};
+	struct jw key = {0};
+	int c, ndjson = 0, on_error = ON_ERROR_FAIL, has_window = 0, has_slide = 0;
+	size_t max_record = RS_MAX_DEFAULT;
+	char err[256];
+	struct sigaction sa;
+
+	err_init(argv[0]);
+	st.maxt = INT64_MIN;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_TIME:
+			wa_path_free(&cf.time);
+			if (wa_path_parse(optarg, &cf.time) < 0)
+				die(EXIT_USAGE, "--time: invalid field \"%s\"", optarg);
+			break;
+		case O_UNIT: cf.unit = choice("--time-unit", optarg, units); break;
+		case O_WINDOW: cf.size = duration("--window", optarg, 0); has_window = 1; break;
+		case O_SLIDE: cf.slide = duration("--slide", optarg, 0); has_slide = 1; break;
+		case O_OFFSET: cf.offset = duration("--offset", optarg, 1); break;
+		case O_SESSION: cf.gap = duration("--session", optarg, 0); cf.session = 1; break;
+		case O_WATERMARK: cf.delay = duration("--watermark", optarg, 1); break;
+		case O_WHERE:
+			cf.where = realloc(cf.where, (cf.nwhere + 1) * sizeof(*cf.where));
+			if (!cf.where)
+				die(EXIT_ENV, "out of memory");
+			if (wa_where_parse(optarg, &cf.where[cf.nwhere], err, sizeof(err)) < 0)
+				die(EXIT_USAGE, "--where %s: %s", optarg, err);
+			cf.nwhere++;
+			break;
+		case O_GROUP: parse_group(optarg); break;
+		case O_LABEL: parse_label(optarg); break;
+		case O_COUNT: parse_agg(A_COUNT, optarg); break;
+		case O_COUNT_OF: parse_agg(A_COUNT_OF, optarg); break;
+		case O_SUM: parse_agg(A_SUM, optarg); break;
+		case O_MIN: parse_agg(A_MIN, optarg); break;
+		case O_MAX: parse_agg(A_MAX, optarg); break;
+		case O_AVG: parse_agg(A_AVG, optarg); break;
+		case O_DISTINCT: parse_agg(A_DISTINCT, optarg); break;
+		case O_MODE: cf.update = choice("--mode", optarg, modes); break;
+		case O_ATEOF: cf.keep = choice("--at-eof", optarg, ateof); break;
+		case O_STATE: cf.state = optarg; break;
+		case O_CHECKPOINT: cf.checkpoint = opt_u32("--checkpoint-every", optarg); break;
+		case O_LATE: cf.late = optarg; break;
+		case O_IN: ndjson = choice("--in", optarg, ins); break;
+		case O_OUT: cf.out = choice("--out", optarg, outs); break;
+		case O_TFMT: cf.tfmt = choice("--time-format", optarg, tfmts); break;
+		case O_ON_ERROR: on_error = opt_on_error(optarg, 0); break;
+		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
+		case O_HELP: usage(0);
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(EXIT_USAGE);
+	if (!cf.time.n)
+		die(EXIT_USAGE, "--time: which field holds the event time?");
+	if (cf.session && (has_window || has_slide || cf.offset))
+		die(EXIT_USAGE, "--session: no --window, --slide or --offset with it");
+	if (!cf.session && !has_window)
+		die(EXIT_USAGE, "give --window (with --slide for sliding windows) or --session");
+	if (!cf.session) {
+		if (!has_slide)
+			cf.slide = cf.size;
+		if (cf.slide > cf.size)
+			die(EXIT_USAGE, "--slide is longer than --window: events between windows "
+			    "would be lost");
+		if (cf.offset >= cf.slide)
+			die(EXIT_USAGE, "--offset must be shorter than the slide");
+	}
+	if (cf.keep && !cf.state)
+		die(EXIT_USAGE, "--at-eof keep needs --state FILE, where the open windows go");
+	if (cf.checkpoint && !cf.state)
+		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");
+	if (!cf.nagg)
+		parse_agg(A_COUNT, "count");
+	fingerprint(argc, argv);
+	if (cf.state)
+		load_state();
+	if (cf.late && !(late_f = fopen(cf.late, "w")))
+		die_errno(EXIT_ENV, "--late %s", cf.late);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	tool_start(&t, max_record);
+	t.in.lines = ndjson;
+	t.on_error = on_error;
+	for (;;) {
+		int rc = rs_next(&t.in, &r);
+
+		if (rc == RS_OK) {
+			record(&t, &r, &d, &key);
+			if (!stop_sig)
+				continue;
+		} else if (rc == RS_BAD)
+			die(EXIT_DATA, "%s", t.in.msg);
+		else if (rc == RS_IOERR && !stop_sig)
+			die_errno(EXIT_ENV, "read error at byte %llu",
+			    (unsigned long long)rs_offset(&t.in));
+		break;
+	}
+	if (stop_sig) {
+		/* Interrupted: the open windows wait in the state file, as with --at-eof keep. */
+		rs_flush(&t.out);
+		if (cf.state)
+			save_state();
+		if (late_f)
+			fclose(late_f);
+		warnmsg("interrupted (signal %d)%s", (int)stop_sig, cf.state ? "; state saved" : "");
+		signal((int)stop_sig, SIG_DFL);
+		raise((int)stop_sig);
+		return 128 + (int)stop_sig;
+	}
+	if (!cf.keep)
+		close_windows(&t.out, 0, 1);
+	if (cf.state)
+		save_state();
+	if (late_f && fclose(late_f))
+		die_errno(EXIT_ENV, "--late %s", cf.late);
+	warnmsg("%llu records read, %llu filtered out, %llu without event time, %llu late "
+	    "(record, window) pairs dropped, %llu rows emitted%s",
+	    (unsigned long long)st.read, (unsigned long long)st.filtered,
+	    (unsigned long long)st.notime, (unsigned long long)st.late,
+	    (unsigned long long)st.rows,
+	    cf.keep ? "; open windows kept in the state file" : "");
+	c = tool_finish(&t);
+	jp_free(&d);
+	jw_free(&key);
+	jw_free(&sbuf);
+	jw_free(&row);
+	return c;
+}
