@@ -1504,7 +1504,7 @@ main(int argc, char **argv)
 		save_state();
 	if (late_f && fclose(late_f))
 		die_errno(EXIT_ENV, "--late %s", cf.late);
-	warnmsg("%llu records read, %llu filtered out, %llu without event time, %llu late "
+	warnmsg("summary: %llu records read, %llu filtered out, %llu without event time, %llu late "
 	    "(record, window) pairs dropped, %llu rows emitted%s",
 	    (unsigned long long)st.read, (unsigned long long)st.filtered,
 	    (unsigned long long)st.notime, (unsigned long long)st.late,
