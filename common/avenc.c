@@ -712,7 +712,19 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 				efail(c, "unknown field \"%.*s\" (not in record %s; --ignore-unknown drops it)",
 				    k->n > 60 ? 60 : (int)k->n, k->s, t->fullname);
 		}
-		efail(c, "a field given twice");
+		/* Every key is a field, yet fewer fields were found than keys: one came twice. */
+		for (i = 0; i < v->n; i++) {
+			const struct jp_node *k = jp_key(c->d, v, (uint32_t)i);
+			uint32_t j;
+
+			for (j = (uint32_t)i + 1; j < v->n; j++) {
+				const struct jp_node *k2 = jp_key(c->d, v, j);
+
+				if (k2->n == k->n && memcmp(k2->s, k->s, k->n) == 0)
+					efail(c, "field \"%.*s\" given twice", k->n > 60 ? 60 : (int)k->n, k->s);
+			}
+		}
+		efail(c, "a field given twice (once escaped)");
 	}
 }
 
