@@ -302,6 +302,15 @@ ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
 	}
 	if (p != e)
 		return -1;
+	/*
+	 * Midnight of the first day of the int64 range is itself out of range:
+	 * before the epoch, count from the next midnight, so that only a result
+	 * out of range overflows.
+	 */
+	if (days < 0) {
+		days++;
+		tod -= 86400 * unit;
+	}
 	if (__builtin_mul_overflow(days, (int64_t)86400, &secs) ||
 	    __builtin_mul_overflow(secs, unit, &r) || __builtin_add_overflow(r, tod, &r))
 		return -1;

@@ -22,6 +22,7 @@ struct ave_opts {
 
 struct ave_ctx;
 
+/* A context serves one schema: it remembers key orders by the schema's node ids. */
 struct ave_ctx *ave_new(const struct ave_opts *o);
 void ave_free(struct ave_ctx *c);
 /*
