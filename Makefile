@@ -2,7 +2,7 @@
 TOOLS = cfdeframe cfframe avrodecode avroencode winagg
 LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
-FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json
+FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man

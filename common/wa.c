@@ -12,26 +12,45 @@ wa_duration(const char *s, int64_t *us)
 {
 	static const struct {
 		const char *u;
-		double mul;
+		int64_t mul;
 	} units[] = {
-		{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}, {"d", 86400e6},
+		{"us", 1}, {"ms", 1000}, {"s", 1000000}, {"m", 60000000}, {"h", 3600000000},
+		{"d", 86400000000},
 	};
-	char *end;
-	double v;
-	size_t i;
+	const char *p = s;
+	int64_t whole = 0, f = 0, div = 1, r;
+	size_t i, nf = 0;
 
-	if (!s || !*s || *s == ' ')
+	/* Digits, an optional fraction, a unit: exact integer arithmetic, no sign, exponent or spaces. */
+	if (!s || *p < '0' || *p > '9')
 		return -1;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v))
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].u) == 0) {
-			double r = v * units[i].mul;
-
-			if (r > 9.2e18 || r < -9.2e18 || r != floor(r))
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(whole, 10, &whole) ||
+		    __builtin_add_overflow(whole, *p - '0', &whole))
+			return -1;
+	if (*p == '.') {
+		p++;
+		for (; *p >= '0' && *p <= '9'; p++, nf++) {
+			if (nf >= 15)
 				return -1;
-			*us = (int64_t)r;
+			f = f * 10 + (*p - '0');
+			div *= 10;
+		}
+		if (nf == 0)
+			return -1;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(p, units[i].u) == 0) {
+			int64_t m = units[i].mul;
+
+			if (__builtin_mul_overflow(whole, m, &r))
+				return -1;
+			/* The fraction must come out in whole microseconds. */
+			if ((__int128)f * m % div != 0)
+				return -1;
+			if (__builtin_add_overflow(r, (int64_t)((__int128)f * m / div), &r))
+				return -1;
+			*us = r;
 			return 0;
 		}
 	return -1;
