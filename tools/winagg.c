@@ -148,9 +148,9 @@ hash(const char *s, size_t n)
 static int64_t
 wm(void)
 {
-	if (st.maxt == INT64_MIN)
+	if (st.maxt == INT64_MIN || st.maxt < INT64_MIN + cf.delay)
 		return INT64_MIN;
-	return st.maxt - cf.delay < st.maxt ? st.maxt - cf.delay : INT64_MIN;
+	return st.maxt - cf.delay;
 }
 
 /* ---- values ---- */
