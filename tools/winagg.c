@@ -838,6 +838,20 @@ save_state(void)
 		die_errno(EXIT_ENV, "state file %s", tmp);
 	if (rename(tmp, cf.state) < 0)
 		die_errno(EXIT_ENV, "state file %s", cf.state);
+	{
+		/* The rename itself must reach the disk: sync the directory. */
+		char *dir = strdup(cf.state), *slash = dir ? strrchr(dir, '/') : NULL;
+		int dfd;
+
+		if (slash)
+			*slash = 0;
+		dfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
 	free(tmp);
 }
 
@@ -1487,7 +1501,14 @@ main(int argc, char **argv)
 		break;
 	}
 	if (stop_sig) {
-		/* Interrupted: the open windows wait in the state file, as with --at-eof keep. */
+		/*
+		 * Interrupted: the records already read are processed (no more
+		 * reads), so that the state covers exactly the input consumed; the
+		 * open windows wait in the state file, as with --at-eof keep.
+		 */
+		t.in.eof = 1;
+		while (rs_next(&t.in, &r) == RS_OK)
+			record(&t, &r, &d, &key);
 		rs_flush(&t.out);
 		if (cf.state)
 			save_state();

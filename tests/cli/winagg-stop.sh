@@ -1,0 +1,50 @@
+# winagg stopped and started again: by SIGTERM (state saved, records already
+# read still counted) and by SIGKILL after a checkpoint (--checkpoint-every);
+# in both, the rows before the stop plus the rows of the run resumed on the
+# rest of the input are exactly the rows of one uninterrupted run.
+suite=winagg-stop
+. "$TESTS/lib.sh"
+W=(winagg --in ndjson --out ndjson --where type=edit --time timestamp --window 60s --slide 30s
+    --watermark 20s --group-by bot --count n)
+"$BIN/gen-events" -n 4000 >"$tmp/all.json"
+head -n 2000 "$tmp/all.json" >"$tmp/a.json"
+tail -n +2001 "$tmp/all.json" >"$tmp/b.json"
+"${W[@]}" <"$tmp/all.json" >"$tmp/want" 2>/dev/null
+
+# wait_for FILE: until it exists (5 s at most)
+wait_for() {
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+# SIGTERM with the input still open: everything read is processed, state saved.
+mkfifo "$tmp/fifo"
+"${W[@]}" --state "$tmp/s1" <"$tmp/fifo" >"$tmp/out1" 2>"$tmp/err1" &
+pid=$!
+exec 3>"$tmp/fifo"
+cat "$tmp/a.json" >&3
+sleep 0.5
+kill -TERM $pid
+wait $pid
+st=$?
+exec 3>&-
+check "SIGTERM: status 143" test $st -eq 143
+check "... says the state was saved" grep -q "interrupted (signal 15); state saved" "$tmp/err1"
+"${W[@]}" --state "$tmp/s1" <"$tmp/b.json" >>"$tmp/out1" 2>/dev/null
+check "... resumed on the rest: the rows of one run" cmp -s "$tmp/want" "$tmp/out1"
+
+# SIGKILL right after a checkpoint at record 2000.
+rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+"${W[@]}" --state "$tmp/s2" --checkpoint-every 2000 <"$tmp/fifo" >"$tmp/out2" 2>/dev/null &
+pid=$!
+exec 3>"$tmp/fifo"
+cat "$tmp/a.json" >&3
+wait_for "$tmp/s2"
+check "the checkpoint is written at record 2000" test -s "$tmp/s2"
+sleep 0.2
+kill -KILL $pid
+wait $pid 2>/dev/null
+exec 3>&-
+check "... the state file is readable by its owner only" test "$(stat -c %a "$tmp/s2")" = 600
+"${W[@]}" --state "$tmp/s2" <"$tmp/b.json" >>"$tmp/out2" 2>/dev/null
+check "SIGKILL after the checkpoint, resumed: the rows of one run" cmp -s "$tmp/want" "$tmp/out2"
