@@ -729,8 +729,10 @@ close_windows(struct rs_writer *out, int64_t mark, int all)
 			emit_window(out, st.w[i]);
 		win_free(st.w[i]);
 	}
-	memmove(st.w, st.w + k, (st.n - k) * sizeof(*st.w));
-	st.n -= k;
+	if (k) {
+		memmove(st.w, st.w + k, (st.n - k) * sizeof(*st.w));
+		st.n -= k;
+	}
 	if (cf.out == 2 && st.rows > before) {
 		table_flush(out);
 		st.batches++;
