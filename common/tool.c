@@ -130,3 +130,44 @@ opt_u32(const char *opt, const char *arg)
 		    opt, (unsigned long)UINT32_MAX, arg);
 	return (uint32_t)v;
 }
+
+int
+opt_int(const char *opt, const char *arg, int lo)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
+		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
+	return (int)v;
+}
+
+char *
+tool_read_file(const char *path, size_t *len, int open_status)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+
+	if (!f)
+		die_errno(open_status, "%s", path);
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			if (cap > ((size_t)64 << 20))
+				die(EXIT_USAGE, "%s: larger than 64 MiB", path);
+			if (!(buf = realloc(buf, cap + 1)))
+				die(EXIT_ENV, "out of memory");
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+	} while (k);
+	if (ferror(f))
+		die_errno(EXIT_ENV, "%s", path);
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}

@@ -33,5 +33,10 @@ int tool_finish(struct tool *t);
 int opt_on_error(const char *arg, int allow_null);
 size_t opt_size(const char *opt, const char *arg);
 uint32_t opt_u32(const char *opt, const char *arg);
+/* An integer from lo to INT32_MAX. */
+int opt_int(const char *opt, const char *arg, int lo);
+
+/* A whole file (a schema), NUL-terminated, at most 64 MiB; a file that cannot be opened dies with status open_status. */
+char *tool_read_file(const char *path, size_t *len, int open_status);
 
 #endif

@@ -74,40 +74,12 @@ struct dec {
 	int ndjson, print;
 };
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (!f)
-		die_errno(EXIT_ENV, "%s", path);
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			if (cap > ((size_t)64 << 20))
-				die(EXIT_ENV, "%s: larger than 64 MiB", path);
-			if (!(buf = realloc(buf, cap + 1)))
-				die(EXIT_ENV, "out of memory");
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-	} while (k);
-	if (ferror(f))
-		die_errno(EXIT_ENV, "%s", path);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 static struct av_schema *
 schema_file(const char *opt, const char *path)
 {
 	char err[512];
 	size_t len;
-	char *text = read_file(path, &len);
+	char *text = tool_read_file(path, &len, EXIT_ENV);
 	struct av_schema *s = avsc_parse(text, len, err, sizeof(err));
 
 	if (!s)
@@ -317,19 +289,6 @@ dec_free(struct dec *d)
 		reg_close(d->reg);
 }
 
-static int
-opt_int(const char *opt, const char *arg, int lo)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
-		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
-	return (int)v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -398,7 +357,7 @@ main(int argc, char **argv)
 	}
 	if (schema) {
 		size_t len;
-		char *text = read_file(schema, &len);
+		char *text = tool_read_file(schema, &len, EXIT_ENV);
 		char what[600];
 
 		snprintf(what, sizeof(what), "--schema %s", schema);

@@ -49,47 +49,6 @@ static const struct option longopts[] = {
 	{0, 0, 0, 0}
 };
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (!f)
-		die_errno(EXIT_USAGE, "%s", path);
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			if (cap > ((size_t)64 << 20))
-				die(EXIT_USAGE, "%s: larger than 64 MiB", path);
-			if (!(buf = realloc(buf, cap + 1)))
-				die(EXIT_ENV, "out of memory");
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-	} while (k);
-	if (ferror(f))
-		die_errno(EXIT_ENV, "%s", path);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-static int
-opt_int(const char *opt, const char *arg, int lo)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
-		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
-	return (int)v;
-}
-
 struct run {
 	struct ave_ctx *enc;
 	const char **ren_from, **ren_to;
@@ -215,7 +174,7 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--schema with --subject: add --register to register it "
 		    "(or drop --schema to use the subject's own)");
 	if (schema_file) {
-		text = read_file(schema_file, &len);
+		text = tool_read_file(schema_file, &len, EXIT_USAGE);
 		if (!(schema = avsc_parse(text, len, err, sizeof(err))))
 			die(EXIT_USAGE, "--schema %s: %s", schema_file, err);
 	}
