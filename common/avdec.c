@@ -96,28 +96,6 @@ struct cctx {
 	int depth;
 };
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die(EXIT_ENV, "out of memory");
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (!d)
-		die(EXIT_ENV, "out of memory");
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
 static int
 cfail(struct cctx *c, const char *fmt, ...)
 {

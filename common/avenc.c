@@ -318,6 +318,27 @@ ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
 	return 0;
 }
 
+/* mag = mag * 10 + digit, little-endian in mag[0..*len); -1 past MAX_DECIMAL bytes. */
+static int
+mul10_add(unsigned char *mag, size_t *len, unsigned digit)
+{
+	unsigned carry = digit;
+	size_t i;
+
+	for (i = 0; i < *len; i++) {
+		unsigned cur = mag[i] * 10u + carry;
+
+		mag[i] = (unsigned char)cur;
+		carry = cur >> 8;
+	}
+	if (carry) {
+		if (*len >= MAX_DECIMAL)
+			return -1;
+		mag[(*len)++] = (unsigned char)carry;
+	}
+	return 0;
+}
+
 /*
  * A decimal string to the minimal big-endian two's complement of its
  * unscaled value (as Java's BigInteger.toByteArray). Returns the byte count,
@@ -340,8 +361,6 @@ parse_decimal(const char *s, size_t n, int scale, unsigned char *out)
 	if (p >= e)
 		return -1;
 	for (; p < e; p++) {
-		unsigned carry;
-
 		if (*p == '.' && places < 0 && nd > 0) {
 			places = 0;
 			continue;
@@ -351,39 +370,16 @@ parse_decimal(const char *s, size_t n, int scale, unsigned char *out)
 		nd++;
 		if (places >= 0)
 			places++;
-		/* mag = mag * 10 + digit, little-endian in mag[0..len) */
-		carry = (unsigned)(*p - '0');
-		for (i = 0; i < (int)len; i++) {
-			unsigned cur = mag[i] * 10u + carry;
-
-			mag[i] = (unsigned char)cur;
-			carry = cur >> 8;
-		}
-		if (carry) {
-			if (len >= MAX_DECIMAL)
-				return -3;
-			mag[len++] = (unsigned char)carry;
-		}
+		if (mul10_add(mag, &len, (unsigned)(*p - '0')) < 0)
+			return -3;
 	}
 	if (nd == 0 || (places == 0))
 		return -1;
 	if (places > scale)
 		return -2;
-	for (k = places < 0 ? 0 : places; k < scale; k++) {
-		unsigned carry = 0;
-
-		for (i = 0; i < (int)len; i++) {
-			unsigned cur = mag[i] * 10u + carry;
-
-			mag[i] = (unsigned char)cur;
-			carry = cur >> 8;
-		}
-		if (carry) {
-			if (len >= MAX_DECIMAL)
-				return -3;
-			mag[len++] = (unsigned char)carry;
-		}
-	}
+	for (k = places < 0 ? 0 : places; k < scale; k++)
+		if (mul10_add(mag, &len, 0) < 0)
+			return -3;
 	if (neg) {
 		unsigned carry = 1;
 

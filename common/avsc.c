@@ -27,16 +27,6 @@ struct pctx {
 	size_t nstrs;
 };
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die(EXIT_ENV, "out of memory");
-	return p;
-}
-
 static int
 fail(struct pctx *c, const char *fmt, ...)
 {

@@ -20,4 +20,12 @@ _Noreturn void die_errno(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+#include <stddef.h>
+
+/* Allocation that dies with status 3 ("out of memory (N bytes)") instead of returning NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrndup(const char *s, size_t n);
+
 #endif

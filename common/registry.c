@@ -75,16 +75,6 @@ struct registry {
 	struct centry *retired;	/* expired entries, still pointed to */
 };
 
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die(EXIT_ENV, "out of memory (%zu bytes)", n);
-	return p;
-}
-
 static char *
 xstrdup(const char *s)
 {

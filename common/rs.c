@@ -33,16 +33,6 @@ widen_pipe(int fd)
 #endif
 }
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-
-	if (!q)
-		die(EXIT_ENV, "out of memory (%zu bytes)", n);
-	return q;
-}
-
 void
 rs_reader_init(struct rs_reader *r, int fd, size_t max)
 {

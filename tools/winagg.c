@@ -115,26 +115,6 @@ static volatile sig_atomic_t stop_sig;
 static FILE *late_f;
 static struct jw sbuf, row;
 
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die(EXIT_ENV, "out of memory");
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
 static uint64_t
 hash(const char *s, size_t n)
 {
