@@ -157,8 +157,103 @@ next_line(struct rs_reader *r, struct rs_rec *rec)
 		rec->len = (int32_t)len;
 		rec->recno = ++r->recno;
 		rec->off = off;
+		rec->stamp = NULL;
 		return RS_OK;
 	}
+}
+
+/* One decimal integer from lo to hi, the whole of p[0..n). */
+static int
+parse_dec(const unsigned char *p, size_t n, int64_t lo, int64_t hi, int64_t *out)
+{
+	int neg = n > 0 && p[0] == '-';
+	uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	size_t i;
+
+	if (n == (size_t)neg || n > 20)
+		return -1;
+	for (i = (size_t)neg; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' || v > (lim - (uint64_t)(p[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (neg) {
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	} else
+		*out = (int64_t)v;
+	return *out < lo || *out > hi ? -1 : 0;
+}
+
+int
+rs_parse_stamp(const unsigned char *p, size_t n, struct rs_stamp *s)
+{
+	size_t sp[4], k = 0, i;
+	int64_t v;
+
+	for (i = 0; i < n && k < 4; i++)
+		if (p[i] == ' ')
+			sp[k++] = i;
+	if (k < 4 || sp[3] != n - 1 || sp[0] == 0 || sp[0] > RS_TOPIC_MAX)
+		return -1;
+	for (i = 0; i < sp[0]; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'))
+			return -1;
+	memcpy(s->topic, p, sp[0]);
+	s->topic[sp[0]] = 0;
+	if (parse_dec(p + sp[0] + 1, sp[1] - sp[0] - 1, 0, INT32_MAX, &v) < 0)
+		return -1;
+	s->partition = (int32_t)v;
+	if (parse_dec(p + sp[1] + 1, sp[2] - sp[1] - 1, 0, INT64_MAX, &s->offset) < 0 ||
+	    parse_dec(p + sp[2] + 1, sp[3] - sp[2] - 1, -1, INT64_MAX, &s->timestamp) < 0)
+		return -1;
+	return 0;
+}
+
+/* Longest stamp: a 249-byte topic, then 10, 19 and 20 characters, 4 spaces. */
+#define STAMP_MAX (RS_TOPIC_MAX + 10 + 19 + 20 + 4)
+
+/*
+ * The stamp before a record: scanned as bytes arrive, so that a record on a
+ * live stream is not held back waiting for STAMP_MAX bytes.
+ */
+static int
+next_stamp(struct rs_reader *r, uint64_t recno, uint64_t off)
+{
+	size_t scanned = 0, nsp = 0, have;
+
+	for (;;) {
+		const unsigned char *p = r->buf + r->pos;
+
+		have = r->end - r->pos;
+		while (scanned < have && nsp < 4 && scanned < STAMP_MAX)
+			if (p[scanned++] == ' ')
+				nsp++;
+		if (nsp == 4)
+			break;
+		if (scanned >= STAMP_MAX || (r->eof && have > 0)) {
+			snprintf(r->msg, sizeof(r->msg),
+			    "record %llu at byte %llu: %s Kafka stamp (expected \"topic "
+			    "partition offset timestamp \" before the length, as kcat -f "
+			    "'%%t %%p %%o %%T %%R%%s' writes)", (unsigned long long)recno,
+			    (unsigned long long)off, r->eof && have < STAMP_MAX ? "truncated" : "no");
+			return RS_BAD;
+		}
+		if (r->eof)
+			return RS_EOF;
+		if (fill(r, have + 1) < 0)
+			return RS_IOERR;
+	}
+	if (rs_parse_stamp(r->buf + r->pos, scanned, &r->stamp) < 0) {
+		snprintf(r->msg, sizeof(r->msg),
+		    "record %llu at byte %llu: bad Kafka stamp \"%.*s\" (expected \"topic "
+		    "partition offset timestamp \")", (unsigned long long)recno,
+		    (unsigned long long)off, (int)(scanned > 80 ? 80 : scanned - 1),
+		    (const char *)r->buf + r->pos);
+		return RS_BAD;
+	}
+	r->pos += scanned;
+	return RS_OK;
 }
 
 int
@@ -171,10 +266,16 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 
 	if (r->lines)
 		return next_line(r, rec);
+	if (r->stamped) {
+		int st = next_stamp(r, recno, off);
+
+		if (st != RS_OK)
+			return st;
+	}
 	if (fill(r, 4) < 0)
 		return RS_IOERR;
 	have = r->end - r->pos;
-	if (have == 0)
+	if (have == 0 && !r->stamped)
 		return RS_EOF;
 	if (have < 4) {
 		snprintf(r->msg, sizeof(r->msg),
@@ -184,10 +285,17 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 	}
 	len = be32_get_signed(r->buf + r->pos);
 	if (len < -1 || (len > 0 && (size_t)len > r->max)) {
+		const unsigned char *h = r->buf + r->pos;
+		int text = !r->stamped;
+		size_t i;
+
+		for (i = 0; i < 4 && text; i++)
+			text = h[i] >= 0x20 && h[i] < 0x7f;
 		snprintf(r->msg, sizeof(r->msg),
-		    "record %llu at byte %llu: impossible length %ld (maximum %zu)",
+		    "record %llu at byte %llu: impossible length %ld (maximum %zu)%s",
 		    (unsigned long long)recno, (unsigned long long)off,
-		    (long)len, r->max);
+		    (long)len, r->max, text ? "; the length is text: stamped input "
+		    "(kcat -f '%t %p %o %T %R%s')? see --stamped" : "");
 		return RS_BAD;
 	}
 	if (len > 0) {
@@ -207,6 +315,7 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 	rec->len = len;
 	rec->recno = recno;
 	rec->off = off;
+	rec->stamp = r->stamped ? &r->stamp : NULL;
 	r->pos += 4 + (len > 0 ? (size_t)len : 0);
 	r->recno = recno;
 	return RS_OK;
@@ -328,6 +437,16 @@ rs_put_null(struct rs_writer *w)
 	static const unsigned char h[4] = { 0xff, 0xff, 0xff, 0xff };
 
 	rs_put(w, h, 4);
+}
+
+void
+rs_put_stamp(struct rs_writer *w, const struct rs_stamp *s)
+{
+	char *p = (char *)rs_reserve(w, RS_TOPIC_MAX + 64);
+	int n = snprintf(p, RS_TOPIC_MAX + 64, "%s %ld %lld %lld ", s->topic, (long)s->partition,
+	    (long long)s->offset, (long long)s->timestamp);
+
+	rs_commit(w, (size_t)n);
 }
 
 int

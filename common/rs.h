@@ -18,11 +18,25 @@ enum rs_status {
 	RS_OK = 1
 };
 
+/*
+ * Where a record came from in Kafka, when the stream is stamped: kcat's
+ * consumer format '%t %p %o %T %R%s' puts "topic partition offset timestamp "
+ * (decimal text, one space after each) before every record's length.
+ */
+#define RS_TOPIC_MAX 249	/* Kafka's limit on a topic name */
+struct rs_stamp {
+	char topic[RS_TOPIC_MAX + 1];
+	int32_t partition;
+	int64_t offset;
+	int64_t timestamp;	/* ms since the epoch; -1: none */
+};
+
 struct rs_rec {
 	unsigned char *data;	/* valid until the next rs_next(); writable */
 	int32_t len;		/* -1: null record */
 	uint64_t recno;		/* 1-based */
-	uint64_t off;		/* stream offset of the length header */
+	uint64_t off;		/* stream offset of the length header (or stamp) */
+	const struct rs_stamp *stamp;	/* stamped streams only, else NULL */
 };
 
 struct rs_reader {
@@ -34,6 +48,8 @@ struct rs_reader {
 	uint64_t recno;
 	int eof, short_read;
 	int lines;		/* NDJSON: each non-blank line is a record */
+	int stamped;		/* each record is preceded by a Kafka stamp */
+	struct rs_stamp stamp;
 	void (*idle)(void *);	/* called before a read that would block */
 	void *idle_arg;
 	void (*refill)(void *);	/* called before buf is moved or overwritten */
@@ -66,6 +82,10 @@ void rs_commit(struct rs_writer *w, size_t n);
 void rs_put(struct rs_writer *w, const void *p, size_t n);
 void rs_put_rec(struct rs_writer *w, const void *p, size_t n);
 void rs_put_null(struct rs_writer *w);
+/* The stamp "topic partition offset timestamp " that goes before a record's length. */
+void rs_put_stamp(struct rs_writer *w, const struct rs_stamp *s);
+/* Parses the decimal fields of a stamp; 0 on success. For tests. */
+int rs_parse_stamp(const unsigned char *p, size_t n, struct rs_stamp *s);
 /*
  * Output n bytes that stay where they are, in memory that must not change
  * before the next rs_flush (the reader's buffer, with its refill hook set to

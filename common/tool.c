@@ -72,10 +72,20 @@ tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (t->on_error == ON_ERROR_FAIL)
+	if (t->on_error == ON_ERROR_FAIL) {
+		if (rec->stamp)
+			die(EXIT_DATA, "record %llu at byte %llu (topic %s partition %ld "
+			    "offset %lld): %s", (unsigned long long)rec->recno,
+			    (unsigned long long)rec->off, rec->stamp->topic,
+			    (long)rec->stamp->partition, (long long)rec->stamp->offset, msg);
 		die(EXIT_DATA, "record %llu at byte %llu: %s",
 		    (unsigned long long)rec->recno,
 		    (unsigned long long)rec->off, msg);
+	}
+	if (rec->stamp && t->skipped < 10)
+		warnmsg("skipped record %llu (topic %s partition %ld offset %lld): %s",
+		    (unsigned long long)rec->recno, rec->stamp->topic,
+		    (long)rec->stamp->partition, (long long)rec->stamp->offset, msg);
 	t->skipped++;
 }
 

@@ -23,14 +23,15 @@ usage(int status)
 	    "                  [--reader-schema file | --subject name [--version n]]\n"
 	    "                  [--encoding plain|avro] [--raw] [--fields list]\n"
 	    "                  [--out stream|ndjson] [--on-error fail|skip|null]\n"
-	    "                  [--max-record size] [registry options]\n"
+	    "                  [--stamped [--kafka-field name]] [--max-record size]\n"
+	    "                  [registry options]\n"
 	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n");
 	exit(status);
 }
 
 enum {
 	O_SCHEMA = 0x100, O_SCHEMA_ID, O_READER, O_SUBJECT, O_VERSION, O_ENCODING, O_RAW,
-	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_HELP
+	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_STAMPED, O_KAFKA_FIELD, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -46,6 +47,8 @@ static const struct option longopts[] = {
 	{"on-error", required_argument, 0, O_ON_ERROR},
 	{"max-record", required_argument, 0, O_MAX_RECORD},
 	{"print-schema", no_argument, 0, O_PRINT},
+	{"stamped", no_argument, 0, O_STAMPED},
+	{"kafka-field", required_argument, 0, O_KAFKA_FIELD},
 	{"help", no_argument, 0, O_HELP},
 	REG_LONGOPTS,
 	{0, 0, 0, 0}
@@ -72,7 +75,35 @@ struct dec {
 	size_t cap, n;
 	struct entry bare;	/* --schema / --schema-id */
 	int ndjson, print;
+	const char *kafka_field;	/* with --stamped: where the record's coordinates go */
 };
+
+/*
+ * --kafka-field: the stamp's coordinates as one more member of the decoded
+ * object, {"topic","partition","offset","timestamp"}, as Spark's Kafka source
+ * gives them beside the value. Records that are not objects are left alone.
+ */
+static void
+add_kafka_field(struct jw *o, const char *name, const struct rs_stamp *s)
+{
+	size_t bad;
+
+	if (o->len < 2 || o->p[0] != '{' || o->p[o->len - 1] != '}')
+		return;
+	o->len--;
+	if (o->len > 1)
+		jw_putc(o, ',');
+	jw_str(o, (const unsigned char *)name, strlen(name), &bad);
+	jw_puts(o, ":{\"topic\":");
+	jw_str(o, (const unsigned char *)s->topic, strlen(s->topic), &bad);
+	jw_puts(o, ",\"partition\":");
+	jw_i64(o, s->partition);
+	jw_puts(o, ",\"offset\":");
+	jw_i64(o, s->offset);
+	jw_puts(o, ",\"timestamp\":");
+	jw_i64(o, s->timestamp);
+	jw_puts(o, "}}");
+}
 
 static struct av_schema *
 schema_file(const char *opt, const char *path)
@@ -259,6 +290,8 @@ run(struct dec *d, struct tool *t)
 			bad(t, &r, &o, d->ndjson, msg);
 			continue;
 		}
+		if (d->kafka_field && r.stamp)
+			add_kafka_field(&o, d->kafka_field, r.stamp);
 		emit(t, &o, d->ndjson);
 	}
 	jw_free(&o);
@@ -295,7 +328,7 @@ main(int argc, char **argv)
 	struct dec d = {0};
 	struct tool t;
 	const char *schema = NULL, *reader = NULL, *subject = NULL;
-	int c, version = -1, on_error = ON_ERROR_FAIL, has_id = 0;
+	int c, version = -1, on_error = ON_ERROR_FAIL, has_id = 0, stamped = 0;
 	uint32_t schema_id = 0;
 	size_t max_record = RS_MAX_DEFAULT;
 	char err[512];
@@ -327,6 +360,8 @@ main(int argc, char **argv)
 			break;
 		case O_ON_ERROR: on_error = opt_on_error(optarg, 1); break;
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
+		case O_STAMPED: stamped = 1; break;
+		case O_KAFKA_FIELD: d.kafka_field = optarg; break;
 		case O_PRINT: d.print = 1; break;
 		case O_HELP: usage(0);
 		default: usage(EXIT_USAGE);
@@ -384,7 +419,10 @@ main(int argc, char **argv)
 	if (!d.bare.used && !d.ro.urls)
 		die(EXIT_USAGE, "tagged input needs a schema registry: give -r URL or set "
 		    "SCHEMA_REGISTRY_URL (or --schema FILE for bare bodies)");
+	if (d.kafka_field && !stamped)
+		die(EXIT_USAGE, "--kafka-field needs --stamped input");
 	tool_start(&t, max_record);
+	t.in.stamped = stamped;
 	t.on_error = on_error;
 	run(&d, &t);
 	c = tool_finish(&t);

@@ -22,13 +22,15 @@ usage(int status)
 	    "                  [--schema-id id | --subject name [--version n] [--register]]\n"
 	    "                  [--in stream|ndjson] [--encoding plain|avro|auto] [--bare]\n"
 	    "                  [--rename from=to ...] [--ignore-unknown]\n"
-	    "                  [--on-error fail|skip] [--max-record size] [registry options]\n");
+	    "                  [--on-error fail|skip] [--max-record size] [registry options]\n"
+	    "       avroencode --print-id [-r url] [--schema file] --subject name\n"
+	    "                  [--version n | --register] [registry options]\n");
 	exit(status);
 }
 
 enum {
 	O_SCHEMA = 0x100, O_SCHEMA_ID, O_SUBJECT, O_VERSION, O_REGISTER, O_IN, O_ENCODING,
-	O_BARE, O_RENAME, O_IGNORE, O_ON_ERROR, O_MAX_RECORD, O_HELP
+	O_BARE, O_RENAME, O_IGNORE, O_ON_ERROR, O_MAX_RECORD, O_PRINT_ID, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -44,6 +46,7 @@ static const struct option longopts[] = {
 	{"ignore-unknown", no_argument, 0, O_IGNORE},
 	{"on-error", required_argument, 0, O_ON_ERROR},
 	{"max-record", required_argument, 0, O_MAX_RECORD},
+	{"print-id", no_argument, 0, O_PRINT_ID},
 	{"help", no_argument, 0, O_HELP},
 	REG_LONGOPTS,
 	{0, 0, 0, 0}
@@ -104,6 +107,7 @@ main(int argc, char **argv)
 	char *text = NULL, err[512];
 	size_t len = 0, maxren = 0;
 	int c, version = -1, has_id = 0, do_register = 0, ndjson = 0, on_error = ON_ERROR_FAIL;
+	int print_id = 0;
 	size_t max_record = RS_MAX_DEFAULT;
 
 	err_init(argv[0]);
@@ -117,6 +121,7 @@ main(int argc, char **argv)
 		case O_SUBJECT: subject = optarg; break;
 		case O_VERSION: version = opt_int("--version", optarg, 1); break;
 		case O_REGISTER: do_register = 1; break;
+		case O_PRINT_ID: print_id = 1; break;
 		case O_IN:
 			if (strcmp(optarg, "ndjson") == 0)
 				ndjson = 1;
@@ -164,6 +169,8 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--version needs --subject");
 	if (do_register && (!subject || !schema_file || version > 0))
 		die(EXIT_USAGE, "--register needs --schema FILE and --subject NAME (and no --version)");
+	if (print_id && !subject)
+		die(EXIT_USAGE, "--print-id needs --subject NAME");
 	if (!schema_file && !subject)
 		die(EXIT_USAGE, "no schema: give --schema FILE (with --schema-id or --bare), "
 		    "or -r URL --subject NAME");
@@ -195,6 +202,15 @@ main(int argc, char **argv)
 			if (!(schema = avsc_parse(rs->schema, strlen(rs->schema), err, sizeof(err))))
 				die(EXIT_USAGE, "--subject %s: %s", subject, err);
 		}
+	}
+	if (print_id) {
+		/* The id the subject's schema has (registered first with --register), for scripts. */
+		if (printf("%lu\n", (unsigned long)rn.id) < 0 || fflush(stdout))
+			die_errno(EXIT_ENV, "write error");
+		avsc_free(schema);
+		reg_close(reg);
+		free(text);
+		return 0;
 	}
 	rn.root = schema->root;
 	rn.enc = ave_new(&ao);

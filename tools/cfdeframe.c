@@ -1,5 +1,7 @@
 /* cfdeframe: Confluent frames in, tagged bodies (schema id + body) out. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +16,72 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: cfdeframe [--bare] [--expect-id id] [--on-error fail|skip] [--stats]\n"
-	    "                 [--max-record size]\n"
-	    "       cfdeframe --inspect [--hex-bytes n] [--stats] [--max-record size]\n");
+	    "                 [--stamped [--until partition:offset,...]] [--max-record size]\n"
+	    "       cfdeframe --inspect [--hex-bytes n] [--stats] [--stamped]\n"
+	    "                 [--max-record size]\n");
 	exit(status);
 }
 
+/* --until: the end (exclusive) of the offsets wanted from each partition listed. */
+struct until {
+	int32_t partition;
+	int64_t end;
+};
+
 struct opts {
-	int bare, inspect, stats, expect;
+	int bare, inspect, stats, expect, stamped;
 	uint32_t expect_id;
 	size_t hex_bytes;
+	struct until *until;
+	size_t nuntil;
 };
 
 struct counts {
 	struct cf_stats ids;
-	uint64_t nulls;
+	uint64_t nulls, beyond;
 };
+
+static void
+parse_until(struct opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		long long part, off;
+
+		errno = 0;
+		part = strtoll(p, &end, 10);
+		if (end == p || *end != ':' || part < 0 || part > INT32_MAX || errno)
+			goto bad;
+		p = end + 1;
+		off = strtoll(p, &end, 10);
+		if (end == p || off < 0 || errno || (*end && *end != ','))
+			goto bad;
+		o->until = xrealloc(o->until, (o->nuntil + 1) * sizeof(*o->until));
+		o->until[o->nuntil].partition = (int32_t)part;
+		o->until[o->nuntil++].end = off;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (o->nuntil)
+		return;
+bad:
+	die(EXIT_USAGE, "--until: expected partition:offset[,partition:offset...], got \"%s\"", arg);
+}
+
+/* Whether a stamped record lies at or past its partition's --until offset. */
+static int
+beyond(const struct opts *o, const struct rs_stamp *s)
+{
+	size_t i;
+
+	for (i = 0; i < o->nuntil; i++)
+		if (o->until[i].partition == s->partition)
+			return s->offset >= o->until[i].end;
+	return 0;
+}
 
 static void
 put_hex(struct rs_writer *w, const unsigned char *p, size_t n, size_t max)
@@ -66,6 +119,11 @@ inspect(struct rs_writer *w, const struct rs_rec *r, size_t hex_bytes,
 	struct cf_frame f;
 	int st;
 
+	if (r->stamp) {
+		snprintf(line, sizeof(line), "%9ld %12lld ", (long)r->stamp->partition,
+		    (long long)r->stamp->offset);
+		put_text(w, line);
+	}
 	if (r->len < 0) {
 		c->nulls++;
 		snprintf(line, sizeof(line), "%8llu %12llu %5s %10s %8s  null\n",
@@ -107,6 +165,12 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 	unsigned char *p;
 	size_t n;
 
+	if (r->stamp && o->nuntil && beyond(o, r->stamp)) {
+		c->beyond++;
+		return;
+	}
+	if (r->stamp)
+		rs_put_stamp(&t->out, r->stamp);
 	if (r->len < 0) {
 		c->nulls++;
 		rs_put_null(&t->out);
@@ -185,11 +249,13 @@ main(int argc, char **argv)
 		{ "inspect", no_argument, NULL, 'i' },
 		{ "hex-bytes", required_argument, NULL, 'x' },
 		{ "max-record", required_argument, NULL, 'm' },
+		{ "stamped", no_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { .hex_bytes = 16 };
-	struct counts c = { { NULL, 0, 0 }, 0 };
+	struct counts c = { { NULL, 0, 0 }, 0, 0 };
 	size_t max = RS_MAX_DEFAULT;
 	int on_error = ON_ERROR_FAIL, ch, status;
 	struct rs_rec r;
@@ -209,6 +275,8 @@ main(int argc, char **argv)
 				die(EXIT_USAGE, "--hex-bytes: at most 4096");
 			break;
 		case 'm': max = opt_size("--max-record", optarg); break;
+		case 'S': o.stamped = 1; break;
+		case 'u': parse_until(&o, optarg); break;
 		case 'h': usage(0);
 		default: usage(EXIT_USAGE);
 		}
@@ -217,10 +285,15 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	if (o.inspect && (o.bare || o.expect))
 		die(EXIT_USAGE, "--inspect prints a table: it takes no --bare or --expect-id");
+	if (o.nuntil && (!o.stamped || o.inspect))
+		die(EXIT_USAGE, "--until needs --stamped input, and no --inspect");
 	tool_start(&t, max);
+	t.in.stamped = o.stamped;
 	t.on_error = on_error;
 	if (o.inspect)
-		put_text(&t.out, "  record       offset magic  schema_id   length  body\n");
+		put_text(&t.out, o.stamped ? "partition kafka_offset   record       offset magic  "
+		    "schema_id   length  body\n" :
+		    "  record       offset magic  schema_id   length  body\n");
 	while (tool_next(&t, &r)) {
 		if (o.inspect)
 			inspect(&t.out, &r, o.hex_bytes, &c);
@@ -229,6 +302,10 @@ main(int argc, char **argv)
 	}
 	if (o.stats)
 		report(&c, t.skipped);
+	if (c.beyond)
+		warnmsg("summary: %llu records at or past the --until offsets dropped",
+		    (unsigned long long)c.beyond);
+	free(o.until);
 	status = tool_finish(&t);
 	cf_stats_free(&c.ids);
 	return status;

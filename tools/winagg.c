@@ -38,7 +38,7 @@ usage(int status)
 	    "              [--mode append|update] [--at-eof flush|keep] [--state file]\n"
 	    "              [--checkpoint-every n] [--late file] [--in stream|ndjson]\n"
 	    "              [--out stream|ndjson|table] [--time-format spark|iso|epoch-ms]\n"
-	    "              [--on-error fail|skip] [--max-record size]\n");
+	    "              [--on-error fail|skip] [--micro-batch] [--max-record size]\n");
 	exit(status);
 }
 
@@ -99,6 +99,7 @@ static struct cfg {
 	struct aggdef *agg;
 	size_t nagg;
 	int update, keep, out, tfmt;	/* out: 0 stream, 1 ndjson, 2 table; tfmt: 0 spark, 1 iso, 2 ms */
+	int batch;		/* --micro-batch: one watermark for the whole input */
 	const char *state, *late;
 	uint64_t checkpoint;
 	char *fingerprint;
@@ -109,6 +110,7 @@ static struct {
 	size_t n, cap;
 	int64_t maxt;		/* highest event time seen; INT64_MIN: none */
 	uint64_t read, filtered, notime, late, rows, batches, badrecs;
+	int64_t batch_mark;	/* --micro-batch: the watermark the run started with */
 } st;
 
 static volatile sig_atomic_t stop_sig;
@@ -704,6 +706,20 @@ close_windows(struct rs_writer *out, int64_t mark, int all)
 
 	while (k < st.n && (all || st.w[k]->end <= mark))
 		k++;
+	/*
+	 * Flushed windows are final: with a state file the watermark moves to
+	 * the end of the last of them, so that a later run drops records for
+	 * them as late instead of writing those windows a second time.
+	 */
+	if (all && k && cf.state) {
+		int64_t last = INT64_MIN;
+
+		for (i = 0; i < k; i++)
+			if (st.w[i]->end > last)
+				last = st.w[i]->end;
+		if (last > wm())
+			st.maxt = last > INT64_MAX - cf.delay ? INT64_MAX : last + cf.delay;
+	}
 	for (i = 0; i < k; i++) {
 		if (!cf.update)
 			emit_window(out, st.w[i]);
@@ -1162,7 +1178,7 @@ touched_emit(struct rs_writer *out)
 static void
 record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 {
-	int64_t ev, mark = wm(), last, s;
+	int64_t ev, mark = cf.batch ? st.batch_mark : wm(), last, s;
 	size_t i;
 	int rc, anylate = 0;
 	long bad;
@@ -1226,13 +1242,26 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	}
 	if (st.maxt == INT64_MIN || ev > st.maxt)
 		st.maxt = ev;
-	if (cf.update)
-		touched_emit(&t->out);
-	close_windows(&t->out, wm(), 0);
+	if (!cf.batch) {
+		if (cf.update)
+			touched_emit(&t->out);
+		close_windows(&t->out, wm(), 0);
+	}
 	if (cf.checkpoint && cf.state && st.read % cf.checkpoint == 0) {
 		rs_flush(&t->out);
 		save_state();
 	}
+}
+
+/* --micro-batch: the watermark advances once, at the end of the input. */
+static void
+end_batch(struct rs_writer *out)
+{
+	if (!cf.batch)
+		return;
+	if (cf.update)
+		touched_emit(out);
+	close_windows(out, wm(), 0);
 }
 
 static void
@@ -1336,7 +1365,7 @@ enum {
 	O_TIME = 0x100, O_UNIT, O_WINDOW, O_SLIDE, O_OFFSET, O_SESSION, O_WATERMARK, O_WHERE,
 	O_GROUP, O_LABEL, O_COUNT, O_COUNT_OF, O_SUM, O_MIN, O_MAX, O_AVG, O_DISTINCT, O_MODE,
 	O_ATEOF, O_STATE, O_CHECKPOINT, O_LATE, O_IN, O_OUT, O_TFMT, O_ON_ERROR, O_MAX_RECORD,
-	O_HELP
+	O_BATCH, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -1354,6 +1383,7 @@ static const struct option longopts[] = {
 	{"in", required_argument, 0, O_IN}, {"out", required_argument, 0, O_OUT},
 	{"time-format", required_argument, 0, O_TFMT}, {"on-error", required_argument, 0, O_ON_ERROR},
 	{"max-record", required_argument, 0, O_MAX_RECORD}, {"help", no_argument, 0, O_HELP},
+	{"micro-batch", no_argument, 0, O_BATCH},
 	{0, 0, 0, 0}
 };
 
@@ -1428,6 +1458,7 @@ main(int argc, char **argv)
 		case O_TFMT: cf.tfmt = choice("--time-format", optarg, tfmts); break;
 		case O_ON_ERROR: on_error = opt_on_error(optarg, 0); break;
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
+		case O_BATCH: cf.batch = 1; break;
 		case O_HELP: usage(0);
 		default: usage(EXIT_USAGE);
 		}
@@ -1458,6 +1489,7 @@ main(int argc, char **argv)
 	fingerprint(argc, argv);
 	if (cf.state)
 		load_state();
+	st.batch_mark = wm();
 	if (cf.late && !(late_f = fopen(cf.late, "w")))
 		die_errno(EXIT_ENV, "--late %s", cf.late);
 	memset(&sa, 0, sizeof(sa));
@@ -1491,6 +1523,7 @@ main(int argc, char **argv)
 		t.in.eof = 1;
 		while (rs_next(&t.in, &r) == RS_OK)
 			record(&t, &r, &d, &key);
+		end_batch(&t.out);
 		rs_flush(&t.out);
 		if (cf.state)
 			save_state();
@@ -1501,6 +1534,7 @@ main(int argc, char **argv)
 		raise((int)stop_sig);
 		return 128 + (int)stop_sig;
 	}
+	end_batch(&t.out);
 	if (!cf.keep)
 		close_windows(&t.out, 0, 1);
 	if (cf.state)
