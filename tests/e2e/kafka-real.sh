@@ -1,0 +1,144 @@
+# End to end through a real Apache Kafka broker (KRaft, single node, from the
+# jars of tests/kafka/fetch, run by tests/kafka/kafka.sh): 3,000 Confluent
+# frames from gen-events produced with kcat -P to a 3-partition topic,
+# consumed with kcat -C -f '%R%s', copied through cfdeframe | cfframe -D into
+# kcat -P on a 1-partition topic, and compared as multisets of frames (the
+# order across partitions is not kept). Also pins what kcat -P does when its
+# topic does not exist (auto.create.topics.enable=false).
+suite=kafka-real
+. "$TESTS/lib.sh"
+. "$TESTS/kafka/kafka.sh"
+D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
+
+if ! kafka_available; then
+	if [ -n "${CI:-}" ]; then
+		notok "kafka broker jars" "$KAFKA_LIBS missing: make kafka-server"
+	else
+		echo "ok - $suite: kafka broker # SKIP build/kafka missing: make kafka-server"
+	fi
+	exit 0
+fi
+for t in kcat java python3; do
+	if ! command -v $t >/dev/null; then
+		notok "$t present" "$t not on PATH"
+		exit 0
+	fi
+done
+
+trap 'kafka_stop; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# hexrecs: a record stream (kcat -f '%R%s') on stdin, one hex line per record
+# (null for a null record) on stdout, sorted: the multiset of the records.
+hexrecs() {
+	python3 -c '
+import sys, struct
+data = sys.stdin.buffer.read()
+i = 0
+out = []
+while i < len(data):
+    if len(data) - i < 4:
+        sys.exit("hexrecs: truncated length at byte %d" % i)
+    (n,) = struct.unpack(">i", data[i:i + 4])
+    i += 4
+    if n == -1:
+        out.append("null")
+        continue
+    if n < 0 or i + n > len(data):
+        sys.exit("hexrecs: bad record length %d at byte %d" % (n, i - 4))
+    out.append(data[i:i + n].hex())
+    i += n
+out.sort()
+sys.stdout.write("".join(s + "\n" for s in out))
+'
+}
+total() { cfdeframe --stats <"$1" 2>&1 >/dev/null | awk '$1=="total"{print $2}'; }
+
+t0=$(now)
+if ! kafka_start "$tmp" 2>"$tmp/start.err"; then
+	notok "broker started" "kafka_start failed"
+	sed 's/^/# /' "$tmp/start.err"
+	exit 0
+fi
+t1=$(now)
+ok "broker started"
+echo "# broker on $KAFKA_BROKERS answered kcat -L $(secs "$t0" "$t1") s after kafka_start (format included)"
+B=$KAFKA_BROKERS
+
+if kafka_create_topic in 3 2>"$tmp/topic.err" && kafka_create_topic out 1 2>>"$tmp/topic.err"; then
+	ok "topics in (3 partitions) and out (1 partition) created"
+else
+	notok "topics in (3 partitions) and out (1 partition) created" "$(head -c 300 "$tmp/topic.err")"
+	exit 0
+fi
+echo "# two topics created in $(secs "$t1" "$(now)") s"
+
+gen-events -n 3000 --format frames >"$tmp/want.rs"
+hexrecs <"$tmp/want.rs" >"$tmp/want.hex"
+
+: >"$tmp/err"
+gen-events -n 3000 --format frames | cfdeframe 2>>"$tmp/err" | cfframe -D "$D" 2>>"$tmp/err" |
+	kcat -P -b "$B" -t in -D "$D" 2>>"$tmp/err"
+st=("${PIPESTATUS[@]}")
+check "produce pipeline exit statuses all zero (${st[*]})" test "${st[*]}" = "0 0 0 0"
+
+kcat -C -b "$B" -t in -o beginning -e -q -f '%R%s' >"$tmp/in.rs" 2>>"$tmp/err"
+check "kcat -C exit status zero on the input topic" test $? -eq 0
+n=$(total "$tmp/in.rs")
+check "3000 records in the input topic (cfdeframe --stats: $n)" test "$n" = 3000
+hexrecs <"$tmp/in.rs" >"$tmp/in.hex"
+check "input topic holds the generated frames (as a multiset)" cmp -s "$tmp/want.hex" "$tmp/in.hex"
+echo "# records per partition of in: $(kcat -C -b "$B" -t in -o beginning -e -q -f '%p\n' 2>/dev/null |
+	sort | uniq -c | awk '{print $2 ":" $1}' | paste -sd' ')"
+
+kcat -C -b "$B" -t in -o beginning -e -q -f '%R%s' 2>>"$tmp/err" |
+	cfdeframe 2>>"$tmp/err" | cfframe -D "$D" 2>>"$tmp/err" |
+	kcat -P -b "$B" -t out -D "$D" 2>>"$tmp/err"
+st=("${PIPESTATUS[@]}")
+check "copy pipeline exit statuses all zero (${st[*]})" test "${st[*]}" = "0 0 0 0"
+
+kcat -C -b "$B" -t out -o beginning -e -q -f '%R%s' >"$tmp/out.rs" 2>>"$tmp/err"
+n=$(total "$tmp/out.rs")
+check "3000 records in the output topic (cfdeframe --stats: $n)" test "$n" = 3000
+hexrecs <"$tmp/out.rs" >"$tmp/out.hex"
+if cmp -s "$tmp/in.hex" "$tmp/out.hex"; then
+	ok "output topic holds the same multiset of frames as the input topic"
+else
+	notok "output topic holds the same multiset of frames as the input topic" \
+		"$(diff "$tmp/in.hex" "$tmp/out.hex" | grep -c '^[<>]') lines differ"
+fi
+[ -s "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err"
+
+# kcat -P to a topic that does not exist (auto.create.topics.enable=false):
+# kcat 1.7.1 (librdkafka 2.0.2) waits topic.metadata.propagation.max.ms (30 s
+# by default; 2 s here to keep the suite short), then fails every message with
+# one "% Delivery failed for message: Broker: Unknown topic or partition" line
+# on stderr each and exits 1. With no input at all it exits 0 and says nothing.
+gen-events -n 10 --format frames | cfdeframe | cfframe -D "$D" >"$tmp/ten"
+t2=$(now)
+kcat -P -b "$B" -t nosuch -D "$D" -X topic.metadata.propagation.max.ms=2000 <"$tmp/ten" 2>"$tmp/nosuch.err"
+rc=$?
+echo "# kcat -P to a missing topic: exit status $rc after $(secs "$t2" "$(now)") s, stderr:"
+sort "$tmp/nosuch.err" | uniq -c | sed 's/^/#   /'
+check "kcat -P to a missing topic exits 1" test "$rc" -eq 1
+check "kcat -P to a missing topic prints one delivery error a message" test \
+	"$(grep -cx '% Delivery failed for message: Broker: Unknown topic or partition' "$tmp/nosuch.err")" -eq 10 -a \
+	"$(wc -l <"$tmp/nosuch.err")" -eq 10
+kcat -L -b "$B" -t nosuch -m 5 >"$tmp/nosuch.md" 2>&1
+check "the missing topic was not created" grep -q 'topic "nosuch" with 0 partitions' "$tmp/nosuch.md"
+kcat -P -b "$B" -t nosuch -X topic.metadata.propagation.max.ms=2000 </dev/null 2>"$tmp/nosuch0.err"
+rc=$?
+echo "# kcat -P with no input to a missing topic: exit status $rc, $(wc -c <"$tmp/nosuch0.err") bytes on stderr"
+check "kcat -P with no input to a missing topic exits 0 silently" test "$rc" -eq 0 -a ! -s "$tmp/nosuch0.err"
+
+pid=$KAFKA_PID
+props=$tmp/kafka/server.properties
+t3=$(now)
+kafka_stop
+echo "# broker stopped in $(secs "$t3" "$(now)") s"
+check "broker process gone after kafka_stop" test -z "$(pgrep -f "kafka.Kafka $props")" -a ! -d "/proc/$pid"
+echo "# suite took $(secs "$t0" "$(now)") s from kafka_start"
