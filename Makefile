@@ -1,5 +1,7 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
 TOOLS = cfdeframe cfframe avrodecode avroencode winagg
+# Shell scripts with a man page, copied into bin/ beside the tools.
+SCRIPTS = cfjob wikimedia-job
 LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
 FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
@@ -27,7 +29,12 @@ LIBOBJ = $(LIB:%=$(BUILD)/common/%.o)
 LIBA = $(BUILD)/libcommon.a
 TOOL_BINS = $(TOOLS:%=$(BIN)/%)
 
-all: $(TOOL_BINS) $(BIN)/mockbroker $(BIN)/gen-events
+all: $(TOOL_BINS) $(BIN)/mockbroker $(BIN)/gen-events $(SCRIPTS:%=$(BIN)/%)
+
+$(SCRIPTS:%=$(BIN)/%): $(BIN)/%: scripts/%
+	@mkdir -p $(BIN)
+	cp $< $@
+	chmod +x $@
 
 $(BUILD)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
@@ -69,6 +76,10 @@ build/srfake: tests/registry/srfake/main.go tests/registry/srfake/go.mod tests/r
 	@mkdir -p build
 	cd tests/registry/srfake && GOFLAGS=-mod=mod go build -o $(abspath build/srfake) .
 
+# A real Apache Kafka broker (KRaft) for the end-to-end tests: jars from Maven Central.
+kafka-server:
+	tests/kafka/fetch
+
 check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS)
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
@@ -108,5 +119,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check sanitize fuzz bench install clean pyenv registry-server
+.PHONY: all check sanitize fuzz bench install clean pyenv registry-server kafka-server
 .SECONDARY:
