@@ -112,8 +112,10 @@ bench: all $(BUILD)/tests/bench/avroc_json pyenv
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	cp $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
-	cp $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/cfkit/schemas
+	cp $(TOOL_BINS) $(SCRIPTS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
+	cp $(TOOLS:%=man/%.1) $(SCRIPTS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	cp scripts/schemas/*.avsc $(DESTDIR)$(PREFIX)/share/cfkit/schemas/
 	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
 
 clean:
