@@ -1,0 +1,267 @@
+# wikimedia-job end to end: 20,000 generated recentchange events as Confluent
+# Avro frames (schema registered in franz-go's srfake) spread over the 3
+# partitions of "wikimedia", the job run with --exit-at-end, and its output
+# topic read back with confluent-kafka's Consumer and AvroDeserializer, compared
+# with a plain Python reference computed from the same events as NDJSON
+# (tests/interop/job_reference.py, job_read_output.py):
+#   1. the local mock broker, one batch: every edit counted, every window flushed;
+#   2. the same with --max-batch 2000: Spark's per-batch watermark, batch k
+#      reading offsets [2000k, 2000(k+1)) of every partition, simulated exactly;
+#   3. a real Kafka broker (tests/kafka/kafka.sh): as 1, then a second run on the
+#      same state (nothing new), --from end on a new state (nothing), and
+#      --from end on the used state (refused).
+suite=job
+. "$TESTS/lib.sh"
+. "$TESTS/kafka/kafka.sh"
+top=$TESTS/..
+py=${PYENV_PYTHON:-$top/build/venv/bin/python}
+srfake=${SRFAKE:-$top/build/srfake}
+ref=$TESTS/interop/job_reference.py
+reader=$TESTS/interop/job_read_output.py
+in_schema=$TESTS/fixtures/wikimedia-value.avsc
+out_schema=$TESTS/fixtures/wikimedia.processed-value.avsc
+job=$BIN/wikimedia-job
+D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
+P=3 MAXB=2000
+GEN=(-n 20000 --seed 20 --start 1700000000 --rate 20 --late-share 0.02)
+export PYTHONDONTWRITEBYTECODE=1
+unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
+
+# missing NAME WHY: a failure in CI, a skip elsewhere
+missing() {
+	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else echo "ok - $suite: $1 # SKIP $2"; fi
+}
+for t in kcat jq flock "$BIN/mockbroker" "$BIN/gen-events" "$BIN/cfjob" "$job"; do
+	if ! command -v "$t" >/dev/null; then
+		notok "kcat, jq, flock, mockbroker, gen-events, cfjob and wikimedia-job present" "$t missing"
+		exit 0
+	fi
+done
+if ! "$py" -c 'import fastavro, confluent_kafka.schema_registry.avro' 2>/dev/null; then
+	missing "python environment" "$py lacks fastavro or confluent-kafka: make pyenv"
+	exit 0
+fi
+if [ ! -x "$srfake" ]; then
+	missing "srfake" "$srfake missing: make registry-server"
+	exit 0
+fi
+
+srfd= srpid= mbpid=
+cleanup() {
+	local p
+	[ -n "$srfd" ] && exec {srfd}>&-
+	exec 9>&-
+	kafka_stop
+	# srfake and mockbroker stop at EOF on their stdin, just closed.
+	for p in $srpid $mbpid; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		case $(cat "/proc/$p/comm" 2>/dev/null) in srfake|mockbroker) kill -KILL "$p" ;; esac
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens
+started() {
+	local v
+	for _ in $(seq 50); do
+		v=$(sed -n "s/^$1=//p" "$2" 2>/dev/null)
+		[ -n "$v" ] && { echo "$v"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+t_suite=$(now)
+
+exec {srfd}> >(exec "$srfake" >"$tmp/srfake.url" 2>"$tmp/srfake.err")
+srpid=$!
+url=$(started URL "$tmp/srfake.url") || { notok "srfake starts" "$(cat "$tmp/srfake.err")"; exit 0; }
+
+id=$(avroencode --print-id -r "$url" --schema "$in_schema" --subject wikimedia-value --register 2>"$tmp/reg.err")
+if ! [[ $id =~ ^[0-9]+$ ]]; then
+	notok "input schema registered under wikimedia-value" "$(cat "$tmp/reg.err")"
+	exit 0
+fi
+ok "input schema registered under wikimedia-value (id $id)"
+
+# The events, as frames split by record number over the partitions, and as
+# NDJSON for the reference.
+gen-events "${GEN[@]}" --format frames --schema-id "$id" >"$tmp/frames.rs"
+gen-events "${GEN[@]}" --format ndjson >"$tmp/events.ndjson"
+n=$("$py" "$ref" split "$tmp/frames.rs" "$tmp" "$P")
+check "gen-events wrote 20000 frames and 20000 events (frames $n, lines $(wc -l <"$tmp/events.ndjson"))" \
+	test "$n" = 20000 -a "$(wc -l <"$tmp/events.ndjson")" = 20000
+check "frames and NDJSON are the same events (type, bot, timestamp by fastavro)" \
+	test "$("$py" "$ref" agree "$tmp/frames.rs" "$tmp/events.ndjson" "$in_schema")" = 0
+sizes=()
+for p in $(seq 0 $((P - 1))); do
+	sizes[p]=$(cfdeframe --stats <"$tmp/p$p.rs" 2>&1 >/dev/null | awk '$1 == "total" {print $2}')
+done
+"$py" "$ref" rows "$tmp/events.ndjson" "$P" 0 "$tmp/ref1.meta" >"$tmp/ref1" &&
+	"$py" "$ref" rows "$tmp/events.ndjson" "$P" "$MAXB" "$tmp/refb.meta" >"$tmp/refb" ||
+	{ notok "reference computed" "job_reference.py failed"; exit 0; }
+meta() { jq -r ".$2" "$1"; }
+echo "# reference: $(meta "$tmp/ref1.meta" edits) edits; one batch: $(meta "$tmp/ref1.meta" rows) rows;" \
+	"--max-batch $MAXB: $(meta "$tmp/refb.meta" batches) batches, $(meta "$tmp/refb.meta" rows) rows," \
+	"$(meta "$tmp/refb.meta" late_pairs) late (record, window) pairs"
+check "the reference drops late pairs with --max-batch $MAXB, and none in one batch" \
+	test "$(meta "$tmp/refb.meta" late_pairs)" -gt 0 -a "$(meta "$tmp/ref1.meta" late_pairs)" = 0
+check "the two references differ (the batch split matters for these events)" \
+	bash -c '! cmp -s "$0" "$1"' "$tmp/ref1" "$tmp/refb"
+
+# produce B: the split frames into partition p of wikimedia, in order; checked by reading back
+produce() {
+	local b=$1 p st bad=
+	for p in $(seq 0 $((P - 1))); do
+		cfdeframe <"$tmp/p$p.rs" | cfframe -D "$D" | kcat -P -b "$b" -t wikimedia -p "$p" -D "$D" 2>"$tmp/produce.err"
+		st=("${PIPESTATUS[@]}")
+		[ "${st[*]}" = "0 0 0" ] && ! grep -q . "$tmp/produce.err" ||
+			bad+=" partition $p: statuses ${st[*]} $(head -c 200 "$tmp/produce.err")"
+	done
+	check "$2: frames produced to the $P partitions of wikimedia${bad:+ ($bad)}" test -z "$bad"
+	bad=
+	for p in $(seq 0 $((P - 1))); do
+		kcat -C -b "$b" -t wikimedia -p "$p" -o beginning -e -q -f '%R%s' 2>/dev/null | cmp -s - "$tmp/p$p.rs" ||
+			bad+=" $p"
+	done
+	check "$2: each partition holds its third of the frames in generated order (${sizes[*]})${bad:+; not:$bad}" \
+		test -z "$bad"
+}
+
+# run_job NAME ARGS...: the job, timed; stderr in $tmp/NAME.err, status in $rc
+rc=
+run_job() {
+	local name=$1 t0
+	shift
+	t0=$(now)
+	"$job" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+	echo "# $name: wikimedia-job $* exited $rc in $(secs "$t0" "$(now)") s"
+	if [ "$rc" != 0 ] || [ -s "$tmp/$name.out" ]; then
+		sed 's/^/#   stderr: /' "$tmp/$name.err" | head -20
+		sed 's/^/#   stdout: /' "$tmp/$name.out" | head -5
+	fi
+}
+# batch_lines NAME: "records rows flushed|kept" for each batch cfjob committed
+batch_lines() {
+	awk '/^cfjob: batch [0-9]+: [0-9]+ records in, [0-9]+ rows to .*, committed \(/ {
+		print $4, $7, (/, windows flushed\)$/ ? "flushed" : "kept") }' "$tmp/$1.err"
+}
+# want_batches MAXB: "records flushed|kept" for each batch cfjob must commit over the whole topic
+want_batches() {
+	local k=0 total more
+	while :; do
+		total=0 more=0
+		for p in "${!sizes[@]}"; do
+			local f=$((k * $1)) t=${sizes[p]}
+			[ "$1" -gt 0 ] && [ $((f + $1)) -lt "$t" ] && t=$((f + $1)) && more=1
+			[ "$t" -gt "$f" ] && total=$((total + t - f))
+		done
+		[ "$more" = 1 ] && echo "$total kept" || { echo "$total flushed"; break; }
+		k=$((k + 1))
+	done
+}
+late_pairs() { sed -n 's/^winagg: summary: .* \([0-9]*\) late (record, window) pairs dropped.*/\1/p' "$tmp/$1.err" | awk '{s += $1} END {print s + 0}'; }
+topic_count() {
+	kcat -C -b "$1" -t "$2" -o beginning -e -q -f '%R%s' 2>/dev/null | cfdeframe --stats 2>&1 >/dev/null |
+		awk '$1 == "total" {t = $2} END {print t + 0}'
+}
+# offsets_committed NAME STATE: the state's committed offsets are the ends of the partitions
+offsets_committed() {
+	local want got
+	want=$(printf 'cfjob-offsets-1 wikimedia\n'; for p in "${!sizes[@]}"; do echo "$p ${sizes[p]}"; done)
+	got=$(cat "$2/current/offsets" 2>/dev/null)
+	if [ "$got" = "$want" ]; then ok "$1: committed offsets are the ends of the partitions"; else
+		notok "$1: committed offsets are the ends of the partitions" "got $(echo $got)"; fi
+}
+# check_run NAME LABEL BROKERS TOPIC REF STATE MAXB: everything about one run over the whole topic
+check_run() {
+	local name=$1 label=$2 b=$3 topic=$4 want=$5 state=$6 maxb=$7 got rows
+	check "$label: exits 0, nothing on stdout" test "$rc" = 0 -a ! -s "$tmp/$name.out"
+	got=$(batch_lines "$name" | awk '{print $1, $3}' | paste -sd,)
+	check "$label: cfjob committed the batches planned ($(want_batches "$maxb" | paste -sd,); got $got)" \
+		test "$got" = "$(want_batches "$maxb" | paste -sd,)"
+	check "$label: the output schema's subject is named on stderr" \
+		grep -q "^wikimedia-job: output schema: subject $topic-value, id [0-9]*$" "$tmp/$name.err"
+	got=$(late_pairs "$name")
+	check "$label: winagg dropped as many late pairs as the reference ($got, want $(meta "$want.meta" late_pairs))" \
+		test "$got" = "$(meta "$want.meta" late_pairs)"
+	offsets_committed "$label" "$state"
+	"$py" "$reader" "$label" "$b" "$topic" "$url" "$topic-value" "$out_schema" "$want" "$tmp/$name.got"
+	rows=$(batch_lines "$name" | awk '{s += $2} END {print s + 0}')
+	check "$label: the rows cfjob reported ($rows) are the rows in $topic" \
+		test "$rows" = "$(topic_count "$b" "$topic")"
+}
+
+# ---- 1 and 2: the local mock broker ----
+t0=$(now)
+. "$top/scripts/broker.sh"
+broker_start "$tmp" -t wikimedia:$P -t wikimedia.processed:1 -t wikimedia.processed.mb:1
+st=$? mbpid=$!
+if [ "$st" = 0 ]; then
+	MB=$BROKERS
+	produce "$MB" "mock broker"
+	run_job mock1 -b "$MB" -r "$url" --state "$tmp/mock1" --exit-at-end
+	check_run mock1 "mock broker, one batch" "$MB" wikimedia.processed "$tmp/ref1" "$tmp/mock1" 0
+	run_job mockb -b "$MB" -r "$url" --state "$tmp/mockb" --exit-at-end --max-batch "$MAXB" \
+		--out-topic wikimedia.processed.mb
+	check_run mockb "mock broker, --max-batch $MAXB" "$MB" wikimedia.processed.mb "$tmp/refb" "$tmp/mockb" "$MAXB"
+	exec 9>&-
+	echo "# mock broker part: $(secs "$t0" "$(now)") s"
+else
+	notok "the mock broker starts" "no BROKERS line"
+fi
+
+# ---- 3: a real Kafka broker ----
+if ! kafka_available; then
+	missing "real Kafka broker" "$KAFKA_LIBS missing: make kafka-server"
+	exit 0
+fi
+t0=$(now)
+if ! kafka_start "$tmp" 2>"$tmp/kafka-start.err"; then
+	notok "real Kafka: broker started" "kafka_start failed"
+	sed 's/^/# /' "$tmp/kafka-start.err"
+	exit 0
+fi
+KB=$KAFKA_BROKERS
+echo "# real Kafka: broker on $KB answered after $(secs "$t0" "$(now)") s"
+if kafka_create_topic wikimedia "$P" 2>"$tmp/topic.err" && kafka_create_topic wikimedia.processed 1 2>>"$tmp/topic.err"; then
+	ok "real Kafka: topics wikimedia ($P partitions) and wikimedia.processed (1) created"
+else
+	notok "real Kafka: topics created" "$(head -c 300 "$tmp/topic.err")"
+	exit 0
+fi
+produce "$KB" "real Kafka"
+run_job kafka1 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
+check_run kafka1 "real Kafka, one batch" "$KB" wikimedia.processed "$tmp/ref1" "$tmp/kafka1" 0
+rows=$(topic_count "$KB" wikimedia.processed)
+
+run_job kafka2 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
+check "real Kafka, again on the same state: exits 0" test "$rc" = 0
+check "real Kafka, again on the same state: one batch of nothing ($(batch_lines kafka2 | paste -sd,))" \
+	test "$(batch_lines kafka2 | paste -sd,)" = "0 0 flushed"
+check "real Kafka, again on the same state: nothing new in wikimedia.processed ($rows rows)" \
+	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
+offsets_committed "real Kafka, again on the same state" "$tmp/kafka1"
+
+run_job kafka3 -b "$KB" -r "$url" --state "$tmp/kafka3" --from end --exit-at-end
+check "real Kafka, --from end on a new state: exits 0" test "$rc" = 0
+check "real Kafka, --from end on a new state: one batch of nothing ($(batch_lines kafka3 | paste -sd,))" \
+	test "$(batch_lines kafka3 | paste -sd,)" = "0 0 flushed"
+check "real Kafka, --from end on a new state: nothing new in wikimedia.processed" \
+	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
+offsets_committed "real Kafka, --from end on a new state" "$tmp/kafka3"
+
+run_job kafka4 -b "$KB" -r "$url" --state "$tmp/kafka1" --from end --exit-at-end
+check "real Kafka, --from end on a used state: refused with status 2 ($rc)" test "$rc" = 2
+check "real Kafka, --from end on a used state: says why" grep -q 'already holds offsets' "$tmp/kafka4.err"
+check "real Kafka, --from end on a used state: nothing new in wikimedia.processed" \
+	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
+echo "# real Kafka part: $(secs "$t0" "$(now)") s"
+kafka_stop
+echo "# suite: $(secs "$t_suite" "$(now)") s"
