@@ -1,0 +1,707 @@
+# wikimedia-job (cfjob) in bad situations. For each: the exit status, a
+# message that names the failing stage or cause, nothing committed (the
+# state's committed offsets and files unchanged), no process left behind (every
+# run under timeout 60; 124 is a failure), and, once the cause is gone, a
+# restart on the same state that ends with the rows of an uninterrupted run
+# (decoded output rows compared as sets with a reference run over the same
+# events with the same --max-batch: winagg --micro-batch drops late rows per
+# batch, so the batching is part of the result).
+#
+#  1 registry down at start: a REST URL where nothing listens, a file: dir
+#    that does not exist; then the registry appears (regdouble on that port,
+#    the directory made)
+#  2 registry stopped between batches (regdouble, streaming job idle after
+#    its first commit); then restarted on the same port
+#  3 broker unreachable (-b 127.0.0.1:1)
+#  4 a poison record in partition 1 (garbage Avro body; bad magic byte):
+#    --on-error fail, then skip on the same state
+#  5 output topic missing, and deleted between batches (real Kafka 4.1,
+#    auto-create off)
+#  6 the state's filesystem full (a 1 MiB tmpfs: full, and 2 pages left), or
+#    a file size limit (ulimit -f 0)
+#  7 SIGTERM to a streaming cfjob during a batch
+#  8 usage errors and two jobs on one state
+#
+# The inputs are 1,200 generated events (4 a second, a few late) spread round
+# robin over 3 partitions of a mock broker (scripts/mockbroker). Needs kcat,
+# jq, flock, python3; regdouble (make check builds it) and the Kafka jars
+# (make kafka-server) are a failure under $CI when missing, else a SKIP.
+suite=job-faults
+. "$TESTS/lib.sh"
+. "$TESTS/kafka/kafka.sh"
+D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
+regdouble=${REGDOUBLE:-${UNITDIR:-$TESTS/../build/tests/unit}/../regdouble}
+unset SCHEMA_REGISTRY_URL
+
+skip() { echo "ok - $suite: $1 # SKIP $2"; }
+missing() {	# NAME WHY: a failure under $CI, else a SKIP
+	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else skip "$1" "$2"; fi
+}
+
+for t in kcat jq flock python3 timeout mockbroker gen-events cfdeframe avrodecode wikimedia-job cfjob; do
+	if ! command -v "$t" >/dev/null; then
+		notok "$t present" "$t not on PATH"
+		exit 0
+	fi
+done
+
+# ---- servers and background jobs, all stopped on exit ----
+fds=() pids=() bg=() disk=
+alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+gone() {	# PID SECONDS: true when PID is gone within SECONDS
+	local i
+	for i in $(seq $(($2 * 20))); do alive "$1" || return 0; sleep 0.05; done
+	! alive "$1"
+}
+cleanup() {
+	local fd pid
+	for pid in "${bg[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+	for fd in "${fds[@]}"; do eval "exec $fd>&-" 2>/dev/null; done
+	kafka_stop
+	for pid in "${pids[@]}" "${bg[@]}"; do
+		gone "$pid" 3 || kill -KILL "$pid" 2>/dev/null
+	done
+	[ -n "$disk" ] && umount "$disk" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# The servers stop when their stdin closes: no other process may hold the
+# other end (a job, another server), so every child closes them first.
+closefds() { local f; for f in "${fds[@]}"; do eval "exec $f>&-"; done; }
+# serve NAME CMD...: a server that prints BROKERS=... or URL=... and stops when
+# its stdin closes, on a new descriptor; sets ADDR, NAME_fd and NAME_pid.
+serve() {
+	local name=$1 fd pid
+	shift
+	exec {fd}> >(closefds; exec "$@" >"$tmp/$name.addr" 2>"$tmp/$name.log")
+	pid=$!
+	eval "${name}_fd=$fd ${name}_pid=$pid"
+	fds+=("$fd") pids+=("$pid")
+	ADDR=
+	for _ in $(seq 100); do
+		ADDR=$(sed -n 's/^\(BROKERS\|URL\)=//p' "$tmp/$name.addr" 2>/dev/null)
+		[ -n "$ADDR" ] && return 0
+		sleep 0.05
+	done
+	notok "$name started" "$(head -c 300 "$tmp/$name.log")"
+	return 1
+}
+unserve() {	# NAME: closes its stdin, waits up to 5 s for it to go
+	local fd=${1}_fd pid=${1}_pid
+	eval "exec ${!fd}>&-"
+	gone "${!pid}" 5
+}
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+T0=$(now)
+
+# run NAME ARGS...: wikimedia-job ARGS under timeout 60, stderr in $tmp/NAME.err;
+# sets rc and took (seconds). A run that times out is a failure by itself.
+run() {
+	local name=$1 t0
+	shift
+	t0=$(now)
+	(closefds; exec timeout 60 wikimedia-job "$@") >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+	took=$(secs "$t0" "$(now)")
+	ran "$name"
+}
+ran() {	# NAME: reports a finished run (rc, took)
+	echo "# $1: status $rc after $took s"
+	if [ "$rc" = 124 ]; then notok "$1: returns within 60 s" "timed out (status 124)"; fi
+	if [ "$rc" != 0 ]; then
+		grep -v '^ *%[0-9]|' "$tmp/$1.err" | head -8 | sed 's/^/#   /'
+	fi
+}
+# start NAME ARGS...: wikimedia-job in the background under timeout 60; sets
+# JOB, the pid of timeout (its child is the job: wikimedia-job execs cfjob)
+start() {
+	local name=$1
+	shift
+	now >"$tmp/$name.t0"
+	(
+		closefds
+		timeout 60 wikimedia-job "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+		echo $! >"$tmp/$name.pid"
+		wait $!
+		st=$?
+		now >"$tmp/$name.t1"
+		exit $st
+	) &
+	local sub=$!
+	bg+=("$sub")
+	eval "sub_${name//[^a-zA-Z0-9_]/_}=$sub"
+	waitfor 5 test -s "$tmp/$name.pid"
+	JOB=$(cat "$tmp/$name.pid")
+	bg+=("$JOB")
+}
+finish() {	# NAME: waits for a background run; sets rc and took
+	local sub=sub_${1//[^a-zA-Z0-9_]/_}
+	wait "${!sub}"
+	rc=$?
+	took=$(secs "$(cat "$tmp/$1.t0")" "$(cat "$tmp/$1.t1" 2>/dev/null || now)")
+	ran "$1"
+}
+waitfor() {	# SECONDS CMD...: polls CMD every 50 ms
+	local n=$(($1 * 20)) i
+	shift
+	for i in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+
+status() { check "$1: status $2 (got $rc)" test "$rc" -eq "$2"; }
+says() {	# NAME ERE: the run's stderr matches
+	if grep -Eq -- "$2" "$tmp/$1.err"; then ok "$1: says /$2/"; else
+		notok "$1: says /$2/" "not in its stderr: $(grep -v '^ *%[0-9]|' "$tmp/$1.err" | head -c 400 | tr '\n' '|')"; fi
+}
+# committed STATE: what the state has committed (link, offsets, files' sums)
+committed() {
+	if [ -L "$1/current" ]; then
+		echo "current -> $(readlink "$1/current")"
+		cat "$1/current/offsets"
+		(cd "$1/current" && sha1sum -- *)
+	else
+		echo "nothing committed"
+	fi
+}
+unchanged() {	# NAME STATE BEFORE
+	local after
+	after=$(committed "$2")
+	if [ "$after" = "$3" ]; then ok "$1: nothing committed (state as before)"; else
+		notok "$1: nothing committed (state as before)" "before: $(tr '\n' '|' <<<"$3") after: $(tr '\n' '|' <<<"$after")"; fi
+}
+offsets_are() {	# STATE "p o,p o,...": the committed offsets
+	[ -L "$1/current" ] && [ "$(sed 1d "$1/current/offsets" | sort -n | paste -sd,)" = "$2" ]
+}
+# idle STATE OFFSETS: a streaming job committed OFFSETS and planned nothing since
+idle() {
+	offsets_are "$1" "$2" && [ ! -e "$1/plan" ] && [ -s "$1/plan.parts" ] &&
+		[ "$(awk '$2 != $3' "$1/plan.parts")" = "" ] &&
+		[ "$(wc -l <"$1/plan.parts")" -eq "$(sed 1d "$1/current/offsets" | wc -l)" ]
+}
+# rows BROKERS TOPIC REGISTRY: the output topic's rows, decoded, as a sorted set
+rows() {
+	kcat -C -b "$1" -t "$2" -o beginning -e -q -f '%R%s' 2>/dev/null | cfdeframe |
+		avrodecode -r "$3" --out ndjson | LC_ALL=C sort -u
+}
+# nrecs BROKERS TOPIC: how many records the topic holds
+nrecs() {
+	kcat -C -b "$1" -t "$2" -o beginning -e -q -f '%R%s' 2>/dev/null |
+		cfdeframe --stats 2>&1 >/dev/null | awk '$1 == "total" {print $2}'
+}
+# produced NAME BROKERS TOPIC RUN: the topic holds only the rows of the batches
+# the run committed (from its "batch N: ... R rows ..., committed" lines)
+produced() {
+	local want got
+	want=$(sed -n 's/^cfjob: batch [0-9]*: [0-9]* records in, \([0-9]*\) rows to .*, committed.*/\1/p' \
+		"$tmp/$4.err" | awk '{n += $1} END {print n + 0}')
+	got=$(nrecs "$2" "$3")
+	check "$1: nothing of the failing batch produced ($3 holds ${got:-?} records, $want committed)" \
+		test "${got:-x}" = "$want"
+}
+same_rows() {	# NAME WANT GOT
+	if cmp -s "$2" "$3"; then ok "$1: the rows of the reference run ($(wc -l <"$3"))"; else
+		notok "$1: the rows of the reference run" "$(wc -l <"$2") rows wanted, $(wc -l <"$3") got, \
+$(LC_ALL=C comm -23 "$2" "$3" | wc -l) missing, $(LC_ALL=C comm -13 "$2" "$3" | wc -l) extra"
+		LC_ALL=C diff "$2" "$3" | grep '^[<>]' | head -4 | sed 's/^/#   /'
+	fi
+}
+# produce BROKERS TOPIC PREFIX: PREFIX.0 .. PREFIX.2 (delimited frames) into partitions 0..2
+produce() {
+	local p
+	for p in 0 1 2; do
+		kcat -P -b "$1" -t "$2" -p "$p" -D "$D" <"$3.$p" 2>>"$tmp/produce.err" || return 1
+	done
+}
+brokers_seen=()
+# leftovers: processes of our jobs still running (cfjob, winagg: a path under
+# $tmp/st; kcat: one of our brokers)
+leftovers() {
+	local b
+	pgrep -af -- "$tmp/st/"
+	for b in "${brokers_seen[@]}"; do pgrep -af -- "^kcat -b $b "; done
+}
+no_leftovers() {
+	local l
+	sleep 0.1
+	l=$(leftovers)
+	if [ -z "$l" ]; then ok "$1: no process of the job left"; else
+		notok "$1: no process of the job left" "$(head -3 <<<"$l" | tr '\n' '|')"; fi
+}
+section() { echo "# ---- $* ($(secs "$T0" "$(now)") s)"; }
+
+# ---- the inputs ----
+mkdir -p "$tmp/st" "$tmp/reg0/schemas/ids" "$tmp/reg0/subjects/wikimedia-value/versions"
+python3 - "$TESTS/../scripts/schemas/wikimedia-value.avsc" "$tmp/reg0" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+json.dump({"schema": text}, open(sys.argv[2] + "/schemas/ids/1.json", "w"))
+json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
+          open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
+EOF
+regcopy() { rm -rf "$1" && cp -a "$tmp/reg0" "$1"; }
+regcopy "$tmp/reg"
+reg=file:$tmp/reg
+
+# split.py PREFIX [POISON_OFFSET KIND]: Confluent frames (a record stream) on
+# stdin, round robin into PREFIX.0..2 (each frame followed by the kcat -D
+# delimiter), also PREFIX.a.N (the first 100 of each) and PREFIX.b.N (the
+# rest); with a poison, one more record in partition 1 at that offset: a
+# garbage Avro body (KIND body) or a frame with magic byte 7 (KIND magic).
+gen-events -n 1200 --rate 4 --format frames >"$tmp/events.rs"
+cat >"$tmp/split.py" <<'EOF'
+import struct, sys
+D = b'\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
+pre = sys.argv[1]
+data = sys.stdin.buffer.read()
+recs, i = [], 0
+while i < len(data):
+    (n,) = struct.unpack('>i', data[i:i + 4])
+    recs.append(data[i + 4:i + 4 + n])
+    i += 4 + n
+parts = [recs[k::3] for k in range(3)]
+if len(sys.argv) > 2:
+    at, kind = int(sys.argv[2]), sys.argv[3]
+    bad = b'\x00\x00\x00\x00\x01' + b'\xff' * 40 if kind == 'body' else b'\x07' + parts[1][at][1:]
+    parts[1].insert(at, bad)
+def write(name, rs):
+    open(name, 'wb').write(b''.join(r + D for r in rs))
+for k in range(3):
+    write('%s.%d' % (pre, k), parts[k])
+    write('%s.a.%d' % (pre, k), parts[k][:100])
+    write('%s.b.%d' % (pre, k), parts[k][100:])
+EOF
+python3 "$tmp/split.py" "$tmp/in" <"$tmp/events.rs" &&
+	python3 "$tmp/split.py" "$tmp/pbody" 137 body <"$tmp/events.rs" &&
+	python3 "$tmp/split.py" "$tmp/pmagic" 250 magic <"$tmp/events.rs"
+check "inputs made (1,200 events, 3 partitions)" test -s "$tmp/in.2" -a -s "$tmp/pmagic.b.2"
+
+# broker A: the clean input as "wikimedia", and the same events for the
+# runs that produce their input in two steps.
+serve A mockbroker -t wikimedia:3 -t wikimedia.reg:3 -t wikimedia.disk:3 || exit 0
+A=$ADDR
+brokers_seen+=("$A")
+produce "$A" wikimedia "$tmp/in"
+check "input topic wikimedia on the mock broker (400 per partition)" test \
+	"$(kcat -Q -b "$A" -t wikimedia:0:-1 -t wikimedia:1:-1 -t wikimedia:2:-1 2>/dev/null | grep -c 'offset 400$')" = 3
+
+# ---- the reference runs: uninterrupted, as one batch and in batches of 100 and 50 ----
+section "reference runs"
+ref() {	# NAME MAX-BATCH
+	local mb=()
+	[ "$2" -gt 0 ] && mb=(--max-batch "$2")
+	run "$1" -b "$A" -r "$reg" --state "$tmp/st/$1" --out-topic "$1" --exit-at-end "${mb[@]}"
+	status "$1 (reference, max-batch $2)" 0
+	rows "$A" "$1" "$reg" >"$tmp/$1.rows"
+	check "$1: rows written ($(wc -l <"$tmp/$1.rows"))" test "$(wc -l <"$tmp/$1.rows")" -ge 20
+}
+ref ref.one 0
+ref ref.100 100
+ref ref.50 50
+echo "# late (record, window) pairs dropped: one batch $(grep -o '[0-9]* late' "$tmp/ref.one.err" | awk '{s += $1} END {print s}'),\
+ batches of 100 $(grep -o '[0-9]* late' "$tmp/ref.100.err" | awk '{s += $1} END {print s}'),\
+ batches of 50 $(grep -o '[0-9]* late' "$tmp/ref.50.err" | awk '{s += $1} END {print s}')"
+echo "# rows that differ between the references: one batch and 100s $(LC_ALL=C comm -3 "$tmp/ref.one.rows" "$tmp/ref.100.rows" | wc -l),\
+ 100s and 50s $(LC_ALL=C comm -3 "$tmp/ref.100.rows" "$tmp/ref.50.rows" | wc -l)"
+
+# ---- 3 (in the background: about 10 s): broker unreachable ----
+regcopy "$tmp/reg3"
+mkdir -p "$tmp/st3"
+start nobroker -b 127.0.0.1:1 -r "file:$tmp/reg3" --state "$tmp/st3/nobroker" --exit-at-end --out-topic out.nobroker
+
+# ---- 5: the output topic missing (real Kafka, auto-create off) ----
+section "5 output topic missing (real Kafka)"
+topic_gone() { kcat -L -b "$K" -t "$1" -m 5 2>&1 | grep -q "topic \"$1\" with 0 partitions"; }
+if ! kafka_available; then
+	missing "output topic missing (real Kafka)" "$KAFKA_LIBS missing: make kafka-server"
+elif ! command -v java >/dev/null; then
+	missing "output topic missing (real Kafka)" "java not on PATH"
+elif ! kafka_start "$tmp" 2>"$tmp/kafka.err"; then
+	notok "kafka broker started" "$(tail -c 300 "$tmp/kafka.err")"
+else
+	K=$KAFKA_BROKERS
+	brokers_seen+=("$K")
+	echo "# kafka on $K after $(secs "$T0" "$(now)") s"
+	if kafka_create_topic wikimedia 3 2>"$tmp/topic.err" && produce "$K" wikimedia "$tmp/in"; then
+		S=$tmp/st/noout
+		run noout -b "$K" -r "$reg" --state "$S" --exit-at-end
+		status "output topic missing" 3
+		says noout "output topic wikimedia.processed: not found"
+		check "output topic missing: refused within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+		unchanged "output topic missing" "$S" "nothing committed"
+		check "output topic missing: not created by the job" topic_gone wikimedia.processed
+		if kafka_create_topic wikimedia.processed 1 2>>"$tmp/topic.err"; then
+			run noout.again -b "$K" -r "$reg" --state "$S" --exit-at-end
+			status "output topic created, restarted" 0
+			rows "$K" wikimedia.processed "$reg" >"$tmp/noout.rows"
+			same_rows "output topic created, restarted" "$tmp/ref.one.rows" "$tmp/noout.rows"
+		fi
+		no_leftovers "output topic missing"
+
+		# deleted between batches: the streaming job idles after batch 1, the
+		# topic goes, the rest of the input arrives. kcat -P waits
+		# topic.metadata.propagation.max.ms for a missing topic (2 s here).
+		S=$tmp/st/outdel
+		X=(-X topic.metadata.propagation.max.ms=2000)
+		if kafka_create_topic wikimedia.mid 3 2>>"$tmp/topic.err" &&
+			kafka_create_topic out.mid 1 2>>"$tmp/topic.err" && produce "$K" wikimedia.mid "$tmp/in.a"; then
+			start outdel -b "$K" -r "$reg" --in-topic wikimedia.mid --out-topic out.mid --state "$S" \
+				--max-batch 100 --trigger 3 "${X[@]}"
+			j=$JOB
+			if waitfor 30 idle "$S" "0 100,1 100,2 100"; then
+				before=$(committed "$S")
+				rows "$K" out.mid "$reg" >"$tmp/outdel.b1.rows"
+				_kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$K" --delete \
+					--topic out.mid >"$tmp/delete.out" 2>&1
+				check "output topic deleted mid-run" waitfor 10 topic_gone out.mid
+				produce "$K" wikimedia.mid "$tmp/in.b"
+				finish outdel
+				status "output topic deleted mid-run" 3
+				says outdel "batch 2: producing to out.mid failed.*nothing committed"
+				unchanged "output topic deleted mid-run" "$S" "$before"
+				if kafka_create_topic out.mid 1 2>>"$tmp/topic.err"; then
+					run outdel.again -b "$K" -r "$reg" --in-topic wikimedia.mid --out-topic out.mid \
+						--state "$S" --max-batch 100 --exit-at-end "${X[@]}"
+					status "output topic made again, restarted" 0
+					{ cat "$tmp/outdel.b1.rows"; rows "$K" out.mid "$reg"; } | LC_ALL=C sort -u >"$tmp/outdel.rows"
+					same_rows "output topic made again, restarted (with batch 1's rows, deleted with the topic)" \
+						"$tmp/ref.100.rows" "$tmp/outdel.rows"
+				fi
+			else
+				notok "output topic deleted mid-run: batch 1 committed, the job idles" \
+					"state: $(committed "$S" | tr '\n' '|')"
+				kill -TERM "$j" 2>/dev/null
+				finish outdel
+			fi
+			no_leftovers "output topic deleted mid-run"
+		fi
+	else
+		notok "kafka topic wikimedia made and filled" "$(head -c 300 "$tmp/topic.err" "$tmp/produce.err")"
+	fi
+	kpid=$KAFKA_PID
+	kafka_stop
+	check "kafka broker stopped" test -n "$kpid" -a ! -e "/proc/$kpid"
+fi
+
+# ---- 1: registry down at start ----
+section "1 registry down at start"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+S=$tmp/st/regdown
+run regdown -b "$A" -r "http://127.0.0.1:$port" --state "$S" --exit-at-end --out-topic out.regdown
+status "registry down at start (REST)" 3
+says regdown "registry http://127\.0\.0\.1:$port"
+check "registry down at start (REST): gave up within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+unchanged "registry down at start (REST)" "$S" "nothing committed"
+if [ -x "$regdouble" ]; then
+	regcopy "$tmp/reg1"
+	if serve reg1 "$regdouble" --port "$port" --log "$tmp/reg1.req" "$tmp/reg1"; then
+		run regdown.again -b "$A" -r "$ADDR" --state "$S" --exit-at-end --out-topic out.regdown
+		status "registry back (REST), restarted" 0
+		rows "$A" out.regdown "file:$tmp/reg1" >"$tmp/regdown.rows"
+		same_rows "registry back (REST), restarted" "$tmp/ref.one.rows" "$tmp/regdown.rows"
+		check "registry back: the job asked it for schema id 1" grep -q 'GET /schemas/ids/1' "$tmp/reg1.req"
+		unserve reg1
+	fi
+else
+	missing "registry back (REST), restarted" "no regdouble at $regdouble: make check builds it"
+fi
+S=$tmp/st/regdir
+run regdir -b "$A" -r "file:$tmp/reg.later" --state "$S" --exit-at-end --out-topic out.regdir
+status "registry down at start (file: dir missing)" 3
+says regdir "registry file:$tmp/reg\.later"
+unchanged "registry down at start (file: dir missing)" "$S" "nothing committed"
+regcopy "$tmp/reg.later"
+run regdir.again -b "$A" -r "file:$tmp/reg.later" --state "$S" --exit-at-end --out-topic out.regdir
+status "registry dir made, restarted" 0
+rows "$A" out.regdir "file:$tmp/reg.later" >"$tmp/regdir.rows"
+same_rows "registry dir made, restarted" "$tmp/ref.one.rows" "$tmp/regdir.rows"
+no_leftovers "registry down at start"
+
+# ---- 2: registry stopped between batches ----
+# A streaming job in batches of 100 with --trigger 2 on an input of 100 a
+# partition: after its first commit it idles; then the registry stops and the
+# rest of the input arrives, well inside the 2 s sleep, so that batch 2 is
+# planned as 100..200 in every partition, as in the reference run.
+section "2 registry stopped between batches"
+if [ -x "$regdouble" ]; then
+	regcopy "$tmp/reg2"
+	S=$tmp/st/regmid
+	if serve reg2 "$regdouble" --log "$tmp/reg2.req" "$tmp/reg2"; then
+		U=$ADDR
+		produce "$A" wikimedia.reg "$tmp/in.a"
+		start regmid -b "$A" -r "$U" --in-topic wikimedia.reg --out-topic out.regmid --state "$S" \
+			--max-batch 100 --trigger 2
+		j=$JOB
+		if waitfor 20 idle "$S" "0 100,1 100,2 100"; then
+			ok "registry mid-run: batch 1 committed, the job idles"
+			before=$(committed "$S")
+			check "registry mid-run: batch 1 fetched schema id 1 from the registry" grep -q 'GET /schemas/ids/1' "$tmp/reg2.req"
+			check "registry mid-run: registry stopped" unserve reg2
+			produce "$A" wikimedia.reg "$tmp/in.b"
+			finish regmid
+			check "registry mid-run: non-zero status ($rc)" test "$rc" -ne 0
+			status "registry mid-run" 3
+			says regmid "registry ${U//./\\.}"
+			says regmid "batch 2: .*nothing committed"
+			unchanged "registry mid-run" "$S" "$before"
+			produced "registry mid-run" "$A" out.regmid regmid
+			check "registry mid-run: batch 2 planned as 100..200 in every partition (the plan kept for the replay)" \
+				test "$(grep -c '^part [0-2] 100 200$' "$S/plan" 2>/dev/null)" = 3
+			if serve reg2 "$regdouble" --port "${U##*:}" --log "$tmp/reg2.req" "$tmp/reg2"; then
+				run regmid.again -b "$A" -r "$U" --in-topic wikimedia.reg --out-topic out.regmid --state "$S" \
+					--max-batch 100 --exit-at-end
+				status "registry back on its port, restarted" 0
+				says regmid.again "batch 2: replaying the batch planned before a stop"
+				rows "$A" out.regmid "file:$tmp/reg2" >"$tmp/regmid.rows"
+				same_rows "registry back, restarted" "$tmp/ref.100.rows" "$tmp/regmid.rows"
+				unserve reg2
+			fi
+		else
+			notok "registry mid-run: batch 1 committed, the job idles" "state: $(committed "$S" | tr '\n' '|')"
+			kill -TERM "$j" 2>/dev/null
+			finish regmid
+		fi
+	fi
+	no_leftovers "registry mid-run"
+else
+	missing "registry stopped between batches" "no regdouble at $regdouble: make check builds it"
+fi
+
+# ---- 8 (in the background: cfjob waits 10 s for a busy state): two jobs on one state ----
+# The first idles (its input all read, no --exit-at-end), the second is refused.
+cp -a "$tmp/st/ref.one" "$tmp/st3/lock"
+lock_before=$(committed "$tmp/st3/lock")
+start u.first -b "$A" -r "$reg" --state "$tmp/st3/lock" --out-topic out.lock
+lock_first=$JOB lock_second=
+if waitfor 20 grep -q 'state in' "$tmp/u.first.err"; then
+	start u.second -b "$A" -r "$reg" --state "$tmp/st3/lock" --exit-at-end --out-topic out.lock
+	lock_second=$JOB
+fi
+
+# ---- 4: a poison record in partition 1 ----
+# The input of the reference runs plus one bad record: fail, then the same
+# state again with --on-error skip, which gives the reference's rows.
+section "4 poison records"
+poison() {	# NAME PREFIX OFFSET WORDS FIRST-BYTES: WORDS in the error, FIRST-BYTES of the poison (hex)
+	local name=$1 pre=$2 at=$3 B S=$tmp/st/$1
+	serve "${name//./_}" mockbroker -t wikimedia:3 || return
+	B=$ADDR
+	brokers_seen+=("$B")
+	produce "$B" wikimedia "$pre"
+	check "$name: the poison is at partition 1 offset $at" test \
+		"$(kcat -C -b "$B" -t wikimedia -p 1 -o "$at" -c 1 -e -q -f '%s' 2>/dev/null | head -c 5 | od -An -tx1 | tr -d ' \n')" = "$5"
+	run "$name" -b "$B" -r "$reg" --state "$S" --exit-at-end --out-topic "out.$name"
+	status "$name, --on-error fail" 1
+	says "$name" "$4.*topic wikimedia partition 1 offset $at\)|topic wikimedia partition 1 offset $at\).*$4"
+	says "$name" "batch 1: .*nothing committed"
+	unchanged "$name, --on-error fail" "$S" "nothing committed"
+	produced "$name, --on-error fail" "$B" "out.$name" "$name"
+	check "$name, --on-error fail: no stage reports a truncated stream" sh -c "! grep -qi truncated '$tmp/$name.err'"
+	run "$name.skip" -b "$B" -r "$reg" --state "$S" --exit-at-end --out-topic "out.$name" --on-error skip
+	status "$name, then --on-error skip on the same state" 0
+	says "$name.skip" "skipped record [0-9]+ \(topic wikimedia partition 1 offset $at\)"
+	check "$name.skip: all 1,201 offsets committed" offsets_are "$S" "0 400,1 401,2 400"
+	rows "$B" "out.$name" "$reg" >"$tmp/$name.rows"
+	same_rows "$name.skip" "$tmp/ref.one.rows" "$tmp/$name.rows"
+	unserve "${name//./_}"
+}
+poison poison.body "$tmp/pbody" 137 "invalid long" 0000000001
+poison poison.magic "$tmp/pmagic" 250 "bad magic byte" 0700000001
+no_leftovers "poison records"
+
+# ---- 6: the state's filesystem full ----
+# A streaming job in batches of 100 with its state on a 1 MiB tmpfs idles
+# after batch 1; the filesystem is filled up, the rest of the input arrives.
+section "6 disk full"
+S=$tmp/disk/s
+mkdir -p "$tmp/disk"
+if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/disk" 2>"$tmp/mount.err"; then
+	disk=$tmp/disk
+	fill() {	# PAGES: fill the tmpfs up to PAGES free 4 KiB pages
+		rm -f "$disk/fill"
+		local free
+		free=$(df --output=avail -B4096 "$disk" | tail -1)
+		[ "$free" -gt "$1" ] || return 0
+		fallocate -l $(((free - $1) * 4096)) "$disk/fill" 2>/dev/null ||
+			dd if=/dev/zero of="$disk/fill" bs=4096 count=$((free - $1)) 2>/dev/null
+		true
+	}
+	produce "$A" wikimedia.disk "$tmp/in.a"
+	start disk -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
+		--max-batch 100 --trigger 2
+	j=$JOB
+	if waitfor 20 idle "$S" "0 100,1 100,2 100"; then
+		before=$(committed "$S")
+		cp -a "$S" "$tmp/st/disk.b1"	# for the file size limit below
+		rows "$A" out.disk "$reg" >"$tmp/disk.b1.rows"
+		fill 0
+		echo "# disk: $(df -h --output=size,used,avail "$disk" | tail -1)"
+		produce "$A" wikimedia.disk "$tmp/in.b"
+		finish disk
+		status "disk full" 3
+		says disk "--state $S: .*disk full"
+		unchanged "disk full" "$S" "$before"
+		produced "disk full" "$A" out.disk disk
+		fill 2
+		run disk.2pages -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
+			--max-batch 100 --exit-at-end
+		check "disk full but 2 pages: non-zero status ($rc)" test "$rc" -ne 0
+		says disk.2pages "[Dd]isk full|No space left"
+		unchanged "disk full but 2 pages" "$S" "$before"
+		rm -f "$disk/fill"
+		run disk.again -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
+			--max-batch 100 --exit-at-end
+		status "space back, restarted" 0
+		rows "$A" out.disk "$reg" >"$tmp/disk.rows"
+		same_rows "space back, restarted" "$tmp/ref.100.rows" "$tmp/disk.rows"
+	else
+		notok "disk full: batch 1 committed, the job idles" "state: $(committed "$S" | tr '\n' '|')"
+		kill -TERM "$j" 2>/dev/null
+		finish disk
+	fi
+	umount "$disk" && disk=
+else
+	skip "disk full (tmpfs)" "cannot mount a tmpfs: $(head -1 "$tmp/mount.err")"
+	# the same state after batch 1, without the tmpfs
+	S=$tmp/st/disk.b1
+	produce "$A" wikimedia.disk "$tmp/in.a"
+	start disk -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
+		--max-batch 100 --trigger 2
+	j=$JOB
+	waitfor 20 idle "$S" "0 100,1 100,2 100"
+	kill -TERM "$j" 2>/dev/null
+	finish disk
+	rows "$A" out.disk "$reg" >"$tmp/disk.b1.rows"
+	produce "$A" wikimedia.disk "$tmp/in.b"
+fi
+# A file size limit: every write to a file fails (SIGXFSZ kills the writer).
+# The output schema is registered already (subject out.disk-value).
+S=$tmp/st/disk.b1
+if offsets_are "$S" "0 100,1 100,2 100"; then
+	before=$(committed "$S")
+	t0=$(now)
+	# (the shell's own "File size limit exceeded" line to /dev/null)
+	{ (closefds; ulimit -f 0 && exec timeout 60 wikimedia-job -b "$A" -r "$reg" --in-topic wikimedia.disk \
+		--out-topic out.disk --state "$S" --max-batch 100 --exit-at-end) 2>&1 >/dev/null; } 2>/dev/null |
+		cat >"$tmp/fsize.err"
+	rc=${PIPESTATUS[0]}
+	took=$(secs "$t0" "$(now)")
+	ran fsize
+	check "file size limit (ulimit -f 0): non-zero status ($rc)" test "$rc" -ne 0
+	check "file size limit (ulimit -f 0): a documented status, 3 (got $rc)" test "$rc" -eq 3
+	says fsize "--state $S"
+	unchanged "file size limit (ulimit -f 0)" "$S" "$before"
+	run fsize.again -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk.u --state "$S" \
+		--max-batch 100 --exit-at-end
+	status "no file size limit, restarted" 0
+	{ cat "$tmp/disk.b1.rows"; rows "$A" out.disk.u "$reg"; } | LC_ALL=C sort -u >"$tmp/fsize.rows"
+	same_rows "no file size limit, restarted (with batch 1's rows)" "$tmp/ref.100.rows" "$tmp/fsize.rows"
+else
+	notok "file size limit: a state after batch 1" "state: $(committed "$S" | tr '\n' '|')"
+fi
+no_leftovers "disk full"
+
+# ---- 7: SIGTERM ----
+section "7 SIGTERM"
+S=$tmp/st/term
+start term -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --trigger 0.2
+j=$JOB
+# a batch after the first is under way: committed, and a plan written
+if waitfor 20 sh -c "[ -L '$S/current' ] && [ -f '$S/plan' ]"; then
+	cur=$(readlink "$S/current")
+	base=$(sed -n '1s/^base //p' "$S/plan" 2>/dev/null)
+	base=${base:-${cur#c.}}
+	cf=$(pgrep -P "$j")
+	check "SIGTERM: the job's process is cfjob" grep -q cfjob "/proc/$cf/cmdline"
+	kill -TERM "$cf"
+	finish term
+	status "SIGTERM during batch $((base + 1))" 0
+	n=$(readlink "$S/current")
+	n=${n#c.}
+	says term "stopped by SIGTERM; the last commit is batch $n\$"
+	check "SIGTERM: the running batch $((base + 1)) was committed (last commit: batch $n)" test "${n:-0}" -ge $((base + 1))
+	check "SIGTERM: no batch left half done (no plan)" test ! -e "$S/plan"
+	o=$((n * 50 > 400 ? 400 : n * 50))
+	check "SIGTERM: offsets $o in every partition" offsets_are "$S" "0 $o,1 $o,2 $o"
+	no_leftovers "SIGTERM"
+	run term.again -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --exit-at-end
+	status "after SIGTERM, restarted with --exit-at-end" 0
+	rows "$A" out.term "$reg" >"$tmp/term.rows"
+	same_rows "after SIGTERM, restarted" "$tmp/ref.50.rows" "$tmp/term.rows"
+else
+	notok "SIGTERM: a second batch under way" "state: $(committed "$S" | tr '\n' '|')"
+	kill -TERM "$j" 2>/dev/null
+	finish term
+fi
+
+# ---- 8: usage errors ----
+section "8 usage errors"
+S=$tmp/st/usage
+run u.nob -r "$reg" --state "$S" --exit-at-end
+status "no -b" 2
+says u.nob "-b BROKERS"
+run u.from -b "$A" -r "$reg" --state "$S" --from yesterday --exit-at-end
+status "--from yesterday" 2
+says u.from '--from: expected beginning, end or stored, got "yesterday"'
+run u.maxb -b "$A" -r "$reg" --state "$S" --max-batch lots --exit-at-end
+status "--max-batch lots" 2
+says u.maxb "--max-batch"
+run u.onerr -b "$A" -r "$reg" --state "$S" --on-error ignore --exit-at-end
+status "--on-error ignore" 2
+says u.onerr "--on-error"
+run u.noreg -b "$A" --state "$S" --exit-at-end
+status "no registry" 2
+says u.noreg "schema registry"
+unchanged "usage errors" "$S" "nothing committed"
+S=$tmp/st/u.held
+cp -a "$tmp/st/ref.one" "$S"
+before=$(committed "$S")
+run u.held -b "$A" -r "$reg" --state "$S" --from beginning --exit-at-end --out-topic out.held
+status "--from beginning on a state with offsets" 2
+says u.held "--from beginning: .*already holds offsets of wikimedia"
+unchanged "--from beginning on a state with offsets" "$S" "$before"
+no_leftovers "usage errors"
+# two jobs on one state (started at the beginning)
+if [ -n "$lock_second" ]; then
+	finish u.second
+	status "a second job on the same state" 3
+	says u.second "another job.* is running"
+	unchanged "a second job on the same state" "$tmp/st3/lock" "$lock_before"
+	kill -TERM "$(pgrep -P "$lock_first")"
+	finish u.first
+	status "the first job, stopped by SIGTERM" 0
+	says u.first "stopped by SIGTERM"
+else
+	notok "two jobs on one state: the first one started" "$(head -c 300 "$tmp/u.first.err")"
+	kill -TERM "$lock_first"
+	finish u.first
+fi
+
+# ---- 3 (collected): broker unreachable ----
+section "3 broker unreachable"
+finish nobroker
+status "broker unreachable" 3
+check "broker unreachable: gave up within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+says nobroker "broker 127\.0\.0\.1:1 unreachable"
+unchanged "broker unreachable" "$tmp/st3/nobroker" "nothing committed"
+run nobroker.again -b "$A" -r "file:$tmp/reg3" --state "$tmp/st3/nobroker" --exit-at-end --out-topic out.nobroker
+status "broker given, restarted" 0
+rows "$A" out.nobroker "file:$tmp/reg3" >"$tmp/nobroker.rows"
+same_rows "broker given, restarted" "$tmp/ref.one.rows" "$tmp/nobroker.rows"
+no_leftovers "broker unreachable"
+
+# ---- the end: every server stopped ----
+section "teardown"
+for name in A; do unserve "$name"; done
+for pid in "${pids[@]}" "${bg[@]}"; do
+	gone "$pid" 3
+done
+l=""
+for pid in "${pids[@]}" "${bg[@]}"; do alive "$pid" && l="$l $pid"; done
+check "no broker, registry or job left running${l:+ (pids$l)}" test -z "$l"
+echo "# suite took $(secs "$T0" "$(now)") s"
