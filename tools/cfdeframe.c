@@ -169,10 +169,10 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 		c->beyond++;
 		return;
 	}
-	if (r->stamp)
-		rs_put_stamp(&t->out, r->stamp);
 	if (r->len < 0) {
 		c->nulls++;
+		if (r->stamp)
+			rs_put_stamp(&t->out, r->stamp);
 		rs_put_null(&t->out);
 		return;
 	}
@@ -193,6 +193,9 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 	}
 	if (o->stats)
 		cf_stats_add(&c->ids, f.id, f.len);
+	/* The stamp goes out only with a record: a bad one leaves none behind. */
+	if (r->stamp)
+		rs_put_stamp(&t->out, r->stamp);
 	/* Tagged: the frame minus its magic byte; bare: the body alone. */
 	n = o->bare ? f.len : f.len + 4;
 	if (n < RS_REF_MIN) {
