@@ -4,7 +4,7 @@ TOOLS = cfdeframe cfframe avrodecode avroencode winagg
 SCRIPTS = cfjob wikimedia-job
 LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
-FUZZ = rs_reader cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
+FUZZ = rs_reader rs_stamped cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
