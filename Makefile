@@ -1,7 +1,7 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
 TOOLS = cfdeframe cfframe avrodecode avroencode winagg
 # Shell scripts with a man page, copied into bin/ beside the tools.
-SCRIPTS = cfjob wikimedia-job
+SCRIPTS = cfjob wikimedia-job avro-console-consumer
 LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
 FUZZ = rs_reader rs_stamped cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
