@@ -23,8 +23,8 @@ want=$("$bin/gen-events" -n 108000 --rate 30 --late-share 0.02 --start 0 --forma
 	sort | uniq -c | awk '{printf "%s=%d ", $2, 2 * $1}')
 got=$(sed -n 's/.*summed over windows (each edit counts in two): Bot \([0-9]*\), Human \([0-9]*\)$/Bot=\1 Human=\2/p' "$tmp/out")
 echo "# edits x2 from the events: $want; from the table: $got"
-close() {	# got want: within 1% below (late pairs dropped), never above
-	[ "$1" -le "$2" ] && [ $(( ($2 - $1) * 100 )) -le "$2" ]
+close() {	# got want: within 3% below (late pairs dropped; 2% of events are late), never above
+	[ "$1" -le "$2" ] && [ $(( ($2 - $1) * 100 )) -le $(( 3 * $2 )) ]
 }
 wb=$(sed -n 's/.*Bot=\([0-9]*\).*/\1/p' <<<"$want") wh=$(sed -n 's/.*Human=\([0-9]*\).*/\1/p' <<<"$want")
 gb=$(sed -n 's/.*Bot=\([0-9]*\).*/\1/p' <<<"$got") gh=$(sed -n 's/.*Human=\([0-9]*\).*/\1/p' <<<"$got")

@@ -92,7 +92,8 @@ kafka_start() {
 		ports=$(_kafka_free_ports 2) || { echo "kafka_start: could not pick free ports" >&2; return 1; }
 		port=$(sed -n 1p <<<"$ports")
 		cport=$(sed -n 2p <<<"$ports")
-		# A Kafka Uuid: 16 random bytes in URL-safe base64 without padding.
+		# A Kafka Uuid: 16 random bytes in URL-safe base64 without padding
+		# (one in 64 starts with "-": hence --cluster-id=, not -t).
 		cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 		cat >"$_kafka_dir/server.properties" <<EOF
 process.roles=broker,controller
@@ -145,7 +146,7 @@ appender.err.layout.pattern = %p %m (%c)%n
 rootLogger.level = WARN
 rootLogger.appenderRef.err.ref = ERR
 EOF
-		if ! _kafka_java kafka.tools.StorageTool format -t "$cid" \
+		if ! _kafka_java kafka.tools.StorageTool format --cluster-id="$cid" \
 			-c "$_kafka_dir/server.properties" >"$_kafka_dir/format.out" 2>&1; then
 			echo "kafka_start: kafka.tools.StorageTool format failed:" >&2
 			sed 's/^/kafka_start:   /' "$_kafka_dir/format.out" >&2
