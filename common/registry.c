@@ -8,8 +8,10 @@
  * HTTP status and a body, which reg_parse_response judges in one place (it is
  * fuzzed on its own). Results go into a hash table keyed by the question:
  * ids are immutable and cached for good, found or not; "latest" answers and
- * negative subject answers expire after latest_ttl. A cache entry is never
- * freed before reg_close, so returned pointers stay valid.
+ * negative subject answers expire after latest_ttl. The cache holds at most
+ * REG_CACHE_MAX entries: a stream of ever new ids (100,000 in the limits test)
+ * empties it when full, at the start of a call, so memory stays bounded and a
+ * returned pointer stays valid until the next call.
  *
  * HTTP requests retry with exponential backoff and full jitter on connection
  * errors, timeouts, 408, 429 and 5xx; a connection error or 5xx moves on to
@@ -73,6 +75,7 @@ struct registry {
 	struct centry **tab;
 	size_t tabsize, count;
 	struct centry *retired;	/* expired entries, still pointed to */
+	size_t nretired;
 };
 
 static char *
@@ -659,6 +662,25 @@ reg_close(struct registry *r)
 
 /* ---- the cache ---- */
 
+#define REG_CACHE_MAX 4096
+
+/* Before a question: a full cache (live and expired entries) is emptied. */
+static void
+cache_trim(struct registry *r)
+{
+	size_t i;
+
+	if (r->count + r->nretired < REG_CACHE_MAX)
+		return;
+	for (i = 0; i < r->tabsize; i++) {
+		free_entries(r->tab[i]);
+		r->tab[i] = NULL;
+	}
+	free_entries(r->retired);
+	r->retired = NULL;
+	r->count = r->nretired = 0;
+}
+
 static uint64_t
 hash(const char *k, size_t n)
 {
@@ -698,6 +720,7 @@ cache_get(struct registry *r, const char *key, size_t len)
 			e->next = r->retired;
 			r->retired = e;
 			r->count--;
+			r->nretired++;
 			return NULL;
 		}
 		return e;
@@ -1385,6 +1408,7 @@ reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
 	long st;
 	int rc;
 
+	cache_trim(r);
 	key = mkkey('i', id, NULL, NULL, &klen);
 	if ((e = cache_get(r, key, klen))) {
 		free(key);
@@ -1432,6 +1456,7 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 		seterr(err, errlen, "empty subject name");
 		return REG_NOTFOUND;
 	}
+	cache_trim(r);
 	key = mkkey(kind, version, subject, schema, &klen);
 	if ((e = cache_get(r, key, klen))) {
 		free(key);

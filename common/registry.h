@@ -56,7 +56,7 @@ struct reg_schema {
  * REG_FAIL: the environment: unreachable after retries, 401/403, 5xx after retries,
  *   a garbled answer: the caller dies with status 3.
  * On any non-OK return err holds a one-line message without the program name.
- * Returned pointers stay valid until reg_close.
+ * Returned pointers stay valid until the next call (the cache is bounded).
  */
 enum { REG_OK = 0, REG_NOTFOUND = 1, REG_INVALID = 2, REG_FAIL = 3 };
 
