@@ -181,7 +181,7 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--schema with --subject: add --register to register it "
 		    "(or drop --schema to use the subject's own)");
 	if (schema_file) {
-		text = tool_read_file(schema_file, &len, EXIT_USAGE);
+		text = tool_read_file(schema_file, &len, EXIT_ENV);
 		if (!(schema = avsc_parse(text, len, err, sizeof(err))))
 			die(EXIT_USAGE, "--schema %s: %s", schema_file, err);
 	}

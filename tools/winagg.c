@@ -1184,6 +1184,11 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	long bad;
 
 	st.read++;
+	if (r->len < 0) {
+		st.badrecs++;
+		tool_bad(t, r, "a null record (a tombstone): expected a JSON object");
+		return;
+	}
 	if (jp_parse(d, (const char *)r->data, (size_t)r->len) < 0) {
 		st.badrecs++;
 		tool_bad(t, r, "invalid JSON at byte %zu of the record: %s", d->erroff, d->msg);
