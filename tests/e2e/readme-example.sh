@@ -30,3 +30,5 @@ want=$("$BIN/gen-events" -n 2000 --format ndjson | jq -s --arg w "$wiki" --argjs
 	"\(map((.length.new // 0) - (.length.old // 0)) | add) \(map(.user) | unique | length)"' -r)
 check "first row's sum and distinct editors match the events ($want)" test "$want" = "$added $editors"
 check "the job committed its state" test -L "$tmp/run/wiki-bytes.state/current"
+check "the job's state is private (no file readable by others)" \
+	test -z "$(find -L "$tmp/run/wiki-bytes.state" -perm /077 ! -type l)"
