@@ -72,20 +72,17 @@ tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (t->on_error == ON_ERROR_FAIL) {
-		if (rec->stamp)
-			die(EXIT_DATA, "record %llu at byte %llu (topic %s partition %ld "
-			    "offset %lld): %s", (unsigned long long)rec->recno,
-			    (unsigned long long)rec->off, rec->stamp->topic,
-			    (long)rec->stamp->partition, (long long)rec->stamp->offset, msg);
-		die(EXIT_DATA, "record %llu at byte %llu: %s",
-		    (unsigned long long)rec->recno,
-		    (unsigned long long)rec->off, msg);
-	}
+	/* Where the record came from in Kafka, when the stream is stamped. */
+	char where[RS_TOPIC_MAX + 80] = "";
+
+	if (rec->stamp)
+		snprintf(where, sizeof(where), " (topic %s partition %ld offset %lld)",
+		    rec->stamp->topic, (long)rec->stamp->partition, (long long)rec->stamp->offset);
+	if (t->on_error == ON_ERROR_FAIL)
+		die(EXIT_DATA, "record %llu at byte %llu%s: %s", (unsigned long long)rec->recno,
+		    (unsigned long long)rec->off, where, msg);
 	if (rec->stamp && t->skipped < 10)
-		warnmsg("skipped record %llu (topic %s partition %ld offset %lld): %s",
-		    (unsigned long long)rec->recno, rec->stamp->topic,
-		    (long)rec->stamp->partition, (long long)rec->stamp->offset, msg);
+		warnmsg("skipped record %llu%s: %s", (unsigned long long)rec->recno, where, msg);
 	t->skipped++;
 }
 

@@ -1175,6 +1175,15 @@ touched_emit(struct rs_writer *out)
 	}
 }
 
+/* The watermark may have moved: the changed rows (update mode), then the windows it finished. */
+static void
+watermark_moved(struct rs_writer *out)
+{
+	if (cf.update)
+		touched_emit(out);
+	close_windows(out, wm(), 0);
+}
+
 static void
 record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 {
@@ -1247,11 +1256,8 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	}
 	if (st.maxt == INT64_MIN || ev > st.maxt)
 		st.maxt = ev;
-	if (!cf.batch) {
-		if (cf.update)
-			touched_emit(&t->out);
-		close_windows(&t->out, wm(), 0);
-	}
+	if (!cf.batch)
+		watermark_moved(&t->out);
 	if (cf.checkpoint && cf.state && st.read % cf.checkpoint == 0) {
 		rs_flush(&t->out);
 		save_state();
@@ -1262,11 +1268,8 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 static void
 end_batch(struct rs_writer *out)
 {
-	if (!cf.batch)
-		return;
-	if (cf.update)
-		touched_emit(out);
-	close_windows(out, wm(), 0);
+	if (cf.batch)
+		watermark_moved(out);
 }
 
 static void
