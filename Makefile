@@ -4,7 +4,7 @@ TOOLS = cfdeframe cfframe avrodecode avroencode winagg
 SCRIPTS = cfjob wikimedia-job avro-console-consumer
 LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
 UNIT = be rs frame jw
-FUZZ = rs_reader rs_stamped cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args
+FUZZ = rs_reader rs_stamped cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args winagg_state
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -107,7 +107,7 @@ $(BUILD)/tests/bench/avroc_json: tests/bench/avroc_json.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
 
-bench: all $(BUILD)/tests/bench/avroc_json pyenv
+bench: all $(BUILD)/tests/bench/avroc_json pyenv registry-server kafka-server
 	BIN=$(abspath $(BIN)) BENCHDIR=$(abspath $(BUILD)/tests/bench) tests/bench/run
 
 install: all

@@ -1,0 +1,136 @@
+"""The seed's job in PySpark, local mode, for the benchmark (tests/bench/job).
+
+    spark_job.py prepare FRAMES N PARQUET_DIR
+    spark_job.py run PARQUET_DIR OUT_DIR IN.avsc OUT.avsc OUT_ID
+
+prepare: the first N records of a record stream of Confluent frames (4-byte
+big-endian length, then the frame) become a Parquet directory with one binary
+column, "value", as Spark's Kafka source would give them (base64 text in
+between, decoded by Spark, since nothing here has pyarrow).
+
+run: the seed's code with a file source in place of Kafka (no
+spark-sql-kafka jar is served for this Spark): the 5-byte frame stripped with
+substring, from_avro in PERMISSIVE mode, type = 'edit', timestamp cast to a
+timestamp, withWatermark 60 s, groupBy(window 60 s sliding 30 s, bot).count,
+requested_by Bot/Human, the window cast to strings, to_avro with the output
+schema, the magic byte and schema id put in front by the seed's Python UDF
+(int_to_binary_udf), and a Parquet file sink in append mode with a
+checkpoint. The trigger is availableNow (all input, then stop) where the
+seed has processingTime 1 s. Prints one JSON line: the seconds from the
+interpreter's start to the session being ready ("startup"), then to the query
+having ended ("end"), and the rows written.
+"""
+import base64
+import json
+import os
+import struct
+import sys
+import time
+
+T0 = time.time()
+
+
+def prepare(frames, n, out):
+    from pyspark.sql import SparkSession
+    import pyspark.sql.functions as func
+
+    b64 = out + ".b64"
+    with open(frames, "rb") as f, open(b64, "w") as w:
+        for _ in range(n):
+            h = f.read(4)
+            if len(h) < 4:
+                break
+            (k,) = struct.unpack(">i", h)
+            w.write(base64.b64encode(f.read(k)).decode())
+            w.write("\n")
+    spark = session()
+    spark.read.text(b64).select(func.unbase64("value").alias("value")) \
+        .repartition(2).write.mode("overwrite").parquet(out)
+    os.unlink(b64)
+
+
+def session():
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.master("local[2]").appName("wikimedia_consumer") \
+        .config("spark.jars", os.environ["SPARK_AVRO_JAR"]) \
+        .config("spark.sql.shuffle.partitions", "2") \
+        .config("spark.ui.enabled", "false") \
+        .config("spark.ui.showConsoleProgress", "false") \
+        .getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def run(src, out, in_avsc, out_avsc, out_id):
+    import pyspark.sql.functions as func
+    from pyspark.sql.avro.functions import from_avro, to_avro
+    from pyspark.sql.types import BinaryType, TimestampType
+
+    spark = session()
+    t_session = time.time()
+    in_schema = open(in_avsc).read()
+    out_schema = open(out_avsc).read()
+
+    # the seed's reading and frame stripping
+    df = spark.readStream.schema("value binary").parquet(src)
+    df = df.withColumn("magicByte", func.expr("substring(value, 1, 1)"))
+    df = df.withColumn("valueSchemaId", func.expr("substring(value, 2, 4)"))
+    df = df.withColumn("fixedValue", func.expr("substring(value, 6, length(value) - 5)"))
+    df = df.select("magicByte", "valueSchemaId", "fixedValue")
+
+    # the seed's decoding
+    df = df.select(from_avro(func.col("fixedValue"), in_schema, {"mode": "PERMISSIVE"})
+                   .alias("wikimedia")).select("wikimedia.*")
+
+    # the seed's aggregation
+    df = df.filter(func.col("type") == "edit") \
+        .withColumn("timestamp", func.col("timestamp").cast(TimestampType())) \
+        .select("bot", "timestamp")
+    df = df.withWatermark("timestamp", "60 seconds") \
+        .groupBy(func.window("timestamp", "60 seconds", "30 seconds"), "bot") \
+        .agg(func.count("bot").alias("counts"))
+    df = df.withColumn("requested_by", func.when(func.col("bot") == True, "Bot")  # noqa: E712
+                       .when(func.col("bot") == False, "Human")  # noqa: E712
+                       .otherwise(None)) \
+        .select("window", "requested_by", "counts")
+
+    # the seed's encoding and framing
+    df = df.select(func.struct(func.col("window.start").cast("string").alias("start"),
+                               func.col("window.end").cast("string").alias("end"))
+                   .alias("window"), "requested_by", "counts")
+
+    def int_to_binary(value, n):
+        return int(value).to_bytes(int(n), byteorder="big")
+
+    int_to_binary_udf = func.udf(int_to_binary, BinaryType())
+    df = df.select(to_avro(func.struct("window", "requested_by", "counts"), out_schema)
+                   .alias("value"))
+    df = df.withColumn("value", func.concat(int_to_binary_udf(func.lit(0), func.lit(1)),
+                                            int_to_binary_udf(func.lit(out_id), func.lit(4)),
+                                            func.col("value")))
+
+    q = df.writeStream.format("parquet").outputMode("append") \
+        .option("path", out).option("checkpointLocation", out + ".checkpoint") \
+        .trigger(availableNow=True).start()
+    t_start = time.time()
+    q.awaitTermination()
+    t_end = time.time()
+    for pr in q.recentProgress:
+        print(pr["batchId"], pr["numInputRows"], pr["timestamp"], json.dumps(pr["durationMs"]), file=sys.stderr)
+    rows = spark.read.parquet(out).count()
+    print(json.dumps({"startup": t_session - T0, "started": t_start - T0, "end": t_end - T0, "rows": rows}))
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) == 4 and a[0] == "prepare":
+        prepare(a[1], int(a[2]), a[3])
+    elif len(a) == 6 and a[0] == "run":
+        run(a[1], a[2], a[3], a[4], int(a[5]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
