@@ -19,6 +19,16 @@ cf_parse(const unsigned char *p, size_t n, struct cf_frame *f)
 	return CF_OK;
 }
 
+const char *
+cf_why(int status, const unsigned char *p, size_t n, char *buf, size_t size)
+{
+	if (status == CF_SHORT)
+		snprintf(buf, size, "frame of %zu bytes is shorter than the 5-byte Confluent header", n);
+	else
+		snprintf(buf, size, "bad magic byte 0x%02x (expected 0x00): not a Confluent frame", p[0]);
+	return buf;
+}
+
 static int
 hexval(int c)
 {

@@ -18,6 +18,8 @@ struct cf_frame {
 };
 
 int cf_parse(const unsigned char *p, size_t n, struct cf_frame *f);
+/* What is wrong with a frame cf_parse refused (status CF_SHORT or CF_BADMAGIC), in buf. */
+const char *cf_why(int status, const unsigned char *p, size_t n, char *buf, size_t size);
 
 /*
  * A delimiter in kcat's -D syntax: \n, \t and \xNN are unescaped, any other

@@ -11,6 +11,7 @@
 #include "avsc.h"
 #include "be.h"
 #include "err.h"
+#include "frame.h"
 #include "jw.h"
 #include "registry.h"
 #include "tool.h"
@@ -23,7 +24,7 @@ usage(int status)
 	    "                  [--reader-schema file | --subject name [--version n]]\n"
 	    "                  [--encoding plain|avro] [--raw] [--fields list]\n"
 	    "                  [--out stream|ndjson] [--on-error fail|skip|null]\n"
-	    "                  [--stamped [--kafka-field name]] [--max-record size]\n"
+	    "                  [--framed] [--stamped [--kafka-field name]] [--max-record size]\n"
 	    "                  [registry options]\n"
 	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n");
 	exit(status);
@@ -31,7 +32,7 @@ usage(int status)
 
 enum {
 	O_SCHEMA = 0x100, O_SCHEMA_ID, O_READER, O_SUBJECT, O_VERSION, O_ENCODING, O_RAW,
-	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_STAMPED, O_KAFKA_FIELD, O_HELP
+	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_STAMPED, O_KAFKA_FIELD, O_FRAMED, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -48,6 +49,7 @@ static const struct option longopts[] = {
 	{"max-record", required_argument, 0, O_MAX_RECORD},
 	{"print-schema", no_argument, 0, O_PRINT},
 	{"stamped", no_argument, 0, O_STAMPED},
+	{"framed", no_argument, 0, O_FRAMED},
 	{"kafka-field", required_argument, 0, O_KAFKA_FIELD},
 	{"help", no_argument, 0, O_HELP},
 	REG_LONGOPTS,
@@ -75,6 +77,7 @@ struct dec {
 	size_t cap, n;
 	struct entry bare;	/* --schema / --schema-id */
 	int ndjson, print;
+	int framed;		/* --framed: Confluent frames in, as cfdeframe reads them */
 	const char *kafka_field;	/* with --stamped: where the record's coordinates go */
 };
 
@@ -273,6 +276,23 @@ run(struct dec *d, struct tool *t)
 				rs_put_null(&t->out);
 			continue;
 		}
+		if (d->framed) {
+			/*
+			 * cfdeframe's work, here to spare the pipeline a copy of
+			 * every byte through a pipe: about a third of the CPU time
+			 * of cfdeframe | avrodecode --fields type,bot,timestamp
+			 * (0.9 of 2.6 s on 5,000,000 events, tests/bench/job).
+			 */
+			struct cf_frame f;
+			int st = cf_parse(body, len, &f);
+
+			if (st != CF_OK) {
+				bad(t, &r, &o, d->ndjson, cf_why(st, body, len, msg, sizeof(msg)));
+				continue;
+			}
+			body = d->bare.used ? f.body : body + 1;
+			len = d->bare.used ? f.len : len - 1;
+		}
 		if (!d->bare.used) {
 			if (len < 4) {
 				snprintf(msg, sizeof(msg), "tagged body of %zu bytes: no room for a schema id", len);
@@ -378,6 +398,7 @@ main(int argc, char **argv)
 		case O_ON_ERROR: on_error = opt_on_error(optarg, 1); break;
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
 		case O_STAMPED: stamped = 1; break;
+		case O_FRAMED: d.framed = 1; break;
 		case O_KAFKA_FIELD: d.kafka_field = optarg; break;
 		case O_PRINT: d.print = 1; break;
 		case O_HELP: usage(0);

@@ -164,6 +164,7 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 	struct cf_frame f;
 	unsigned char *p;
 	size_t n;
+	int st;
 
 	if (r->stamp && o->nuntil && beyond(o, r->stamp)) {
 		c->beyond++;
@@ -176,14 +177,10 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 		rs_put_null(&t->out);
 		return;
 	}
-	switch (cf_parse(r->data, (size_t)r->len, &f)) {
-	case CF_SHORT:
-		tool_bad(t, r, "frame of %ld bytes is shorter than the "
-		    "5-byte Confluent header", (long)r->len);
-		return;
-	case CF_BADMAGIC:
-		tool_bad(t, r, "bad magic byte 0x%02x (expected 0x00): "
-		    "not a Confluent frame", r->data[0]);
+	if ((st = cf_parse(r->data, (size_t)r->len, &f)) != CF_OK) {
+		char why[128];
+
+		tool_bad(t, r, "%s", cf_why(st, r->data, (size_t)r->len, why, sizeof(why)));
 		return;
 	}
 	if (o->expect && f.id != o->expect_id) {

@@ -182,3 +182,28 @@ check "projection gives the same values as the full decode" \
 import json,sys
 for l in open(sys.argv[1]):
     d=json.loads(l); print(json.dumps({k:d[k] for k in ("bot","timestamp","type")},separators=(",",":"),ensure_ascii=False))' "$tmp/all.json")
+
+# --framed: Confluent frames in, the output and messages of cfdeframe | avrodecode
+"$BIN/gen-events" -n 5000 --format frames --schema-id 1 >"$tmp/frames"
+avrodecode --framed -r "file:$tmp/wreg" --out ndjson --fields type,bot,timestamp <"$tmp/frames" >"$tmp/framed.json"
+"$BIN/cfdeframe" <"$tmp/frames" | avrodecode -r "file:$tmp/wreg" --out ndjson --fields type,bot,timestamp >"$tmp/piped.json"
+check "--framed: 5,000 frames decode as cfdeframe | avrodecode does" \
+    eval 'cmp -s "$tmp/framed.json" "$tmp/piped.json" && [ "$(wc -l <"$tmp/framed.json")" -eq 5000 ]'
+F1=000000000102 F2=00000000020402046869
+{ rec $F1; rec 01000000010a; rec 00000000 ; rec $F2; } >"$tmp/badframes"
+run avrodecode --framed -r "file:$reg" --out ndjson <"$tmp/badframes"
+check "--framed, a bad magic byte: status 1" status_is 1
+check "... the good frame before it written" out_is '{"x":1}'
+check "... the message names the record and the byte" \
+    err_has "record 2 at byte 10: bad magic byte 0x01 (expected 0x00): not a Confluent frame"
+"$BIN/cfdeframe" <"$tmp/badframes" 2>&1 >/dev/null | sed 's/^cfdeframe/avrodecode/' >"$tmp/cferr"
+check "... as cfdeframe says it" cmp -s "$tmp/err" "$tmp/cferr"
+run avrodecode --framed -r "file:$reg" --out ndjson --on-error skip <"$tmp/badframes"
+check "--framed --on-error skip: the two good frames" out_is '{"x":1}
+{"x":2,"y":"hi"}'
+check "... both bad frames counted" err_has "2 bad records skipped"
+{ rec $F1; rec 00000000; } | run avrodecode --framed -r "file:$reg" --out ndjson
+check "--framed, a short frame: status 1, the message names it" \
+    eval 'status_is 1 && err_has "record 2 at byte 10: frame of 4 bytes is shorter than the 5-byte Confluent header"'
+rec 000000000702 | run avrodecode --framed --schema "$tmp/A.avsc" --out ndjson
+check "--framed --schema: the frame's id is ignored" out_is '{"x":1}'
