@@ -867,8 +867,34 @@ enter(struct dctx *c)
 
 static void skip(struct dctx *c, const struct av_node *t);
 
-/* The common shapes (see avsc.h, av_node.sk) inline; the rest, and every error, in skip(). */
+/*
+ * Past a varint without its value: the common one-to-five-byte case here,
+ * the rest (and every error) in rd_varint_slow.
+ */
 static inline void
+skip_varint(struct dctx *c)
+{
+	const unsigned char *p = c->p;
+
+	if (__builtin_expect(c->end - p >= 5, 1)) {
+		int i;
+
+		for (i = 0; i < 5; i++)
+			if (!(p[i] & 0x80)) {
+				c->p = p + i + 1;
+				return;
+			}
+	}
+	(void)rd_varint_slow(c);
+}
+
+/*
+ * The common shapes (see avsc.h, av_node.sk) inline; the rest, and every
+ * error, in skip(). Always inlined: the wikimedia projection of three fields
+ * spends about half its time skipping the other sixteen, and the call cost
+ * showed in perf.
+ */
+static inline __attribute__((always_inline)) void
 skip_fast(struct dctx *c, const struct av_node *t)
 {
 	int k = t->sk;
@@ -891,7 +917,7 @@ skip_fast(struct dctx *c, const struct av_node *t)
 		c->p += rd_len(c, "string");
 		break;
 	case AVSK_VARINT:
-		rd_varint(c);
+		skip_varint(c);
 		break;
 	case AVSK_BYTE:
 		rd_n(c, 1, "boolean");
