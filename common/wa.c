@@ -1,4 +1,7 @@
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,4 +266,480 @@ wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct jw *sbuf
 		return cmp_result(w->op, c);
 	}
 	}
+}
+
+const char *const wa_agg_name[] = {"count", "count-of", "sum", "min", "max", "avg", "count-distinct"};
+
+/* ---- the state file ---- */
+
+/* A state line being parsed. */
+struct sp {
+	struct jp_doc d;	/* the line */
+	struct jp_doc vd;	/* a group or distinct value, checked as JSON */
+	struct jw buf;		/* unescaped strings */
+	char *err;
+	size_t errlen;
+};
+
+static void
+sp_free(struct sp *p)
+{
+	jp_free(&p->d);
+	jp_free(&p->vd);
+	jw_free(&p->buf);
+}
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct sp *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+parse_line(struct sp *p, const char *s, size_t n)
+{
+	if (jp_parse(&p->d, s, n) < 0)
+		return fail(p, "not JSON at byte %zu: %s", p->d.erroff, p->d.msg);
+	return 0;
+}
+
+/* Keys compare as written: "\u0073tart" is not "start". */
+static int
+key_is(const struct jp_node *k, const char *name)
+{
+	return k->n == strlen(name) && memcmp(k->s, name, k->n) == 0;
+}
+
+/* The value of member name of object o, or NULL. */
+static const struct jp_node *
+member(const struct jp_doc *d, const struct jp_node *o, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (key_is(jp_key(d, o, i), name))
+			return jp_val(d, o, i);
+	return NULL;
+}
+
+/* An object with each of names[0..n) once and nothing else: their values in v. */
+static int
+members(struct sp *p, const struct jp_node *o, const char *const *names, size_t n,
+    const struct jp_node **v)
+{
+	uint32_t i;
+	size_t k;
+
+	if (o->t != JP_OBJ)
+		return fail(p, "expected a JSON object");
+	for (k = 0; k < n; k++)
+		v[k] = NULL;
+	for (i = 0; i < o->n; i++) {
+		const struct jp_node *key = jp_key(&p->d, o, i);
+
+		for (k = 0; k < n && !key_is(key, names[k]); k++)
+			;
+		if (k == n)
+			return fail(p, "unexpected member \"%.*s\"", key->n > 40 ? 40 : (int)key->n, key->s);
+		if (v[k])
+			return fail(p, "\"%s\" twice", names[k]);
+		v[k] = jp_val(&p->d, o, i);
+	}
+	for (k = 0; k < n; k++)
+		if (!v[k])
+			return fail(p, "no \"%s\"", names[k]);
+	return 0;
+}
+
+/* An integer that fits int64_t, or -1. */
+static int
+get_i64(const struct jp_node *v, int64_t *x)
+{
+	char tmp[32], *end;
+	long long r;
+
+	if (v->t != JP_NUM || !v->isint || v->n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v->s, v->n);
+	tmp[v->n] = 0;
+	errno = 0;
+	r = strtoll(tmp, &end, 10);
+	if (errno || *end)
+		return -1;
+	*x = r;
+	return 0;
+}
+
+/* A finite number, or a string jw_double writes for NaN and the infinities; else -1. */
+static int
+get_f64(const struct jp_node *v, double *x)
+{
+	static const struct {
+		const char *s;
+		double v;
+	} nonfinite[] = {{"NaN", NAN}, {"Infinity", INFINITY}, {"-Infinity", -INFINITY}};
+	char tmp[64];
+	size_t i;
+
+	if (v->t == JP_STR) {
+		for (i = 0; i < sizeof(nonfinite) / sizeof(nonfinite[0]); i++)
+			if (v->n == strlen(nonfinite[i].s) && memcmp(v->s, nonfinite[i].s, v->n) == 0) {
+				*x = nonfinite[i].v;
+				return 0;
+			}
+		return -1;
+	}
+	if (v->t != JP_NUM || v->n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v->s, v->n);
+	tmp[v->n] = 0;
+	*x = strtod(tmp, NULL);
+	return isfinite(*x) ? 0 : -1;
+}
+
+/* The string v unescaped, in a new copy without NUL characters; else -1. */
+static int
+get_str(struct sp *p, const struct jp_node *v, char **out, size_t *len)
+{
+	const char *s;
+	size_t n;
+
+	if (v->t != JP_STR || jp_str(v, &p->buf, &s, &n) < 0 || memchr(s, 0, n))
+		return -1;
+	*out = xstrndup(s, n);
+	*len = n;
+	return 0;
+}
+
+static int
+is_json(struct sp *p, const char *s, size_t n)
+{
+	return jp_parse(&p->vd, s, n) == 0;
+}
+
+static int
+head_parse(struct sp *p, const char *s, size_t n, struct wa_state_head *h)
+{
+	static const char *const names[] = {"format", "version", "config", "max_time", "windows"};
+	const struct jp_node *v[5], *f;
+	int64_t x;
+	size_t len;
+
+	if (parse_line(p, s, n) < 0)
+		return -1;
+	if (p->d.root.t != JP_OBJ || !(f = member(&p->d, &p->d.root, "format")) || f->t != JP_STR ||
+	    f->n != 12 || memcmp(f->s, "winagg-state", 12) != 0)
+		return fail(p, "no winagg-state header");
+	if (!(f = member(&p->d, &p->d.root, "version")) || f->t != JP_NUM || f->n != 1 || *f->s != '1')
+		return fail(p, "unknown version");
+	if (members(p, &p->d.root, names, 5, v) < 0)
+		return -1;
+	if (get_str(p, v[2], &h->config, &len) < 0)
+		return fail(p, "\"config\": expected a string of options (UTF-8, no NUL)");
+	if (v[3]->t != JP_NULL && (get_i64(v[3], &h->max_time) < 0 || h->max_time == INT64_MIN))
+		return fail(p, "\"max_time\": expected an event time (an integer) or null");
+	if (get_i64(v[4], &x) < 0 || x < 0 || (uint64_t)x > SIZE_MAX)
+		return fail(p, "\"windows\": expected a count (an integer >= 0)");
+	if (x > 0 && h->max_time == INT64_MIN)
+		return fail(p, "open windows but no event time (\"max_time\" null)");
+	h->windows = (size_t)x;
+	return 0;
+}
+
+int
+wa_state_head_parse(const char *s, size_t n, struct wa_state_head *h, char *err, size_t errlen)
+{
+	struct sp p = {.err = err, .errlen = errlen};
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->max_time = INT64_MIN;
+	if ((rc = head_parse(&p, s, n, h)) < 0)
+		wa_state_head_free(h);
+	sp_free(&p);
+	return rc;
+}
+
+void
+wa_state_head_free(struct wa_state_head *h)
+{
+	free(h->config);
+	h->config = NULL;
+}
+
+void
+wa_state_put_head(struct jw *o, const struct wa_state_head *h)
+{
+	char num[64];
+	size_t bad;
+
+	jw_puts(o, "{\"format\":\"winagg-state\",\"version\":1,\"config\":");
+	jw_str(o, (const unsigned char *)h->config, strlen(h->config), &bad);
+	jw_puts(o, ",\"max_time\":");
+	if (h->max_time == INT64_MIN)
+		jw_puts(o, "null");
+	else
+		jw_i64(o, h->max_time);
+	snprintf(num, sizeof(num), ",\"windows\":%zu}", h->windows);
+	jw_puts(o, num);
+}
+
+static int64_t
+floormod(int64_t a, int64_t b)
+{
+	int64_t r = a % b;
+
+	return r < 0 ? r + b : r;
+}
+
+/* [start, end) as the configuration makes windows, and not after the last event. */
+static int
+window_ok(struct sp *p, const struct wa_state_cfg *c, const struct wa_state_head *h, int64_t start,
+    int64_t end)
+{
+	uint64_t len = (uint64_t)end - (uint64_t)start;
+
+#define WIN "window [%" PRId64 ", %" PRId64 "): "
+	if (end <= start)
+		return fail(p, WIN "the end is not after the start", start, end);
+	if (c->session && len < (uint64_t)c->gap)
+		return fail(p, WIN "shorter than the --session gap of %" PRId64 " us", start, end, c->gap);
+	if (!c->session && len != (uint64_t)c->size)
+		return fail(p, WIN "%" PRIu64 " us long, not the --window of %" PRId64 " us", start, end,
+		    len, c->size);
+	if (!c->session && floormod(start, c->slide) != c->offset)
+		return fail(p, WIN "not a start of the --slide %" PRId64 " us, --offset %" PRId64 " us",
+		    start, end, c->slide, c->offset);
+	if (start > h->max_time)
+		return fail(p, WIN "starts after the last event time (\"max_time\")", start, end);
+#undef WIN
+	return 0;
+}
+
+/* As many JSON texts separated by \x1f as there are --group-by columns. */
+static int
+key_ok(struct sp *p, const struct wa_state_cfg *c, const char *k, size_t n)
+{
+	const char *e = k + n;
+	size_t part = 0;
+
+	if (c->ngcol == 0)
+		return n ? fail(p, "\"key\": group values, but no --group-by") : 0;
+	for (;;) {
+		const char *q = memchr(k, '\x1f', (size_t)(e - k));
+
+		if (!q)
+			q = e;
+		if (++part > c->ngcol)
+			return fail(p, "\"key\": more than the %zu group values of --group-by", c->ngcol);
+		if (!is_json(p, k, (size_t)(q - k)))
+			return fail(p, "\"key\": group value %zu is not JSON", part);
+		if (q == e)
+			break;
+		k = q + 1;
+	}
+	if (part != c->ngcol)
+		return fail(p, "\"key\": %zu group values, not the %zu of --group-by", part, c->ngcol);
+	return 0;
+}
+
+static int __attribute__((format(printf, 4, 5)))
+agg_fail(struct sp *p, size_t i, int kind, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return fail(p, "malformed aggregate %zu (--%s): %s", i + 1, wa_agg_name[kind], what);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct values: strings holding JSON texts, none twice. */
+static int
+distinct_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_state_agg *a)
+{
+	char **sorted;
+	size_t k, len;
+
+	if (v->t != JP_ARR)
+		return agg_fail(p, i, kind, "the distinct values: expected an array");
+	if (v->n && kind != WA_DISTINCT)
+		return agg_fail(p, i, kind, "distinct values, but it counts none");
+	a->dv = xcalloc(v->n, sizeof(char *));
+	a->ndv = v->n;
+	for (k = 0; k < v->n; k++) {
+		if (get_str(p, jp_item(&p->d, v, (uint32_t)k), &a->dv[k], &len) < 0)
+			return agg_fail(p, i, kind, "distinct value %zu: expected a string (UTF-8, no NUL)",
+			    k + 1);
+		if (!is_json(p, a->dv[k], len))
+			return agg_fail(p, i, kind, "distinct value %zu is not JSON", k + 1);
+	}
+	sorted = xcalloc(a->ndv, sizeof(char *));
+	memcpy(sorted, a->dv, a->ndv * sizeof(char *));
+	qsort(sorted, a->ndv, sizeof(char *), str_cmp);
+	for (k = 1; k < a->ndv && strcmp(sorted[k - 1], sorted[k]) != 0; k++)
+		;
+	if (k < a->ndv) {
+		agg_fail(p, i, kind, "distinct value %.40s twice", sorted[k]);
+		free(sorted);
+		return -1;
+	}
+	free(sorted);
+	return 0;
+}
+
+/* [count, integer sum, sum, min, max, all integers, has values, [distinct values]] */
+static int
+agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_state_agg *a)
+{
+	int numeric = kind >= WA_SUM && kind <= WA_AVG;
+	int64_t flag[2];
+	size_t k;
+
+	if (v->t != JP_ARR || v->n != 8)
+		return agg_fail(p, i, kind, "expected an array of 8 values");
+	if (get_i64(jp_item(&p->d, v, 0), &a->cnt) < 0 || a->cnt < 0)
+		return agg_fail(p, i, kind, "the count: expected an integer >= 0");
+	if (get_i64(jp_item(&p->d, v, 1), &a->isum) < 0)
+		return agg_fail(p, i, kind, "the integer sum: expected an integer");
+	if (get_f64(jp_item(&p->d, v, 2), &a->sum) < 0 || get_f64(jp_item(&p->d, v, 3), &a->min) < 0 ||
+	    get_f64(jp_item(&p->d, v, 4), &a->max) < 0)
+		return agg_fail(p, i, kind, "the sum, minimum and maximum: expected numbers");
+	for (k = 0; k < 2; k++)
+		if (get_i64(jp_item(&p->d, v, 5 + (uint32_t)k), &flag[k]) < 0 || (flag[k] != 0 && flag[k] != 1))
+			return agg_fail(p, i, kind, "the %s flag: expected 0 or 1",
+			    k ? "has-values" : "all-integers");
+	a->allint = (int)flag[0];
+	a->has = (int)flag[1];
+	if (numeric && a->has != (a->cnt > 0))
+		return agg_fail(p, i, kind, "a count of %" PRId64 " with the has-values flag %d",
+		    a->cnt, a->has);
+	if (!numeric && a->has)
+		return agg_fail(p, i, kind, "the has-values flag, but it takes no numbers");
+	if (!a->has && (a->isum || a->sum != 0 || a->min != 0 || a->max != 0 || !a->allint))
+		return agg_fail(p, i, kind, "numbers, but no has-values flag");
+	if (a->min > a->max)
+		return agg_fail(p, i, kind, "the minimum above the maximum");
+	if (kind == WA_DISTINCT && a->cnt)
+		return agg_fail(p, i, kind, "a count, but it counts distinct values");
+	return distinct_parse(p, jp_item(&p->d, v, 7), i, kind, a);
+}
+
+static int
+group_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c,
+    const struct wa_state_head *h, struct wa_state_group *g)
+{
+	static const char *const names[] = {"start", "end", "key", "aggs"};
+	const struct jp_node *v[4];
+	size_t i;
+
+	if (parse_line(p, s, n) < 0 || members(p, &p->d.root, names, 4, v) < 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (get_i64(v[i], i ? &g->end : &g->start) < 0)
+			return fail(p, "\"%s\": expected an event time (an integer)", names[i]);
+	if (window_ok(p, c, h, g->start, g->end) < 0)
+		return -1;
+	if (get_str(p, v[2], &g->key, &g->keylen) < 0)
+		return fail(p, "\"key\": expected a string (UTF-8, no NUL)");
+	if (key_ok(p, c, g->key, g->keylen) < 0)
+		return -1;
+	if (v[3]->t != JP_ARR || v[3]->n != c->nagg)
+		return fail(p, "\"aggs\": expected an array of %zu aggregates", c->nagg);
+	g->agg = xcalloc(c->nagg, sizeof(*g->agg));
+	g->nagg = c->nagg;
+	for (i = 0; i < c->nagg; i++)
+		if (agg_parse(p, jp_item(&p->d, v[3], (uint32_t)i), i, c->kind[i], &g->agg[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+wa_state_group_parse(const char *s, size_t n, const struct wa_state_cfg *c,
+    const struct wa_state_head *h, struct wa_state_group *g, char *err, size_t errlen)
+{
+	struct sp p = {.err = err, .errlen = errlen};
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if ((rc = group_parse(&p, s, n, c, h, g)) < 0)
+		wa_state_group_free(g);
+	sp_free(&p);
+	return rc;
+}
+
+void
+wa_state_group_free(struct wa_state_group *g)
+{
+	size_t i, k;
+
+	for (i = 0; i < g->nagg; i++) {
+		for (k = 0; k < g->agg[i].ndv; k++)
+			free(g->agg[i].dv[k]);
+		free(g->agg[i].dv);
+	}
+	free(g->agg);
+	free(g->key);
+	memset(g, 0, sizeof(*g));
+}
+
+/* %.17g, or jw_double's strings for NaN and the infinities. */
+static void
+put_f64(struct jw *o, double v)
+{
+	char num[40];
+
+	if (!isfinite(v)) {
+		jw_double(o, v);
+		return;
+	}
+	jw_put(o, num, (size_t)snprintf(num, sizeof(num), "%.17g", v));
+}
+
+void
+wa_state_put_group(struct jw *o, const struct wa_state_group *g)
+{
+	size_t j, k, nd, bad;
+	char num[64];
+
+	jw_puts(o, "{\"start\":");
+	jw_i64(o, g->start);
+	jw_puts(o, ",\"end\":");
+	jw_i64(o, g->end);
+	jw_puts(o, ",\"key\":");
+	jw_str(o, (const unsigned char *)g->key, g->keylen, &bad);
+	jw_puts(o, ",\"aggs\":[");
+	for (j = 0; j < g->nagg; j++) {
+		const struct wa_state_agg *a = &g->agg[j];
+
+		snprintf(num, sizeof(num), "%s[%" PRId64 ",%" PRId64 ",", j ? "," : "", a->cnt, a->isum);
+		jw_puts(o, num);
+		put_f64(o, a->sum);
+		jw_putc(o, ',');
+		put_f64(o, a->min);
+		jw_putc(o, ',');
+		put_f64(o, a->max);
+		snprintf(num, sizeof(num), ",%d,%d,[", a->allint, a->has);
+		jw_puts(o, num);
+		for (k = 0, nd = 0; k < a->ndv; k++)
+			if (a->dv[k]) {
+				if (nd++)
+					jw_putc(o, ',');
+				jw_str(o, (const unsigned char *)a->dv[k], strlen(a->dv[k]), &bad);
+			}
+		jw_puts(o, "]]");
+	}
+	jw_puts(o, "]}");
 }

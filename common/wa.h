@@ -1,6 +1,7 @@
 /*
- * The small languages of winagg's command line, apart so they can be fuzzed:
- * durations ("30s", "5m", "250ms") and --where conditions ("type=edit").
+ * The small languages of winagg, apart so they can be fuzzed: durations
+ * ("30s", "5m", "250ms") and --where conditions ("type=edit") of its command
+ * line, and the lines of its state file.
  */
 #ifndef WA_H
 #define WA_H
@@ -47,5 +48,56 @@ void wa_where_free(struct wa_where *w);
 struct jw;
 /* Whether the document satisfies w; sbuf is scratch for unescaping. */
 int wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct jw *sbuf);
+
+/* Aggregates: the option --NAME is wa_agg_name[kind]. */
+enum { WA_COUNT, WA_COUNT_OF, WA_SUM, WA_MIN, WA_MAX, WA_AVG, WA_DISTINCT };
+extern const char *const wa_agg_name[];
+
+/*
+ * The state file (--state): a header line, then one line per (window, group).
+ * The parsers take one line without its newline and accept only what the
+ * writers can produce for the configuration; otherwise they return -1 with
+ * err naming what is wrong, having freed what they made. The writers append
+ * the line, without its newline, to o.
+ */
+struct wa_state_cfg {
+	int session;
+	int64_t size, slide, offset, gap;	/* microseconds */
+	size_t ngcol;		/* --group-by columns: the parts of a key */
+	const int *kind;	/* WA_COUNT ... WA_DISTINCT, one per aggregate */
+	size_t nagg;
+};
+
+struct wa_state_head {
+	char *config;		/* the options that give the state its meaning */
+	int64_t max_time;	/* the highest event time; INT64_MIN: none yet */
+	size_t windows;		/* open windows: the distinct (start, end) of the group lines */
+};
+
+struct wa_state_agg {
+	int64_t cnt;		/* rows, non-null values, or numbers */
+	int64_t isum;		/* the sum while every number is an integer */
+	double sum, min, max;	/* may be infinite or NaN (written as jw_double writes them) */
+	int allint, has;
+	char **dv;		/* the distinct values as JSON texts; NULL entries are skipped */
+	size_t ndv;
+};
+
+struct wa_state_group {
+	int64_t start, end;	/* the window [start, end) */
+	char *key;		/* the group values, JSON texts separated by \x1f */
+	size_t keylen;
+	struct wa_state_agg *agg;
+	size_t nagg;
+};
+
+int wa_state_head_parse(const char *s, size_t n, struct wa_state_head *h, char *err, size_t errlen);
+void wa_state_head_free(struct wa_state_head *h);
+void wa_state_put_head(struct jw *o, const struct wa_state_head *h);
+/* A group line of the file whose header is h. */
+int wa_state_group_parse(const char *s, size_t n, const struct wa_state_cfg *c,
+    const struct wa_state_head *h, struct wa_state_group *g, char *err, size_t errlen);
+void wa_state_group_free(struct wa_state_group *g);
+void wa_state_put_group(struct jw *o, const struct wa_state_group *g);
 
 #endif

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,9 +40,6 @@ usage(int status)
 	    "              [--on-error fail|skip] [--micro-batch] [--max-record size]\n");
 	exit(status);
 }
-
-enum { A_COUNT, A_COUNT_OF, A_SUM, A_MIN, A_MAX, A_AVG, A_DISTINCT };
-static const char *const agg_opt[] = {"count", "count-of", "sum", "min", "max", "avg", "count-distinct"};
 
 struct aggdef {
 	int kind;
@@ -464,11 +460,11 @@ static void
 put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
 {
 	switch (ad->kind) {
-	case A_COUNT:
-	case A_COUNT_OF:
+	case WA_COUNT:
+	case WA_COUNT_OF:
 		jw_i64(o, a->cnt);
 		return;
-	case A_DISTINCT:
+	case WA_DISTINCT:
 		jw_i64(o, (int64_t)a->distinct.n);
 		return;
 	default:
@@ -479,15 +475,15 @@ put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
 		return;
 	}
 	switch (ad->kind) {
-	case A_SUM:
+	case WA_SUM:
 		if (a->allint)
 			jw_i64(o, a->isum);
 		else
 			jw_double(o, a->sum);
 		break;
-	case A_MIN:
-	case A_MAX: {
-		double v = ad->kind == A_MIN ? a->min : a->max;
+	case WA_MIN:
+	case WA_MAX: {
+		double v = ad->kind == WA_MIN ? a->min : a->max;
 
 		if (a->allint && fabs(v) < 9e15)
 			jw_i64(o, (int64_t)v);
@@ -772,11 +768,13 @@ fingerprint(int argc, char **argv)
 static void
 save_state(void)
 {
+	struct wa_state_head h = {.config = cf.fingerprint, .max_time = st.maxt, .windows = st.n};
+	struct wa_state_group sg = {.agg = xcalloc(cf.nagg, sizeof(*sg.agg)), .nagg = cf.nagg};
+	struct jw o = {0};
+	struct grp *g;
+	size_t i, k, j;
 	char *tmp;
 	FILE *f;
-	size_t i, k, j, s, nd;
-	struct grp *g;
-	struct jw o = {0};
 	int fd;
 
 	if (asprintf(&tmp, "%s.tmp.%ld", cf.state, (long)getpid()) < 0)
@@ -784,53 +782,30 @@ save_state(void)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "w")))
 		die_errno(EXIT_ENV, "state file %s", tmp);
-	jw_puts(&o, "{\"format\":\"winagg-state\",\"version\":1,\"config\":");
-	put_key(&o, cf.fingerprint);
-	jw_puts(&o, ",\"max_time\":");
-	if (st.maxt == INT64_MIN)
-		jw_puts(&o, "null");
-	else
-		jw_i64(&o, st.maxt);
-	fprintf(f, "%.*s,\"windows\":%zu}\n", (int)o.len, o.p, st.n);
+	wa_state_put_head(&o, &h);
+	jw_putc(&o, '\n');
+	fwrite(o.p, 1, o.len, f);
 	for (i = 0; i < st.n; i++) {
-		const struct win *w = st.w[i];
-
-		for (k = 0; k < w->cap; k++)
-			for (g = w->tab[k]; g; g = g->next) {
-				o.len = 0;
-				jw_puts(&o, "{\"start\":");
-				jw_i64(&o, w->start);
-				jw_puts(&o, ",\"end\":");
-				jw_i64(&o, w->end);
-				jw_puts(&o, ",\"key\":");
-				{
-					size_t bad;
-
-					jw_str(&o, (const unsigned char *)g->key, g->keylen, &bad);
-				}
-				jw_puts(&o, ",\"aggs\":[");
+		sg.start = st.w[i]->start;
+		sg.end = st.w[i]->end;
+		for (k = 0; k < st.w[i]->cap; k++)
+			for (g = st.w[i]->tab[k]; g; g = g->next) {
+				sg.key = g->key;
+				sg.keylen = g->keylen;
 				for (j = 0; j < cf.nagg; j++) {
 					const struct agg *a = &g->a[j];
-					char num[200];
 
-					snprintf(num, sizeof(num), "%s[%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g,%d,%d,[",
-					    j ? "," : "", a->cnt, a->isum, a->sum, a->min, a->max, a->allint, a->has);
-					jw_puts(&o, num);
-					for (s = 0, nd = 0; s < a->distinct.cap; s++)
-						if (a->distinct.v[s]) {
-							size_t bad;
-
-							if (nd++)
-								jw_putc(&o, ',');
-							jw_str(&o, (const unsigned char *)a->distinct.v[s],
-							    strlen(a->distinct.v[s]), &bad);
-						}
-					jw_puts(&o, "]]");
+					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt, .isum = a->isum,
+					    .sum = a->sum, .min = a->min, .max = a->max, .allint = a->allint,
+					    .has = a->has, .dv = a->distinct.v, .ndv = a->distinct.cap};
 				}
-				jw_puts(&o, "]}\n");
+				o.len = 0;
+				wa_state_put_group(&o, &sg);
+				jw_putc(&o, '\n');
 				fwrite(o.p, 1, o.len, f);
 			}
 	}
+	free(sg.agg);
 	jw_free(&o);
 	if (fflush(f) || ferror(f) || fsync(fd) < 0 || fclose(f))
 		die_errno(EXIT_ENV, "state file %s", tmp);
@@ -860,82 +835,83 @@ bad_state(const char *why, size_t line)
 	    "version; remove it to start afresh)", cf.state, line, why);
 }
 
+/* A group line's values into the tables. */
+static void
+load_group(const struct wa_state_group *sg, size_t line)
+{
+	struct win *w = window(sg->start, sg->end);
+	size_t before = w->n, i, k;
+	struct grp *g = win_group(w, sg->key, sg->keylen);
+
+	if (w->n == before)
+		bad_state("the window and group of an earlier line again", line);
+	for (i = 0; i < cf.nagg; i++) {
+		const struct wa_state_agg *a = &sg->agg[i];
+		struct agg *ag = &g->a[i];
+
+		ag->cnt = a->cnt;
+		ag->isum = a->isum;
+		ag->sum = a->sum;
+		ag->min = a->min;
+		ag->max = a->max;
+		ag->allint = a->allint;
+		ag->has = a->has;
+		for (k = 0; k < a->ndv; k++)
+			set_add(&ag->distinct, a->dv[k], strlen(a->dv[k]));
+	}
+}
+
 static void
 load_state(void)
 {
 	FILE *f = fopen(cf.state, "r");
-	char *line = NULL;
-	size_t cap = 0, ln = 0, nwin = 0;
+	struct wa_state_cfg c = {.session = cf.session, .size = cf.size, .slide = cf.slide,
+	    .offset = cf.offset, .gap = cf.gap, .ngcol = cf.ngcol, .nagg = cf.nagg};
+	struct wa_state_head h = {0};
+	struct wa_state_group sg;
+	char *line = NULL, why[256];
+	size_t cap = 0, ln = 0, i;
 	ssize_t n;
-	json_error_t je;
+	int *kind;
 
 	if (!f) {
 		if (errno == ENOENT)
 			return;	/* the first run */
 		die_errno(EXIT_ENV, "state file %s", cf.state);
 	}
+	c.kind = kind = xcalloc(cf.nagg, sizeof(*kind));
+	for (i = 0; i < cf.nagg; i++)
+		kind[i] = cf.agg[i].kind;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		json_t *j = json_loadb(line, (size_t)n, 0, &je), *v;
-
 		ln++;
-		if (!j)
-			bad_state("not JSON", ln);
-		if (ln == 1) {
-			const char *fmt = json_string_value(json_object_get(j, "format"));
-			const char *conf = json_string_value(json_object_get(j, "config"));
-
-			if (!fmt || strcmp(fmt, "winagg-state") != 0)
-				bad_state("no winagg-state header", ln);
-			if (json_integer_value(json_object_get(j, "version")) != 1)
-				bad_state("unknown version", ln);
-			if (!conf || strcmp(conf, cf.fingerprint) != 0)
-				die(EXIT_ENV, "state file %s was written by another configuration:\n"
-				    "  it has:  %s\n  now:     %s", cf.state, conf ? conf : "?", cf.fingerprint);
-			v = json_object_get(j, "max_time");
-			st.maxt = json_is_integer(v) ? json_integer_value(v) : INT64_MIN;
-			nwin = (size_t)json_integer_value(json_object_get(j, "windows"));
-		} else {
-			json_t *aggs = json_object_get(j, "aggs"), *key = json_object_get(j, "key");
-			json_t *js = json_object_get(j, "start"), *je2 = json_object_get(j, "end");
-			struct win *w;
-			struct grp *g;
-			size_t i, k;
-
-			if (!json_is_integer(js) || !json_is_integer(je2) || !json_is_string(key) ||
-			    json_array_size(aggs) != cf.nagg)
-				bad_state("a window line without start, end, key or aggregates", ln);
-			w = window(json_integer_value(js), json_integer_value(je2));
-			g = win_group(w, json_string_value(key), json_string_length(key));
-			for (i = 0; i < cf.nagg; i++) {
-				json_t *a = json_array_get(aggs, i);
-				struct agg *ag = &g->a[i];
-
-				if (json_array_size(a) != 8 || !json_is_array(json_array_get(a, 7)))
-					bad_state("a malformed aggregate", ln);
-				ag->cnt = json_integer_value(json_array_get(a, 0));
-				ag->isum = json_integer_value(json_array_get(a, 1));
-				ag->sum = json_number_value(json_array_get(a, 2));
-				ag->min = json_number_value(json_array_get(a, 3));
-				ag->max = json_number_value(json_array_get(a, 4));
-				ag->allint = (int)json_integer_value(json_array_get(a, 5));
-				ag->has = (int)json_integer_value(json_array_get(a, 6));
-				for (k = 0; k < json_array_size(json_array_get(a, 7)); k++) {
-					json_t *s = json_array_get(json_array_get(a, 7), k);
-
-					set_add(&ag->distinct, json_string_value(s), json_string_length(s));
-				}
-			}
+		if (line[n - 1] != '\n')
+			bad_state("truncated: no newline at the end", ln);
+		if (ln > 1) {
+			if (wa_state_group_parse(line, (size_t)n - 1, &c, &h, &sg, why, sizeof(why)) < 0)
+				bad_state(why, ln);
+			load_group(&sg, ln);
+			wa_state_group_free(&sg);
+			continue;
 		}
-		json_decref(j);
+		if (wa_state_head_parse(line, (size_t)n - 1, &h, why, sizeof(why)) < 0)
+			bad_state(why, ln);
+		if (strcmp(h.config, cf.fingerprint) != 0)
+			die(EXIT_ENV, "state file %s was written by another configuration:\n"
+			    "  it has:  %s\n  now:     %s", cf.state, h.config, cf.fingerprint);
+		st.maxt = h.max_time;
 	}
 	free(line);
+	free(kind);
 	if (ferror(f))
 		die_errno(EXIT_ENV, "state file %s", cf.state);
 	fclose(f);
 	if (ln == 0)
 		bad_state("empty", 0);
-	if (st.n != nwin)
+	if (st.n < h.windows)
 		bad_state("fewer windows than the header says: truncated", ln);
+	if (st.n > h.windows)
+		bad_state("more windows than the header says", ln);
+	wa_state_head_free(&h);
 }
 
 /* ---- the record loop ---- */
@@ -953,18 +929,18 @@ agg_add(struct grp *g, const struct jp_doc *d)
 		int64_t iv = 0;
 		double x;
 
-		if (ad->kind == A_COUNT) {
+		if (ad->kind == WA_COUNT) {
 			a->cnt++;
 			continue;
 		}
 		v = wa_get(d, &ad->path);
 		if (!v || v->t == JP_NULL)
 			continue;
-		if (ad->kind == A_COUNT_OF) {
+		if (ad->kind == WA_COUNT_OF) {
 			a->cnt++;
 			continue;
 		}
-		if (ad->kind == A_DISTINCT) {
+		if (ad->kind == WA_DISTINCT) {
 			struct jw t = {0};
 
 			put_value(d, v, &t);
@@ -998,7 +974,7 @@ numbers_ok(const struct jp_doc *d)
 	for (i = 0; i < cf.nagg; i++) {
 		const struct jp_node *v;
 
-		if (cf.agg[i].kind < A_SUM || cf.agg[i].kind > A_AVG)
+		if (cf.agg[i].kind < WA_SUM || cf.agg[i].kind > WA_AVG)
 			continue;
 		v = wa_get(d, &cf.agg[i].path);
 		if (v && v->t != JP_NULL && v->t != JP_NUM)
@@ -1226,7 +1202,7 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	if ((bad = numbers_ok(d)) >= 0) {
 		st.badrecs++;
 		tool_bad(t, r, "%s: expected a number for --%s %s", cf.agg[bad].path.seg[0],
-		    agg_opt[cf.agg[bad].kind], cf.agg[bad].name);
+		    wa_agg_name[cf.agg[bad].kind], cf.agg[bad].name);
 		return;
 	}
 	key->len = 0;
@@ -1291,13 +1267,13 @@ parse_agg(int kind, const char *arg)
 	a = &cf.agg[cf.nagg];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
-	if (kind == A_COUNT) {
+	if (kind == WA_COUNT) {
 		if (!*arg)
 			die(EXIT_USAGE, "--count: expected an output name");
 		a->name = xstrndup(arg, strlen(arg));
 	} else {
 		if (!eq || eq == arg || wa_path_parse(eq + 1, &a->path) < 0)
-			die(EXIT_USAGE, "--%s: expected name=field, got \"%s\"", agg_opt[kind], arg);
+			die(EXIT_USAGE, "--%s: expected name=field, got \"%s\"", wa_agg_name[kind], arg);
 		a->name = xstrndup(arg, (size_t)(eq - arg));
 	}
 	cf.nagg++;
@@ -1449,13 +1425,13 @@ main(int argc, char **argv)
 			break;
 		case O_GROUP: parse_group(optarg); break;
 		case O_LABEL: parse_label(optarg); break;
-		case O_COUNT: parse_agg(A_COUNT, optarg); break;
-		case O_COUNT_OF: parse_agg(A_COUNT_OF, optarg); break;
-		case O_SUM: parse_agg(A_SUM, optarg); break;
-		case O_MIN: parse_agg(A_MIN, optarg); break;
-		case O_MAX: parse_agg(A_MAX, optarg); break;
-		case O_AVG: parse_agg(A_AVG, optarg); break;
-		case O_DISTINCT: parse_agg(A_DISTINCT, optarg); break;
+		case O_COUNT: parse_agg(WA_COUNT, optarg); break;
+		case O_COUNT_OF: parse_agg(WA_COUNT_OF, optarg); break;
+		case O_SUM: parse_agg(WA_SUM, optarg); break;
+		case O_MIN: parse_agg(WA_MIN, optarg); break;
+		case O_MAX: parse_agg(WA_MAX, optarg); break;
+		case O_AVG: parse_agg(WA_AVG, optarg); break;
+		case O_DISTINCT: parse_agg(WA_DISTINCT, optarg); break;
 		case O_MODE: cf.update = choice("--mode", optarg, modes); break;
 		case O_ATEOF: cf.keep = choice("--at-eof", optarg, ateof); break;
 		case O_STATE: cf.state = optarg; break;
@@ -1493,8 +1469,11 @@ main(int argc, char **argv)
 	if (cf.checkpoint && !cf.state)
 		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");
 	if (!cf.nagg)
-		parse_agg(A_COUNT, "count");
+		parse_agg(WA_COUNT, "count");
 	fingerprint(argc, argv);
+	if (cf.state && utf8_valid_prefix((const unsigned char *)cf.fingerprint,
+	    strlen(cf.fingerprint)) != strlen(cf.fingerprint))
+		die(EXIT_USAGE, "--state: the options are not UTF-8, which the state file cannot keep");
 	if (cf.state)
 		load_state();
 	st.batch_mark = wm();

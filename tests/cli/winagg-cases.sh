@@ -2,7 +2,8 @@
 # stdout compared line for line, the status, a stderr substring and the
 # --late file; the expected rows also checked against tests/winagg/reference.py
 # (an independent implementation of the rules) where it knows the options.
-# Then state files (split runs; truncated, foreign, damaged, unreadable ones)
+# Then state files (split runs; truncated, foreign, damaged, unreadable ones;
+# each kind of damage the parser refuses, with the line and what is wrong)
 # and tests/winagg/check.py: split runs at several points in both modes and
 # random event sequences, winagg against the reference (WINAGG_SEED,
 # WINAGG_RANDOM_N).
@@ -142,6 +143,85 @@ if [ "$(id -u)" != 0 ]; then
 	expect "state file unreadable (mode 000): refused" 3 "state file $s"
 	chmod 600 "$s"
 fi
+
+# ---- damaged state files ----
+# A good state file edited by a sed script: the next run refuses it with
+# status 3, "state file PATH: line N: WHAT (... remove it to start afresh)"
+# and nothing on stdout.
+B=(--in ndjson --out ndjson --time t --window 10s --slide 5s --group-by g --count-distinct d=y --sum s=x)
+printf '%s\n' '{"t":1,"g":"a","x":2,"y":"u"}' '{"t":3,"g":"b","x":1.5,"y":"v"}' '{"t":4,"g":"a","y":"w"}' >"$tmp/b1"
+printf '%s\n' '{"t":12,"g":"a","x":1,"y":"u"}' >"$tmp/b2"
+# refused NAME LINE WHAT: the last run's status, stderr and stdout
+refused() {
+	local want="state file $s: line $2: $3"
+	if [ "$st" = 3 ] && [ ! -s "$tmp/out" ] && grep -qF -- "$want" "$tmp/err" &&
+	    grep -qF "remove it to start afresh" "$tmp/err"; then ok "state file with $1: refused"; else
+		notok "state file with $1: refused" "status $st, $(wc -c <"$tmp/out") bytes out; want 3, none and: $want"
+		sed 's/^/#   /' "$tmp/err" | head -3
+	fi
+}
+# damaged NAME LINE WHAT SED-SCRIPT: the state of options D after b1, edited, then b2
+damaged() {
+	rm -f "$s"
+	winagg "${D[@]}" --state "$s" --at-eof keep <"$tmp/b1" >/dev/null 2>&1
+	sed -i "$4" "$s"
+	winagg "${D[@]}" --state "$s" <"$tmp/b2" >"$tmp/out" 2>"$tmp/err"; st=$?
+	refused "$1" "$2" "$3"
+}
+D=("${B[@]}")
+damaged "a distinct value not a string" 2 'malformed aggregate 1 (--count-distinct): distinct value 1: expected a string' '2s/,1,0,\[[^]]*\]\]/,1,0,[7]]/'
+damaged "a distinct value not JSON" 2 'malformed aggregate 1 (--count-distinct): distinct value 1 is not JSON' '2s/,1,0,\[[^]]*\]\]/,1,0,["u"]]/'
+damaged "a distinct value twice" 2 'malformed aggregate 1 (--count-distinct): distinct value' '2s/,1,0,\[\("[^]]*"\)\]\]/,1,0,[\1,\1]]/'
+damaged "distinct values for a sum" 2 'malformed aggregate 2 (--sum): distinct values' '2s/,\[\]\]\]}$/,["1"]]]}/'
+damaged "a count for a distinct count" 2 'malformed aggregate 1 (--count-distinct): a count, but it counts distinct values' '2s/"aggs":\[\[0,/"aggs":[[3,/'
+damaged "a negative count" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer >= 0' '2s/"aggs":\[\[0,/"aggs":[[-1,/'
+damaged "a count as a string" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer >= 0' '2s/"aggs":\[\[0,/"aggs":[["0",/'
+damaged "a flag of 2" 2 'malformed aggregate 1 (--count-distinct): the all-integers flag: expected 0 or 1' '2s/"aggs":\[\[0,0,0,0,0,1,/"aggs":[[0,0,0,0,0,2,/'
+damaged "a sum with a count and no values" 2 'malformed aggregate 2 (--sum): a count of 1 with the has-values flag 0' '2s/,[01],1,\[\]\]\]}$/,1,0,[]]]}/'
+damaged "a minimum above the maximum" 2 'malformed aggregate 2 (--sum): the minimum above the maximum' '2s/,\[[^][]*,\[\]\]\]}$/,[1,2,2,5,3,1,1,[]]]}/'
+damaged "an aggregate too many" 2 '"aggs": expected an array of 2 aggregates' '2s/"aggs":\[/"aggs":[[0,0,0,0,0,1,0,[]],/'
+damaged "the end not after the start" 2 'window [-5000000, -5000000): the end is not after the start' '2s/"start":\([0-9-]*\),"end":[0-9-]*/"start":\1,"end":\1/'
+damaged "a window of another size" 2 'window [-5000000, 99000000): 104000000 us long, not the --window of 10000000 us' '2s/"start":\([0-9-]*\),"end":[0-9-]*/"start":\1,"end":99000000/'
+damaged "a window off the slide" 2 'window [1000000, 11000000): not a start of the --slide 5000000 us, --offset 0 us' '2s/"start":[0-9-]*,"end":[0-9-]*/"start":1000000,"end":11000000/'
+damaged "a window after the last event" 2 'window [500000000, 510000000): starts after the last event time ("max_time")' '2s/"start":[0-9-]*,"end":[0-9-]*/"start":500000000,"end":510000000/'
+damaged "a start not an integer" 2 '"start": expected an event time' '2s/"start":\([0-9-]*\)/"start":"\1"/'
+damaged "two group values for one --group-by" 2 '"key": more than the 1 group values' '2s/"key":"\\"\([ab]\)\\""/"key":"\\"\1\\"\\u001f1"/'
+damaged "a group value not JSON" 2 '"key": group value 1 is not JSON' '2s/"key":"[^,]*",/"key":"a",/'
+damaged "a member unknown" 1 'unexpected member "extra"' '1s/}$/,"extra":1}/'
+damaged "a member twice" 2 '"start" twice' '2s/^{/{"start":0,/'
+damaged "a member missing" 2 'no "key"' '2s/"key":"[^,]*",//'
+damaged "a negative windows count" 1 '"windows": expected a count' '1s/"windows":[0-9]*/"windows":-2/'
+damaged "a windows count not an integer" 1 '"windows": expected a count' '1s/"windows":\([0-9]*\)/"windows":\1.5/'
+damaged "a max_time not a number" 1 '"max_time": expected an event time' '1s/"max_time":[0-9]*/"max_time":"soon"/'
+damaged "open windows and no max_time" 1 'open windows but no event time' '1s/"max_time":[0-9]*/"max_time":null/'
+damaged "more windows than the header says" 5 'more windows than the header says' '1s/"windows":2/"windows":1/'
+damaged "the lines of a window missing" 3 'fewer windows than the header says: truncated' '4,5d'
+damaged "a group line twice" 3 'the window and group of an earlier line again' '2p'
+damaged "an empty line" 2 'not JSON' '2{x;p;x}'
+damaged "a group line not an object" 2 'expected a JSON object' '2s/.*/[1]/'
+rm -f "$s"
+winagg "${D[@]}" --state "$s" --at-eof keep <"$tmp/b1" >/dev/null 2>&1
+head -c -1 "$s" >"$s.x" && mv "$s.x" "$s"
+winagg "${D[@]}" --state "$s" <"$tmp/b2" >"$tmp/out" 2>"$tmp/err"; st=$?
+refused "no newline at the end" 5 'truncated: no newline at the end'
+D=(--in ndjson --out ndjson --time t --session 5s --group-by g)
+damaged "a session shorter than the gap" 2 'window [1000000, 2000000): shorter than the --session gap of 5000000 us' '2s/"start":[0-9]*,"end":[0-9]*/"start":1000000,"end":2000000/'
+
+# Sums beyond the doubles (Infinity, NaN) go through a state file as through one run.
+I=(--in ndjson --out ndjson --time t --window 10s --group-by g --sum s=x --min lo=x --max hi=x)
+printf '%s\n' '{"t":1,"g":"a","x":1e400}' '{"t":2,"g":"a","x":-1e400}' '{"t":3,"g":"b","x":1e308}' >"$tmp/i1"
+printf '%s\n' '{"t":4,"g":"b","x":1e308}' '{"t":30,"g":"a","x":1}' >"$tmp/i2"
+rm -f "$s"
+cat "$tmp/i1" "$tmp/i2" | winagg "${I[@]}" >"$tmp/one" 2>/dev/null
+{ winagg "${I[@]}" --state "$s" --at-eof keep <"$tmp/i1" && winagg "${I[@]}" --state "$s" <"$tmp/i2"; } >"$tmp/two" 2>/dev/null
+check "state file: infinite and NaN sums (the case has them)" grep -q '"s":"NaN".*"hi":"Infinity"' "$tmp/one"
+same_bytes "state file: infinite and NaN sums carried over" "$tmp/one" "$tmp/two"
+
+# The options are kept in the state file as a JSON string: they must be UTF-8.
+rm -f "$s"
+winagg "${A[@]}" --where $'g=\xff' --state "$s" <"$tmp/h2" >"$tmp/out" 2>"$tmp/err"; st=$?
+expect "state file: options not UTF-8 refused at the start" 2 "--state: the options are not UTF-8"
+check "... and no state file written" test ! -e "$s"
 
 # ---- split runs and random sequences against the reference ----
 if [ -z "$py" ]; then

@@ -1,0 +1,166 @@
+/*
+ * winagg's state file, line by line as load_state reads it: the first line
+ * as the header, the others as group lines, under one of three
+ * configurations chosen by the header's text (those of the seed corpus).
+ * Every line parses or is refused with a message, never crashes; a parsed
+ * line keeps what winagg relies on (a key of as many values as --group-by
+ * columns, windows of the configured size), and written again it parses to
+ * the same values and writes the same text.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+#include "wa.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* --time t --window 10s --slide 5s --offset 1s --group-by g --group-by h, one of each aggregate */
+static const int kinds_all[] = {WA_COUNT, WA_COUNT_OF, WA_SUM, WA_MIN, WA_MAX, WA_AVG, WA_DISTINCT};
+static const struct wa_state_cfg sliding = {.size = 10000000, .slide = 5000000, .offset = 1000000,
+    .ngcol = 2, .kind = kinds_all, .nagg = 7};
+/* --time t --session 5s --group-by g --count n --count-distinct d=y --sum s=x */
+static const int kinds_session[] = {WA_COUNT, WA_DISTINCT, WA_SUM};
+static const struct wa_state_cfg session = {.session = 1, .gap = 5000000, .ngcol = 1,
+    .kind = kinds_session, .nagg = 3};
+/* --time t --window 10s: a count, no groups */
+static const int kinds_count[] = {WA_COUNT};
+static const struct wa_state_cfg tumbling = {.size = 10000000, .slide = 10000000, .ngcol = 0,
+    .kind = kinds_count, .nagg = 1};
+
+static int
+same_f64(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || (a == b && signbit(a) == signbit(b));
+}
+
+static int
+same_agg(const struct wa_state_agg *a, const struct wa_state_agg *b)
+{
+	size_t k;
+
+	if (a->cnt != b->cnt || a->isum != b->isum || !same_f64(a->sum, b->sum) ||
+	    !same_f64(a->min, b->min) || !same_f64(a->max, b->max) || a->allint != b->allint ||
+	    a->has != b->has || a->ndv != b->ndv)
+		return 0;
+	for (k = 0; k < a->ndv; k++)
+		if (strcmp(a->dv[k], b->dv[k]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+same_group(const struct wa_state_group *a, const struct wa_state_group *b)
+{
+	size_t i;
+
+	if (a->start != b->start || a->end != b->end || a->keylen != b->keylen ||
+	    memcmp(a->key, b->key, a->keylen) != 0 || a->nagg != b->nagg)
+		return 0;
+	for (i = 0; i < a->nagg; i++)
+		if (!same_agg(&a->agg[i], &b->agg[i]))
+			return 0;
+	return 1;
+}
+
+/* What make_row and the window tables take for granted. */
+static void
+check_group(const struct wa_state_group *g, const struct wa_state_cfg *c)
+{
+	size_t i, k, seps = 0;
+
+	if (g->end <= g->start || (!c->session && (uint64_t)g->end - (uint64_t)g->start != (uint64_t)c->size))
+		abort();
+	for (i = 0; i < g->keylen; i++)
+		seps += g->key[i] == '\x1f';
+	if (c->ngcol ? seps != c->ngcol - 1 : g->keylen != 0)
+		abort();
+	if (g->nagg != c->nagg)
+		abort();
+	for (i = 0; i < g->nagg; i++)
+		for (k = 0; k < g->agg[i].ndv; k++)
+			if (!g->agg[i].dv[k] || !*g->agg[i].dv[k])
+				abort();
+}
+
+/* Written again, a parsed line gives the same text; both freed. */
+static void
+same_text(struct jw *o1, struct jw *o2)
+{
+	if (o1->len != o2->len || memcmp(o1->p, o2->p, o1->len) != 0)
+		abort();
+	jw_free(o1);
+	jw_free(o2);
+}
+
+static void
+group_round_trip(const struct wa_state_group *g, const struct wa_state_cfg *c,
+    const struct wa_state_head *h)
+{
+	struct jw o1 = {0}, o2 = {0};
+	struct wa_state_group g2;
+	char err[256];
+
+	wa_state_put_group(&o1, g);
+	if (wa_state_group_parse(o1.p, o1.len, c, h, &g2, err, sizeof(err)) < 0 || !same_group(g, &g2))
+		abort();
+	wa_state_put_group(&o2, &g2);
+	same_text(&o1, &o2);
+	wa_state_group_free(&g2);
+}
+
+static void
+head_round_trip(const struct wa_state_head *h)
+{
+	struct jw o1 = {0}, o2 = {0};
+	struct wa_state_head h2;
+	char err[256];
+
+	wa_state_put_head(&o1, h);
+	if (wa_state_head_parse(o1.p, o1.len, &h2, err, sizeof(err)) < 0 ||
+	    strcmp(h->config, h2.config) != 0 || h->max_time != h2.max_time || h->windows != h2.windows)
+		abort();
+	wa_state_put_head(&o2, &h2);
+	same_text(&o1, &o2);
+	wa_state_head_free(&h2);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *e = p + size, *nl = memchr(p, '\n', size);
+	size_t n = nl ? (size_t)(nl - p) : size, line;
+	const struct wa_state_cfg *c = memmem(p, n, "--session", 9) ? &session :
+	    memmem(p, n, "--group-by", 10) ? &sliding : &tumbling;
+	/* Without a good header, group lines are still tried, against any event time. */
+	struct wa_state_head h = {.max_time = INT64_MAX};
+	struct wa_state_group g;
+	char err[256];
+	int rc;
+
+	for (line = 1;; line++) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(e - p);
+		err[0] = 0;
+		if (line == 1) {
+			if ((rc = wa_state_head_parse(p, n, &h, err, sizeof(err))) == 0)
+				head_round_trip(&h);
+			else
+				h.max_time = INT64_MAX;
+		} else if ((rc = wa_state_group_parse(p, n, c, &h, &g, err, sizeof(err))) == 0) {
+			check_group(&g, c);
+			group_round_trip(&g, c, &h);
+			wa_state_group_free(&g);
+		}
+		if (rc < 0 && !err[0])
+			abort();
+		/* as load_state: a last newline ends the file */
+		if (!nl || nl + 1 == e)
+			break;
+		p = nl + 1;
+	}
+	wa_state_head_free(&h);
+	return 0;
+}
