@@ -15,3 +15,45 @@ same_bytes() {
 	echo "#   want:"; xxd "$2" | head -5 | sed 's/^/#     /'
 	echo "#   got:"; xxd "$3" | head -5 | sed 's/^/#     /'
 }
+# skip NAME WHY: a check not run here, as a TAP SKIP
+skip() { echo "ok - $suite: $1 # SKIP $2"; }
+# missing NAME WHY: something a check needs is missing: a failure under $CI, a SKIP elsewhere
+missing() { if [ -n "${CI:-}" ]; then notok "$1" "$2"; else skip "$1" "$2"; fi; }
+# now: the time in seconds, with nanoseconds
+now() { date +%s.%N; }
+# secs T0 T1: the seconds from T0 to T1 (times from now), to a tenth
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# exit_on_signals: INT, TERM and HUP end the suite through its EXIT trap (status 128 + signal)
+exit_on_signals() { trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; }
+# started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens (waits up to 5 s)
+started() {
+	local v
+	for _ in $(seq 50); do
+		v=$(sed -n "s/^$1=//p" "$2" 2>/dev/null)
+		[ -n "$v" ] && { echo "$v"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+# py_env: sets py (build/venv's python) and srfake, and clears the registry settings a suite must not inherit
+py_env() {
+	py=${PYENV_PYTHON:-$TESTS/../build/venv/bin/python}
+	srfake=${SRFAKE:-$TESTS/../build/srfake}
+	export PYTHONDONTWRITEBYTECODE=1
+	unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
+}
+# need_pyenv: true when $py has fastavro and confluent-kafka, else reports it missing
+need_pyenv() {
+	"$py" -c 'import fastavro, confluent_kafka.schema_registry.avro' 2>/dev/null ||
+		{ missing "python environment" "$py lacks fastavro or confluent-kafka: make pyenv"; return 1; }
+}
+# need_srfake: true when $srfake is there, else reports it missing
+need_srfake() { [ -x "$srfake" ] || { missing "srfake" "$srfake missing: make registry-server"; return 1; }; }
+# srfake_start: $srfake on a new descriptor srfd (it stops when srfd closes); sets url and srpid
+srfake_start() {
+	exec {srfd}> >(exec "$srfake" >"$tmp/srfake.url" 2>"$tmp/srfake.err")
+	srpid=$!
+	url=$(started URL "$tmp/srfake.url") && return 0
+	notok "srfake starts" "$(cat "$tmp/srfake.err")"
+	return 1
+}

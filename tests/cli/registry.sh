@@ -36,12 +36,7 @@ serve() {
 	shift
 	exec {fd}> >(exec "$@" >"$tmp/$name.url" 2>"$tmp/$name.err")
 	eval "${name}_fd=$fd"
-	URL=
-	for _ in $(seq 50); do
-		URL=$(sed -n 's/^URL=//p' "$tmp/$name.url" 2>/dev/null)
-		[ -n "$URL" ] && return 0
-		sleep 0.1
-	done
+	URL=$(started URL "$tmp/$name.url") && return 0
 	notok "$name starts" "$(cat "$tmp/$name.err")"
 	return 1
 }
@@ -207,14 +202,7 @@ check "file: second version: id of the equal schema, version 2" has "$tmp/out" "
 rc "file: missing directory: status 2" 2 "$regcli" -r "file:$tmp/nope" id 1
 
 # ---- franz-go's srfake, a third-party registry ----
-if [ ! -x "$srfake" ]; then
-	if [ -n "${CI:-}" ]; then
-		notok "srfake" "$srfake missing: make registry-server"
-	else
-		echo "ok - $suite: srfake # SKIP $srfake missing: make registry-server"
-	fi
-	exit 0
-fi
+need_srfake || exit 0
 serve s "$srfake" || exit 0
 S=$URL
 rc "srfake: register two versions" 0 "$regcli" -r "$S" register wiki-value "$tmp/A.avsc" register wiki-value "$tmp/B.avsc"

@@ -11,16 +11,11 @@
 suite=console-consumer
 . "$TESTS/lib.sh"
 top=$TESTS/..
-py=${PYENV_PYTHON:-$top/build/venv/bin/python}
+py_env
 acc=$(command -v avro-console-consumer || echo "$top/scripts/avro-console-consumer")
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
-export PYTHONDONTWRITEBYTECODE=1
-unset BROKERS SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN KCAT_CONFIG
+unset BROKERS KCAT_CONFIG
 
-# missing NAME WHY: a failure in CI, a skip elsewhere
-missing() {
-	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else echo "ok - $suite: $1 # SKIP $2"; fi
-}
 if ! command -v kcat >/dev/null || [ ! -x "$BIN/mockbroker" ] || [ ! -x "$acc" ]; then
 	notok "kcat, mockbroker and avro-console-consumer present" "missing kcat, $BIN/mockbroker or $acc"
 	exit 0
@@ -145,8 +140,7 @@ usage_case "-F file unreadable" -b "$B" -r "file:$reg" -F "$tmp/no-such-file" ev
 check "an unknown option: the usage on stderr" test $? -eq 0
 
 # --- what fastavro and confluent-kafka-python make of the same records
-if ! "$py" -c 'import fastavro, confluent_kafka' 2>/dev/null; then
-	missing "python environment" "$py lacks fastavro or confluent-kafka: make pyenv"
+if ! need_pyenv; then
 	havepy=
 else
 	havepy=1

@@ -52,7 +52,7 @@ REAL_KCAT=$(command -v kcat) REAL_RM=$(command -v rm) REAL_SED=$(command -v sed)
 export REAL_KCAT REAL_RM REAL_SED
 
 usec() { echo "${EPOCHREALTIME/./}"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b - a) / 1e6}'; }
+secs_us() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b - a) / 1e6}'; }	# T0 T1 (from usec): seconds
 t_suite=$(usec)
 mkfifo "$tmp/nap"
 exec {napfd}<>"$tmp/nap"
@@ -106,8 +106,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+exit_on_signals
 
 # ---- broker, registry, input ----
 . "$top/scripts/broker.sh"
@@ -161,6 +160,25 @@ check "input: 4000 records in each partition of wikimedia, 500 in each of small"
 JOB=(wikimedia-job -b "$B" -r "file:$reg" --exit-at-end --max-batch "$MB")
 job() { "${JOB[@]}" --out-topic "$1" --state "$2" "${@:3}"; }	# TOPIC STATE [option ...]
 sjob() { job "$@" --in-topic small; }				# the same on "small"
+# bg_job ARGS...: "${JOB[@]}" ARGS in the background, in a process group of its own; live: its pid
+bg_job() { set -m; "${JOB[@]}" "$@" & live=$!; set +m; }
+# poll CMD...: until CMD succeeds or the job $live ends, every 5 ms (5 s at most)
+poll() {
+	for _ in $(seq 1000); do
+		"$@" && return
+		kill -0 "$live" 2>/dev/null || return
+		nap 0.005
+	done
+}
+planned() { [ "$(head -1 "$1/plan" 2>/dev/null)" = "$2" ]; }	# STATE LINE: the first line of its plan
+# reap STATE [SIGNAL PID]: sends SIGNAL to PID, waits for the job $live (status in st) and its processes
+reap() {
+	[ $# -gt 1 ] && kill "$2" -- "$3" 2>/dev/null
+	wait "$live" 2>/dev/null
+	st=$?
+	job_gone "$live" "$1"
+	live=
+}
 decoded() { kcat -C -b "$B" -t "$1" -e -q -f '%R%s' | cfdeframe | avrodecode -r "file:$reg" --out ndjson; }
 bodies() { kcat -C -b "$B" -t "$1" -e -q -f '%R%s' | cfdeframe --bare; }
 current() {	# STATE: the number of the committed batch, 0 if none
@@ -208,7 +226,7 @@ late=$(awk '/^winagg: summary:/ {for (i = 1; i < NF; i++) if ($(i + 1) == "late"
 check "reference: late (record, window) pairs were dropped ($late)" test "$late" -gt 0
 Tb=$(((t_ref - ${T0:-0}) / NB))
 echo "# reference: $NB batches, ${C[NB]} rows, $late late (record, window) pairs dropped;" \
-	"$(secs 0 "$t_ref") s: $((${T0:-0} / 1000)) ms to the first plan, then $((Tb / 1000)) ms a batch"
+	"$(secs_us 0 "$t_ref") s: $((${T0:-0} / 1000)) ms to the first plan, then $((Tb / 1000)) ms a batch"
 
 sjob sref "$tmp/st/SA" 2>"$tmp/sref.err"
 st=$?
@@ -303,21 +321,10 @@ same_bytes "... but for it, the reference's rows in the reference's order" "$tmp
 # (librdkafka's default, 5 ms, leaves the same window, narrower); ^C 0.3 s into
 # it. kcat exits 0 when a SIGINT cuts it short: a commit must not follow.
 S2=$tmp/st/D
-set -m
-"${JOB[@]}" --in-topic small --out-topic sig --state "$S2" -q -X linger.ms=1000 2>"$tmp/sig.err" &
-live=$!
-set +m
-for _ in $(seq 1000); do
-	pgrep -f "^kcat .* -P -t sig " >/dev/null && break
-	kill -0 "$live" 2>/dev/null || break
-	nap 0.005
-done
+bg_job --in-topic small --out-topic sig --state "$S2" -q -X linger.ms=1000 2>"$tmp/sig.err"
+poll pgrep -f "^kcat .* -P -t sig " >/dev/null
 nap 0.3
-kill -INT -- "-$live" 2>/dev/null
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S2"
-live=
+reap "$S2" -INT "-$live"
 n=$(current "$S2")
 e=$(topic_end sig)
 echo "# ^C while kcat -P lingers: status $st, batch $n committed, the topic holds $e rows, batches 1-$n wrote ${SC[n]:-0} in the reference"
@@ -331,20 +338,9 @@ S3=$tmp/st/E
 st=$?
 check "SIGKILL after batch 3's rename: status 137, current -> c.3, c.2 still there" \
 	test "$st $(current "$S3") $(test -d "$S3/c.2" && echo c.2)" = "137 3 c.2"
-set -m
-"${JOB[@]}" --in-topic small --out-topic leak --state "$S3" -q 2>>"$tmp/leak.err" &
-live=$!
-set +m
-for _ in $(seq 1000); do
-	[ "$(head -1 "$S3/plan" 2>/dev/null)" = "base 3" ] && break
-	kill -0 "$live" 2>/dev/null || break
-	nap 0.005
-done
-kill -TERM "$live" 2>/dev/null
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S3"
-live=
+bg_job --in-topic small --out-topic leak --state "$S3" -q 2>>"$tmp/leak.err"
+poll planned "$S3" "base 3"
+reap "$S3" -TERM "$live"
 n=$(current "$S3")
 check "... started again, stopped by SIGTERM: exits 0 after batch $n" test "$st" -eq 0 -a "$n" -ge 4
 check "... the topic holds batches 1-$n once each" test "$(topic_end leak)" = "${SC[n]}"
@@ -355,38 +351,16 @@ check "... no c.* directory but the current one (found: $(cd "$S3" && echo c.*))
 # (stand-in d). After 2 committed batches the job must go on from batch 2 (or
 # fail), not start over.
 S4=$tmp/st/F
-set -m
-"${JOB[@]}" --in-topic small --out-topic rl --state "$S4" -q 2>"$tmp/rl.err" &
-live=$!
-set +m
-for _ in $(seq 1000); do
-	[ "$(head -1 "$S4/plan" 2>/dev/null)" = "base 1" ] && break
-	kill -0 "$live" 2>/dev/null || break
-	nap 0.005
-done
-kill -TERM "$live" 2>/dev/null
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S4"
-live=
+bg_job --in-topic small --out-topic rl --state "$S4" -q 2>"$tmp/rl.err"
+poll planned "$S4" "base 1"
+reap "$S4" -TERM "$live"
 n=$(current "$S4")
 e=$(topic_end rl)
 check "SIGTERM after batch 1: exits 0, batch 2 committed" test "$st $n $e" = "0 2 ${SC[2]}"
-set -m
-PATH="$tmp/wrap/d:$PATH" "${JOB[@]}" --in-topic small --out-topic rl --state "$S4" -q 2>>"$tmp/rl.err" &
-live=$!
-set +m
-for _ in $(seq 1000); do
-	[ -e "$S4/plan" ] && break
-	kill -0 "$live" 2>/dev/null || break
-	nap 0.005
-done
+PATH="$tmp/wrap/d:$PATH" bg_job --in-topic small --out-topic rl --state "$S4" -q 2>>"$tmp/rl.err"
+poll test -e "$S4/plan"
 plan=$(head -1 "$S4/plan" 2>/dev/null)
-kill -TERM "$live" 2>/dev/null
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S4"
-live=
+reap "$S4" -TERM "$live"
 echo "# readlink killed at start: status $st, first plan \"$plan\", current -> c.$(current "$S4"), the topic holds $(topic_end rl) rows (batches 1-2: ${SC[2]})"
 check "readlink of current killed at start: the job does not start over from batch 1" \
 	test "$st" != 0 -o "$plan" = "base 2"
@@ -397,27 +371,14 @@ check "... batches 1-2 still committed" test "$(current "$S4")" -ge 2
 # windows flushed) is produced (stand-in e1); then the job replays batch 5 and
 # its sed that writes plan.parts dies (stand-in e2); then a plain run.
 S5=$tmp/st/G
-set -m
 W_STATE=$S5 W_BASE=$((NS - 1)) PATH="$tmp/wrap/e1:$PATH" \
-	"${JOB[@]}" --in-topic small --out-topic fin --state "$S5" -q 2>"$tmp/fin.err" &
-live=$!
-set +m
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S5"
-live=
+	bg_job --in-topic small --out-topic fin --state "$S5" -q 2>"$tmp/fin.err"
+reap "$S5"
 check "group killed after the final batch was produced: status 137, batch $((NS - 1)) committed, batch $NS planned" \
 	test "$st $(current "$S5") $(sed -n 1,2p "$S5/plan" 2>/dev/null | tr '\n' ' ')" = \
 	"137 $((NS - 1)) base $((NS - 1)) at-eof flush "
-set -m
-W_STATE=$S5 PATH="$tmp/wrap/e2:$PATH" \
-	"${JOB[@]}" --in-topic small --out-topic fin --state "$S5" -q 2>>"$tmp/fin.err" &
-live=$!
-set +m
-wait "$live" 2>/dev/null
-st=$?
-job_gone "$live" "$S5"
-live=
+W_STATE=$S5 PATH="$tmp/wrap/e2:$PATH" bg_job --in-topic small --out-topic fin --state "$S5" -q 2>>"$tmp/fin.err"
+reap "$S5"
 n=$(current "$S5")
 offs=$(tail -n +2 "$S5/c.$n/offsets" 2>/dev/null | sort | tr '\n' ' ')
 echo "# sed killed on the replay of the final batch: status $st, current -> c.$n, offsets $offs"
@@ -543,10 +504,7 @@ while [ "$k" -lt "$NKILL" ]; do
 	fi
 	n0=$(current "$S")
 	touch "$tmp/mark"
-	set -m
-	"${JOB[@]}" --out-topic out --state "$S" -q 2>>"$tmp/crash.err" &
-	live=$!
-	set +m
+	bg_job --out-topic out --state "$S" -q 2>>"$tmp/crash.err"
 	if [ "$how" = aimed ]; then aim; else nap "$(printf '%d.%03d' $((${how%ms} / 1000)) $((${how%ms} % 1000)))"; fi
 	if ! freeze; then
 		wait "$live" 2>/dev/null
@@ -622,14 +580,14 @@ while [ "$k" -lt "$NKILL" ]; do
 	echo "$k $act $target $ph $st $n $inc $how" >>"$tmp/kills"
 	[ "$n" -ge "$NB" ] && [ "$st" = 0 ] && break	# finished
 done
-t_loop=$(secs "$t0" "$(usec)")
+t_loop=$(secs_us "$t0" "$(usec)")
 [ -n "${JOB_CRASH_LOG:-}" ] && cp "$tmp/kills" "$JOB_CRASH_LOG"
 nk=$(awk '$4 != "-"' "$tmp/kills" | wc -l)
 before_final=$(current "$S")
 t0=$(usec)
 job out "$S" -q 2>>"$tmp/crash.err"
 st=$?
-t_final=$(secs "$t0" "$(usec)")
+t_final=$(secs_us "$t0" "$(usec)")
 check "crash loop: the final run exits 0" test $st -eq 0
 [ $st -eq 0 ] || tail -5 "$tmp/crash.err" | sed 's/^/# crash.err: /'
 
@@ -683,4 +641,4 @@ check "state: the offsets are the ends of the 3 partitions" \
 left=$(ours)
 check "no process of the jobs left running" test -z "$left"
 [ -n "$left" ] && ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | sed 's/^/#   left: /'
-echo "# the suite took $(secs "$t_suite" "$(usec)") s"
+echo "# the suite took $(secs_us "$t_suite" "$(usec)") s"

@@ -33,11 +33,6 @@ D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 regdouble=${REGDOUBLE:-${UNITDIR:-$TESTS/../build/tests/unit}/../regdouble}
 unset SCHEMA_REGISTRY_URL
 
-skip() { echo "ok - $suite: $1 # SKIP $2"; }
-missing() {	# NAME WHY: a failure under $CI, else a SKIP
-	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else skip "$1" "$2"; fi
-}
-
 for t in kcat jq flock python3 timeout mockbroker gen-events cfdeframe avrodecode wikimedia-job cfjob; do
 	if ! command -v "$t" >/dev/null; then
 		notok "$t present" "$t not on PATH"
@@ -65,9 +60,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+exit_on_signals
 
 # The servers stop when their stdin closes: no other process may hold the
 # other end (a job, another server), so every child closes them first.
@@ -81,12 +74,7 @@ serve() {
 	pid=$!
 	eval "${name}_fd=$fd ${name}_pid=$pid"
 	fds+=("$fd") pids+=("$pid")
-	ADDR=
-	for _ in $(seq 100); do
-		ADDR=$(sed -n 's/^\(BROKERS\|URL\)=//p' "$tmp/$name.addr" 2>/dev/null)
-		[ -n "$ADDR" ] && return 0
-		sleep 0.05
-	done
+	ADDR=$(started '\(BROKERS\|URL\)' "$tmp/$name.addr") && return 0
 	notok "$name started" "$(head -c 300 "$tmp/$name.log")"
 	return 1
 }
@@ -96,8 +84,6 @@ unserve() {	# NAME: closes its stdin, waits up to 5 s for it to go
 	gone "${!pid}" 5
 }
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 T0=$(now)
 
 # run NAME ARGS...: wikimedia-job ARGS under timeout 60, stderr in $tmp/NAME.err;
@@ -204,12 +190,24 @@ produced() {
 	check "$1: nothing of the failing batch produced ($3 holds ${got:-?} records, $want committed)" \
 		test "${got:-x}" = "$want"
 }
-same_rows() {	# NAME WANT GOT
-	if cmp -s "$2" "$3"; then ok "$1: the rows of the reference run ($(wc -l <"$3"))"; else
-		notok "$1: the rows of the reference run" "$(wc -l <"$2") rows wanted, $(wc -l <"$3") got, \
-$(LC_ALL=C comm -23 "$2" "$3" | wc -l) missing, $(LC_ALL=C comm -13 "$2" "$3" | wc -l) extra"
-		LC_ALL=C diff "$2" "$3" | grep '^[<>]' | head -4 | sed 's/^/#   /'
+# same_rows NAME REF BROKERS TOPIC REGISTRY [EARLIER]: the topic's rows, with those
+# of the file EARLIER, are those of the reference run REF
+same_rows() {
+	local want=$tmp/$2.rows got=$tmp/$4.rows
+	{ [ -z "${6:-}" ] || cat "$6"; rows "$3" "$4" "$5"; } | LC_ALL=C sort -u >"$got"
+	if cmp -s "$want" "$got"; then ok "$1: the rows of the reference run ($(wc -l <"$got"))"; else
+		notok "$1: the rows of the reference run" "$(wc -l <"$want") rows wanted, $(wc -l <"$got") got, \
+$(LC_ALL=C comm -23 "$want" "$got" | wc -l) missing, $(LC_ALL=C comm -13 "$want" "$got" | wc -l) extra"
+		LC_ALL=C diff "$want" "$got" | grep '^[<>]' | head -4 | sed 's/^/#   /'
 	fi
+}
+# within_15s NAME: the last run took less than 15 s
+within_15s() { check "$1 within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'; }
+# stuck NAME RUN STATE PID: the background RUN never got to NAME: a failure; then stopped
+stuck() {
+	notok "$1" "state: $(committed "$3" | tr '\n' '|')"
+	kill -TERM "$4" 2>/dev/null
+	finish "$2"
 }
 # produce BROKERS TOPIC PREFIX: PREFIX.0 .. PREFIX.2 (delimited frames) into partitions 0..2
 produce() {
@@ -332,14 +330,13 @@ else
 		run noout -b "$K" -r "$reg" --state "$S" --exit-at-end
 		status "output topic missing" 3
 		says noout "output topic wikimedia.processed: not found"
-		check "output topic missing: refused within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+		within_15s "output topic missing: refused"
 		unchanged "output topic missing" "$S" "nothing committed"
 		check "output topic missing: not created by the job" topic_gone wikimedia.processed
 		if kafka_create_topic wikimedia.processed 1 2>>"$tmp/topic.err"; then
 			run noout.again -b "$K" -r "$reg" --state "$S" --exit-at-end
 			status "output topic created, restarted" 0
-			rows "$K" wikimedia.processed "$reg" >"$tmp/noout.rows"
-			same_rows "output topic created, restarted" "$tmp/ref.one.rows" "$tmp/noout.rows"
+			same_rows "output topic created, restarted" ref.one "$K" wikimedia.processed "$reg"
 		fi
 		no_leftovers "output topic missing"
 
@@ -368,15 +365,11 @@ else
 					run outdel.again -b "$K" -r "$reg" --in-topic wikimedia.mid --out-topic out.mid \
 						--state "$S" --max-batch 100 --exit-at-end "${X[@]}"
 					status "output topic made again, restarted" 0
-					{ cat "$tmp/outdel.b1.rows"; rows "$K" out.mid "$reg"; } | LC_ALL=C sort -u >"$tmp/outdel.rows"
 					same_rows "output topic made again, restarted (with batch 1's rows, deleted with the topic)" \
-						"$tmp/ref.100.rows" "$tmp/outdel.rows"
+						ref.100 "$K" out.mid "$reg" "$tmp/outdel.b1.rows"
 				fi
 			else
-				notok "output topic deleted mid-run: batch 1 committed, the job idles" \
-					"state: $(committed "$S" | tr '\n' '|')"
-				kill -TERM "$j" 2>/dev/null
-				finish outdel
+				stuck "output topic deleted mid-run: batch 1 committed, the job idles" outdel "$S" "$j"
 			fi
 			no_leftovers "output topic deleted mid-run"
 		fi
@@ -395,15 +388,14 @@ S=$tmp/st/regdown
 run regdown -b "$A" -r "http://127.0.0.1:$port" --state "$S" --exit-at-end --out-topic out.regdown
 status "registry down at start (REST)" 3
 says regdown "registry http://127\.0\.0\.1:$port"
-check "registry down at start (REST): gave up within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+within_15s "registry down at start (REST): gave up"
 unchanged "registry down at start (REST)" "$S" "nothing committed"
 if [ -x "$regdouble" ]; then
 	regcopy "$tmp/reg1"
 	if serve reg1 "$regdouble" --port "$port" --log "$tmp/reg1.req" "$tmp/reg1"; then
 		run regdown.again -b "$A" -r "$ADDR" --state "$S" --exit-at-end --out-topic out.regdown
 		status "registry back (REST), restarted" 0
-		rows "$A" out.regdown "file:$tmp/reg1" >"$tmp/regdown.rows"
-		same_rows "registry back (REST), restarted" "$tmp/ref.one.rows" "$tmp/regdown.rows"
+		same_rows "registry back (REST), restarted" ref.one "$A" out.regdown "file:$tmp/reg1"
 		check "registry back: the job asked it for schema id 1" grep -q 'GET /schemas/ids/1' "$tmp/reg1.req"
 		unserve reg1
 	fi
@@ -418,8 +410,7 @@ unchanged "registry down at start (file: dir missing)" "$S" "nothing committed"
 regcopy "$tmp/reg.later"
 run regdir.again -b "$A" -r "file:$tmp/reg.later" --state "$S" --exit-at-end --out-topic out.regdir
 status "registry dir made, restarted" 0
-rows "$A" out.regdir "file:$tmp/reg.later" >"$tmp/regdir.rows"
-same_rows "registry dir made, restarted" "$tmp/ref.one.rows" "$tmp/regdir.rows"
+same_rows "registry dir made, restarted" ref.one "$A" out.regdir "file:$tmp/reg.later"
 no_leftovers "registry down at start"
 
 # ---- 2: registry stopped between batches ----
@@ -457,14 +448,11 @@ if [ -x "$regdouble" ]; then
 					--max-batch 100 --exit-at-end
 				status "registry back on its port, restarted" 0
 				says regmid.again "batch 2: replaying the batch planned before a stop"
-				rows "$A" out.regmid "file:$tmp/reg2" >"$tmp/regmid.rows"
-				same_rows "registry back, restarted" "$tmp/ref.100.rows" "$tmp/regmid.rows"
+				same_rows "registry back, restarted" ref.100 "$A" out.regmid "file:$tmp/reg2"
 				unserve reg2
 			fi
 		else
-			notok "registry mid-run: batch 1 committed, the job idles" "state: $(committed "$S" | tr '\n' '|')"
-			kill -TERM "$j" 2>/dev/null
-			finish regmid
+			stuck "registry mid-run: batch 1 committed, the job idles" regmid "$S" "$j"
 		fi
 	fi
 	no_leftovers "registry mid-run"
@@ -506,8 +494,7 @@ poison() {	# NAME PREFIX OFFSET WORDS FIRST-BYTES: WORDS in the error, FIRST-BYT
 	status "$name, then --on-error skip on the same state" 0
 	says "$name.skip" "skipped record [0-9]+ \(topic wikimedia partition 1 offset $at\)"
 	check "$name.skip: all 1,201 offsets committed" offsets_are "$S" "0 400,1 401,2 400"
-	rows "$B" "out.$name" "$reg" >"$tmp/$name.rows"
-	same_rows "$name.skip" "$tmp/ref.one.rows" "$tmp/$name.rows"
+	same_rows "$name.skip" ref.one "$B" "out.$name" "$reg"
 	unserve "${name//./_}"
 }
 poison poison.body "$tmp/pbody" 137 "invalid long" 0000000001
@@ -557,12 +544,9 @@ if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/disk" 2>"$tmp/mount.err"; the
 		run disk.again -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
 			--max-batch 100 --exit-at-end
 		status "space back, restarted" 0
-		rows "$A" out.disk "$reg" >"$tmp/disk.rows"
-		same_rows "space back, restarted" "$tmp/ref.100.rows" "$tmp/disk.rows"
+		same_rows "space back, restarted" ref.100 "$A" out.disk "$reg"
 	else
-		notok "disk full: batch 1 committed, the job idles" "state: $(committed "$S" | tr '\n' '|')"
-		kill -TERM "$j" 2>/dev/null
-		finish disk
+		stuck "disk full: batch 1 committed, the job idles" disk "$S" "$j"
 	fi
 	umount "$disk" && disk=
 else
@@ -599,8 +583,7 @@ if offsets_are "$S" "0 100,1 100,2 100"; then
 	run fsize.again -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk.u --state "$S" \
 		--max-batch 100 --exit-at-end
 	status "no file size limit, restarted" 0
-	{ cat "$tmp/disk.b1.rows"; rows "$A" out.disk.u "$reg"; } | LC_ALL=C sort -u >"$tmp/fsize.rows"
-	same_rows "no file size limit, restarted (with batch 1's rows)" "$tmp/ref.100.rows" "$tmp/fsize.rows"
+	same_rows "no file size limit, restarted (with batch 1's rows)" ref.100 "$A" out.disk.u "$reg" "$tmp/disk.b1.rows"
 else
 	notok "file size limit: a state after batch 1" "state: $(committed "$S" | tr '\n' '|')"
 fi
@@ -631,12 +614,9 @@ if waitfor 20 sh -c "[ -L '$S/current' ] && [ -f '$S/plan' ]"; then
 	no_leftovers "SIGTERM"
 	run term.again -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --exit-at-end
 	status "after SIGTERM, restarted with --exit-at-end" 0
-	rows "$A" out.term "$reg" >"$tmp/term.rows"
-	same_rows "after SIGTERM, restarted" "$tmp/ref.50.rows" "$tmp/term.rows"
+	same_rows "after SIGTERM, restarted" ref.50 "$A" out.term "$reg"
 else
-	notok "SIGTERM: a second batch under way" "state: $(committed "$S" | tr '\n' '|')"
-	kill -TERM "$j" 2>/dev/null
-	finish term
+	stuck "SIGTERM: a second batch under way" term "$S" "$j"
 fi
 
 # ---- 8: usage errors ----
@@ -686,13 +666,12 @@ fi
 section "3 broker unreachable"
 finish nobroker
 status "broker unreachable" 3
-check "broker unreachable: gave up within 15 s ($took s)" awk -v t="$took" 'BEGIN { exit !(t < 15) }'
+within_15s "broker unreachable: gave up"
 says nobroker "broker 127\.0\.0\.1:1 unreachable"
 unchanged "broker unreachable" "$tmp/st3/nobroker" "nothing committed"
 run nobroker.again -b "$A" -r "file:$tmp/reg3" --state "$tmp/st3/nobroker" --exit-at-end --out-topic out.nobroker
 status "broker given, restarted" 0
-rows "$A" out.nobroker "file:$tmp/reg3" >"$tmp/nobroker.rows"
-same_rows "broker given, restarted" "$tmp/ref.one.rows" "$tmp/nobroker.rows"
+same_rows "broker given, restarted" ref.one "$A" out.nobroker "file:$tmp/reg3"
 no_leftovers "broker unreachable"
 
 # ---- the end: every server stopped ----

@@ -14,8 +14,7 @@ suite=job
 . "$TESTS/lib.sh"
 . "$TESTS/kafka/kafka.sh"
 top=$TESTS/..
-py=${PYENV_PYTHON:-$top/build/venv/bin/python}
-srfake=${SRFAKE:-$top/build/srfake}
+py_env
 ref=$TESTS/interop/job_reference.py
 reader=$TESTS/interop/job_read_output.py
 in_schema=$TESTS/fixtures/wikimedia-value.avsc
@@ -24,27 +23,14 @@ job=$BIN/wikimedia-job
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 P=3 MAXB=2000
 GEN=(-n 20000 --seed 20 --start 1700000000 --rate 20 --late-share 0.02)
-export PYTHONDONTWRITEBYTECODE=1
-unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
 
-# missing NAME WHY: a failure in CI, a skip elsewhere
-missing() {
-	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else echo "ok - $suite: $1 # SKIP $2"; fi
-}
 for t in kcat jq flock "$BIN/mockbroker" "$BIN/gen-events" "$BIN/cfjob" "$job"; do
 	if ! command -v "$t" >/dev/null; then
 		notok "kcat, jq, flock, mockbroker, gen-events, cfjob and wikimedia-job present" "$t missing"
 		exit 0
 	fi
 done
-if ! "$py" -c 'import fastavro, confluent_kafka.schema_registry.avro' 2>/dev/null; then
-	missing "python environment" "$py lacks fastavro or confluent-kafka: make pyenv"
-	exit 0
-fi
-if [ ! -x "$srfake" ]; then
-	missing "srfake" "$srfake missing: make registry-server"
-	exit 0
-fi
+need_pyenv && need_srfake || exit 0
 
 srfd= srpid= mbpid=
 cleanup() {
@@ -60,27 +46,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-# started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens
-started() {
-	local v
-	for _ in $(seq 50); do
-		v=$(sed -n "s/^$1=//p" "$2" 2>/dev/null)
-		[ -n "$v" ] && { echo "$v"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
+exit_on_signals
 t_suite=$(now)
 
-exec {srfd}> >(exec "$srfake" >"$tmp/srfake.url" 2>"$tmp/srfake.err")
-srpid=$!
-url=$(started URL "$tmp/srfake.url") || { notok "srfake starts" "$(cat "$tmp/srfake.err")"; exit 0; }
+srfake_start || exit 0
 
 id=$(avroencode --print-id -r "$url" --schema "$in_schema" --subject wikimedia-value --register 2>"$tmp/reg.err")
 if ! [[ $id =~ ^[0-9]+$ ]]; then
@@ -241,21 +210,17 @@ run_job kafka1 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
 check_run kafka1 "real Kafka, one batch" "$KB" wikimedia.processed "$tmp/ref1" "$tmp/kafka1" 0
 rows=$(topic_count "$KB" wikimedia.processed)
 
+# nothing_new NAME LABEL STATE: the run NAME read nothing new: status 0, one empty batch, no rows added
+nothing_new() {
+	check "$2: exits 0" test "$rc" = 0
+	check "$2: one batch of nothing ($(batch_lines "$1" | paste -sd,))" test "$(batch_lines "$1" | paste -sd,)" = "0 0 flushed"
+	check "$2: nothing new in wikimedia.processed ($rows rows)" test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
+	offsets_committed "$2" "$3"
+}
 run_job kafka2 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
-check "real Kafka, again on the same state: exits 0" test "$rc" = 0
-check "real Kafka, again on the same state: one batch of nothing ($(batch_lines kafka2 | paste -sd,))" \
-	test "$(batch_lines kafka2 | paste -sd,)" = "0 0 flushed"
-check "real Kafka, again on the same state: nothing new in wikimedia.processed ($rows rows)" \
-	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
-offsets_committed "real Kafka, again on the same state" "$tmp/kafka1"
-
+nothing_new kafka2 "real Kafka, again on the same state" "$tmp/kafka1"
 run_job kafka3 -b "$KB" -r "$url" --state "$tmp/kafka3" --from end --exit-at-end
-check "real Kafka, --from end on a new state: exits 0" test "$rc" = 0
-check "real Kafka, --from end on a new state: one batch of nothing ($(batch_lines kafka3 | paste -sd,))" \
-	test "$(batch_lines kafka3 | paste -sd,)" = "0 0 flushed"
-check "real Kafka, --from end on a new state: nothing new in wikimedia.processed" \
-	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
-offsets_committed "real Kafka, --from end on a new state" "$tmp/kafka3"
+nothing_new kafka3 "real Kafka, --from end on a new state" "$tmp/kafka3"
 
 run_job kafka4 -b "$KB" -r "$url" --state "$tmp/kafka1" --from end --exit-at-end
 check "real Kafka, --from end on a used state: refused with status 2 ($rc)" test "$rc" = 2

@@ -26,12 +26,7 @@ for t in kcat java python3; do
 done
 
 trap 'kafka_stop; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+exit_on_signals
 # hexrecs: a record stream (kcat -f '%R%s') on stdin, one hex line per record
 # (null for a null record) on stdout, sorted: the multiset of the records.
 hexrecs() {

@@ -7,35 +7,18 @@
 suite=producer
 . "$TESTS/lib.sh"
 top=$TESTS/..
-py=${PYENV_PYTHON:-$top/build/venv/bin/python}
-srfake=${SRFAKE:-$top/build/srfake}
+py_env
 prod=$top/scripts/wikimedia-producer
 check_py=$TESTS/interop/producer_check.py
 sse=$TESTS/fixtures/recentchange.sse
 schema=$TESTS/fixtures/wikimedia-value.avsc
-export PYTHONDONTWRITEBYTECODE=1
-unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
 
-missing() {
-	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else echo "ok - $suite: $1 # SKIP $2"; fi
-}
 if ! command -v kcat >/dev/null || [ ! -x "$BIN/mockbroker" ] || [ ! -x "$BIN/avroencode" ]; then
 	notok "kcat, mockbroker and avroencode present" "missing kcat, $BIN/mockbroker or $BIN/avroencode"
 	exit 0
 fi
 
-# started KEY FILE: the value of the line KEY=value a server writes to FILE once
-# it listens (waiting up to 5 s). The servers stop at EOF on their stdin: a
-# descriptor closed at the end.
-started() {
-	local v
-	for _ in $(seq 50); do
-		v=$(sed -n "s/^$1=//p" "$2" 2>/dev/null)
-		[ -n "$v" ] && { echo "$v"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
+# The servers stop at EOF on their stdin: a descriptor closed at the end.
 mkdir -p "$tmp/www"
 cp "$sse" "$tmp/www/recentchange.sse"
 exec {ssefd}> >(exec python3 "$TESTS/interop/producer_sse_server.py" "$tmp/www" "$tmp/requests" \
@@ -186,17 +169,7 @@ check "credentials in the registry URL: refused, status 2" test $? -eq 2
 
 # 6. The seed's setup: topic wikimedia, a live registry (srfake), read back by
 # confluent-kafka-python's Consumer and AvroDeserializer.
-if ! "$py" -c 'import fastavro, confluent_kafka.schema_registry.avro' 2>/dev/null; then
-	missing "python environment" "$py lacks fastavro or confluent-kafka: make pyenv"
-	exit 0
-fi
-if [ ! -x "$srfake" ]; then
-	missing "srfake" "$srfake missing: make registry-server"
-	exit 0
-fi
-exec {srfd}> >(exec "$srfake" >"$tmp/srfake.url" 2>"$tmp/srfake.err")
-url=$(started URL "$tmp/srfake.url") ||
-	{ notok "srfake starts" "$(cat "$tmp/srfake.err")"; exit 0; }
+need_pyenv && need_srfake && srfake_start || exit 0
 SCHEMA_REGISTRY_URL=$url "$prod" -u "$U/recentchange.sse" -b "$B" >/dev/null 2>"$tmp/err12"
 st=$?
 check "srfake: exits 0 (registry from SCHEMA_REGISTRY_URL)" test $st -eq 0

@@ -7,16 +7,11 @@
 # random inputs (default 1). About a minute.
 suite=spark-winagg
 . "$TESTS/lib.sh"
-py=${PYENV_PYTHON:-$TESTS/../build/venv/bin/python}
-export PYTHONDONTWRITEBYTECODE=1 SPARK_LOCAL_IP=127.0.0.1 TZ=UTC
+py_env
+export SPARK_LOCAL_IP=127.0.0.1 TZ=UTC
 
-skip() { echo "ok - $suite: $1 # SKIP $2"; }
-missing() {
-	if [ -n "${CI:-}" ]; then notok "$1" "$2"; else skip "$1" "$2"; fi
-	exit 0
-}
-command -v java >/dev/null 2>&1 || missing "java" "no java on PATH (Spark 4 needs Java 17)"
-"$py" -c 'import pyspark' 2>/dev/null || missing "pyspark" "$py lacks pyspark: make pyenv"
+command -v java >/dev/null 2>&1 || { missing "java" "no java on PATH (Spark 4 needs Java 17)"; exit 0; }
+"$py" -c 'import pyspark' 2>/dev/null || { missing "pyspark" "$py lacks pyspark: make pyenv"; exit 0; }
 
 "$py" "$TESTS/interop/spark_winagg.py" "$BIN/winagg" "$tmp" "${SPARK_SEED:-1}" 2>"$tmp/spark.log" >"$tmp/tap"
 st=$?
