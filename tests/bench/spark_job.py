@@ -1,12 +1,15 @@
 """The seed's job in PySpark, local mode, for the benchmark (tests/bench/job).
 
     spark_job.py prepare FRAMES N PARQUET_DIR
-    spark_job.py run PARQUET_DIR OUT_DIR IN.avsc OUT.avsc OUT_ID
+    spark_job.py run PARQUET_DIR OUT_DIR IN.avsc OUT.avsc OUT_ID [FILES_PER_BATCH]
 
 prepare: the first N records of a record stream of Confluent frames (4-byte
 big-endian length, then the frame) become a Parquet directory with one binary
 column, "value", as Spark's Kafka source would give them (base64 text in
-between, decoded by Spark, since nothing here has pyarrow).
+between, decoded by Spark, since nothing here has pyarrow). It holds CHUNKS
+(4) files of consecutive records, written one after the other: the file
+source takes them in that order, so event time rises from file to file as it
+does along a topic.
 
 run: the seed's code with a file source in place of Kafka (no
 spark-sql-kafka jar is served for this Spark): the 5-byte frame stripped with
@@ -16,9 +19,14 @@ requested_by Bot/Human, the window cast to strings, to_avro with the output
 schema, the magic byte and schema id put in front by the seed's Python UDF
 (int_to_binary_udf), and a Parquet file sink in append mode with a
 checkpoint. The trigger is availableNow (all input, then stop) where the
-seed has processingTime 1 s. Prints one JSON line: the seconds from the
-interpreter's start to the session being ready ("startup"), then to the query
-having ended ("end"), and the rows written.
+seed has processingTime 1 s: one batch for all the input, or with
+FILES_PER_BATCH a batch per that many files (maxFilesPerTrigger). Prints one
+JSON line: the seconds from the interpreter's start to the session being
+ready ("startup") and to the query having started ("started") and ended
+("end"), the rows written, and the input rows and seconds
+(triggerExecution) of the batches with input after the first ("steady_rows",
+"steady_s"): Spark once warm, its code generated and compiled. Each batch's
+durations go to standard error.
 """
 import base64
 import json
@@ -28,25 +36,29 @@ import sys
 import time
 
 T0 = time.time()
+CHUNKS = 4
 
 
 def prepare(frames, n, out):
-    from pyspark.sql import SparkSession
     import pyspark.sql.functions as func
 
-    b64 = out + ".b64"
-    with open(frames, "rb") as f, open(b64, "w") as w:
-        for _ in range(n):
-            h = f.read(4)
-            if len(h) < 4:
-                break
-            (k,) = struct.unpack(">i", h)
-            w.write(base64.b64encode(f.read(k)).decode())
-            w.write("\n")
     spark = session()
-    spark.read.text(b64).select(func.unbase64("value").alias("value")) \
-        .repartition(2).write.mode("overwrite").parquet(out)
-    os.unlink(b64)
+    per = (n + CHUNKS - 1) // CHUNKS
+    with open(frames, "rb") as f:
+        for i in range(CHUNKS):
+            b64 = f"{out}.b64.{i}"
+            with open(b64, "w") as w:
+                for _ in range(min(per, n - i * per)):
+                    h = f.read(4)
+                    if len(h) < 4:
+                        break
+                    (k,) = struct.unpack(">i", h)
+                    w.write(base64.b64encode(f.read(k)).decode())
+                    w.write("\n")
+            spark.read.text(b64).select(func.unbase64("value").alias("value")) \
+                .coalesce(1).write.mode("append" if i else "overwrite").parquet(out)
+            os.unlink(b64)
+            time.sleep(0.01)  # distinct modification times, in order
 
 
 def session():
@@ -62,7 +74,7 @@ def session():
     return spark
 
 
-def run(src, out, in_avsc, out_avsc, out_id):
+def run(src, out, in_avsc, out_avsc, out_id, files_per_batch):
     import pyspark.sql.functions as func
     from pyspark.sql.avro.functions import from_avro, to_avro
     from pyspark.sql.types import BinaryType, TimestampType
@@ -73,7 +85,10 @@ def run(src, out, in_avsc, out_avsc, out_id):
     out_schema = open(out_avsc).read()
 
     # the seed's reading and frame stripping
-    df = spark.readStream.schema("value binary").parquet(src)
+    reader = spark.readStream.schema("value binary")
+    if files_per_batch:
+        reader = reader.option("maxFilesPerTrigger", files_per_batch)
+    df = reader.parquet(src)
     df = df.withColumn("magicByte", func.expr("substring(value, 1, 1)"))
     df = df.withColumn("valueSchemaId", func.expr("substring(value, 2, 4)"))
     df = df.withColumn("fixedValue", func.expr("substring(value, 6, length(value) - 5)"))
@@ -116,18 +131,24 @@ def run(src, out, in_avsc, out_avsc, out_id):
     t_start = time.time()
     q.awaitTermination()
     t_end = time.time()
+    steady_rows = steady_s = 0
     for pr in q.recentProgress:
-        print(pr["batchId"], pr["numInputRows"], pr["timestamp"], json.dumps(pr["durationMs"]), file=sys.stderr)
+        d = pr["durationMs"]
+        print(pr["batchId"], pr["numInputRows"], json.dumps(d), file=sys.stderr)
+        if pr["batchId"] > 0 and pr["numInputRows"] > 0:
+            steady_rows += pr["numInputRows"]
+            steady_s += d["triggerExecution"] / 1000
     rows = spark.read.parquet(out).count()
-    print(json.dumps({"startup": t_session - T0, "started": t_start - T0, "end": t_end - T0, "rows": rows}))
+    print(json.dumps({"startup": t_session - T0, "started": t_start - T0, "end": t_end - T0,
+                      "rows": rows, "steady_rows": steady_rows, "steady_s": steady_s}))
 
 
 def main():
     a = sys.argv[1:]
     if len(a) == 4 and a[0] == "prepare":
         prepare(a[1], int(a[2]), a[3])
-    elif len(a) == 6 and a[0] == "run":
-        run(a[1], a[2], a[3], a[4], int(a[5]))
+    elif len(a) in (6, 7) and a[0] == "run":
+        run(a[1], a[2], a[3], a[4], int(a[5]), int(a[6]) if len(a) == 7 else 0)
     else:
         sys.exit(__doc__)
 
