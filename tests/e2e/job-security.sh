@@ -29,4 +29,25 @@ wikimedia-job -q -b "$BROKERS" -r "file:$tmp/reg" -F "$tmp/nope.conf" --exit-at-
 check "-F missing file: status 2" test $? -eq 2
 check "registry credentials in the URL are refused" sh -c "! wikimedia-job -q -b '$BROKERS' -r http://user:hunter2@127.0.0.1:1 --exit-at-end 2>'$tmp/err'"
 check "... without repeating the password" sh -c "! grep -q hunter2 '$tmp/err'"
+
+# Nothing from the input reaches a shell: values made of shell syntax go
+# through the job and the console consumer as data, and run nothing.
+bait='$(touch '"$tmp"'/pwned1) `touch '"$tmp"'/pwned2`; touch '"$tmp"'/pwned3 | x && y'
+kcat -C -b "$BROKERS" -t wikimedia -p 0 -o 0 -c 1 -e -q -f '%R%s' | cfdeframe |
+	avrodecode -r "file:$tmp/reg" --out ndjson |
+	BAIT=$bait python3 -c 'import json, os, sys
+d = json.loads(sys.stdin.readline())
+d["title"] = d["user"] = d["comment"] = os.environ["BAIT"]; d["type"] = "edit"
+print(json.dumps(d))' >"$tmp/bait.json"
+avroencode -r "file:$tmp/reg" --subject wikimedia-value --in ndjson --rename '$schema=schema' <"$tmp/bait.json" |
+	cfframe -D "$D" | kcat -P -b "$BROKERS" -t wikimedia -p 1 -D "$D"
+wikimedia-job -q -b "$BROKERS" -r "file:$tmp/reg" --state "$tmp/state3" --exit-at-end 2>"$tmp/err"
+check "records holding shell syntax: the job runs" test $? -eq 0
+avro-console-consumer -b "$BROKERS" -r "file:$tmp/reg" --partition 1 --from-beginning -e wikimedia \
+	>"$tmp/console.json" 2>>"$tmp/err"
+check "... the console consumer prints them as data" grep -qF "$(printf '%s' "$bait" | sed 's/"/\\"/g')" "$tmp/console.json"
+check "... and nothing ran" test -z "$(ls "$tmp" | grep pwned)"
+check "no eval, sh -c or bash -c in the scripts" \
+	sh -c "! grep -nE '(^|[^a-z_])eval |(sh|bash) -c' '$TESTS'/../scripts/cfjob '$TESTS'/../scripts/wikimedia-job '$TESTS'/../scripts/avro-console-consumer"
+check "no system() or popen() in the tools" sh -c "! grep -nE '(^|[^a-z_])(system|popen)\(' '$TESTS'/../common/*.c '$TESTS'/../tools/*.c"
 exec 9>&-
