@@ -4,6 +4,9 @@
 broker_start() {
 	local dir=$1
 	shift
+	# A file left by an earlier broker would be read before the new one
+	# truncates it: the old, dead address.
+	rm -f "$dir/brokers"
 	exec 9> >(exec mockbroker "$@" >"$dir/brokers")
 	for _ in $(seq 50); do
 		grep -q BROKERS= "$dir/brokers" 2>/dev/null && break
