@@ -33,9 +33,7 @@ check "... without repeating the password" sh -c "! grep -q hunter2 '$tmp/err'"
 # Nothing from the input reaches a shell: values made of shell syntax go
 # through the job and the console consumer as data, and run nothing.
 bait='$(touch '"$tmp"'/pwned1) `touch '"$tmp"'/pwned2`; touch '"$tmp"'/pwned3 | x && y'
-kcat -C -b "$BROKERS" -t wikimedia -p 0 -o 0 -c 1 -e -q -f '%R%s' | cfdeframe |
-	avrodecode -r "file:$tmp/reg" --out ndjson |
-	BAIT=$bait python3 -c 'import json, os, sys
+gen-events -n 1 --format ndjson | BAIT=$bait python3 -c 'import json, os, sys
 d = json.loads(sys.stdin.readline())
 d["title"] = d["user"] = d["comment"] = os.environ["BAIT"]; d["type"] = "edit"
 print(json.dumps(d))' >"$tmp/bait.json"
