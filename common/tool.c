@@ -178,3 +178,44 @@ tool_read_file(const char *path, size_t *len, int open_status)
 	*len = n;
 	return buf;
 }
+
+void
+opt_until(struct until *u, const char *arg)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		long long part, off;
+
+		errno = 0;
+		part = strtoll(p, &end, 10);
+		if (end == p || *end != ':' || part < 0 || part > INT32_MAX || errno)
+			goto bad;
+		p = end + 1;
+		off = strtoll(p, &end, 10);
+		if (end == p || off < 0 || errno || (*end && *end != ','))
+			goto bad;
+		u->v = xrealloc(u->v, (u->n + 1) * sizeof(*u->v));
+		u->v[u->n].partition = (int32_t)part;
+		u->v[u->n++].end = off;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (u->n)
+		return;
+bad:
+	die(EXIT_USAGE, "--until: expected partition:offset[,partition:offset...], got \"%s\"", arg);
+}
+
+int
+until_beyond(const struct until *u, const struct rs_stamp *s)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->v[i].partition == s->partition)
+			return s->offset >= u->v[i].end;
+	return 0;
+}

@@ -36,6 +36,19 @@ uint32_t opt_u32(const char *opt, const char *arg);
 /* An integer from lo to INT32_MAX. */
 int opt_int(const char *opt, const char *arg, int lo);
 
+/*
+ * --until P:O,...: the end (exclusive) of the offsets wanted from each
+ * partition listed; a stamped record at or past its partition's end is
+ * dropped (a consumer read past the plan of a batch). opt_until dies with
+ * status 2 on a bad list.
+ */
+struct until {
+	struct until_part { int32_t partition; int64_t end; } *v;
+	size_t n;
+};
+void opt_until(struct until *u, const char *arg);
+int until_beyond(const struct until *u, const struct rs_stamp *s);
+
 /* A whole file (a schema), NUL-terminated, at most 64 MiB; a file that cannot be opened dies with status open_status. */
 char *tool_read_file(const char *path, size_t *len, int open_status);
 

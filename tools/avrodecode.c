@@ -24,15 +24,15 @@ usage(int status)
 	    "                  [--reader-schema file | --subject name [--version n]]\n"
 	    "                  [--encoding plain|avro] [--raw] [--fields list]\n"
 	    "                  [--out stream|ndjson] [--on-error fail|skip|null]\n"
-	    "                  [--framed] [--stamped [--kafka-field name]] [--max-record size]\n"
-	    "                  [registry options]\n"
+	    "                  [--framed] [--stamped [--kafka-field name] [--until partition:offset,...]]\n"
+	    "                  [--max-record size] [registry options]\n"
 	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n");
 	exit(status);
 }
 
 enum {
 	O_SCHEMA = 0x100, O_SCHEMA_ID, O_READER, O_SUBJECT, O_VERSION, O_ENCODING, O_RAW,
-	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_STAMPED, O_KAFKA_FIELD, O_FRAMED, O_HELP
+	O_FIELDS, O_OUT, O_ON_ERROR, O_MAX_RECORD, O_PRINT, O_STAMPED, O_KAFKA_FIELD, O_FRAMED, O_UNTIL, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{"print-schema", no_argument, 0, O_PRINT},
 	{"stamped", no_argument, 0, O_STAMPED},
 	{"framed", no_argument, 0, O_FRAMED},
+	{"until", required_argument, 0, O_UNTIL},
 	{"kafka-field", required_argument, 0, O_KAFKA_FIELD},
 	{"help", no_argument, 0, O_HELP},
 	REG_LONGOPTS,
@@ -78,6 +79,8 @@ struct dec {
 	struct entry bare;	/* --schema / --schema-id */
 	int ndjson, print;
 	int framed;		/* --framed: Confluent frames in, as cfdeframe reads them */
+	struct until until;	/* --until: records past these offsets dropped */
+	uint64_t beyond;
 	const char *kafka_field;	/* with --stamped: where the record's coordinates go */
 };
 
@@ -268,6 +271,10 @@ run(struct dec *d, struct tool *t)
 		struct entry *en = &d->bare;
 
 		o.len = 0;
+		if (r.stamp && until_beyond(&d->until, r.stamp)) {
+			d->beyond++;
+			continue;
+		}
 		if (r.len < 0) {
 			/* A tombstone stays one: a null record, or the line "null". */
 			if (d->ndjson)
@@ -355,6 +362,7 @@ dec_free(struct dec *d)
 	entry_free(&d->bare);
 	avsc_free(d->reader);
 	avd_proj_free(d->proj);
+	free(d->until.v);
 	if (d->reg)
 		reg_close(d->reg);
 }
@@ -399,6 +407,7 @@ main(int argc, char **argv)
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
 		case O_STAMPED: stamped = 1; break;
 		case O_FRAMED: d.framed = 1; break;
+		case O_UNTIL: opt_until(&d.until, optarg); break;
 		case O_KAFKA_FIELD: d.kafka_field = optarg; break;
 		case O_PRINT: d.print = 1; break;
 		case O_HELP: usage(0);
@@ -459,10 +468,15 @@ main(int argc, char **argv)
 		    "SCHEMA_REGISTRY_URL (or --schema FILE for bare bodies)");
 	if (d.kafka_field && !stamped)
 		die(EXIT_USAGE, "--kafka-field needs --stamped input");
+	if (d.until.n && !stamped)
+		die(EXIT_USAGE, "--until needs --stamped input");
 	tool_start(&t, max_record);
 	t.in.stamped = stamped;
 	t.on_error = on_error;
 	run(&d, &t);
+	if (d.beyond)
+		warnmsg("summary: %llu records at or past the --until offsets dropped",
+		    (unsigned long long)d.beyond);
 	c = tool_finish(&t);
 	dec_free(&d);
 	return c;

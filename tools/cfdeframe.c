@@ -22,66 +22,17 @@ usage(int status)
 	exit(status);
 }
 
-/* --until: the end (exclusive) of the offsets wanted from each partition listed. */
-struct until {
-	int32_t partition;
-	int64_t end;
-};
-
 struct opts {
 	int bare, inspect, stats, expect, stamped;
 	uint32_t expect_id;
 	size_t hex_bytes;
-	struct until *until;
-	size_t nuntil;
+	struct until until;
 };
 
 struct counts {
 	struct cf_stats ids;
 	uint64_t nulls, beyond;
 };
-
-static void
-parse_until(struct opts *o, const char *arg)
-{
-	const char *p = arg;
-
-	while (*p) {
-		char *end;
-		long long part, off;
-
-		errno = 0;
-		part = strtoll(p, &end, 10);
-		if (end == p || *end != ':' || part < 0 || part > INT32_MAX || errno)
-			goto bad;
-		p = end + 1;
-		off = strtoll(p, &end, 10);
-		if (end == p || off < 0 || errno || (*end && *end != ','))
-			goto bad;
-		o->until = xrealloc(o->until, (o->nuntil + 1) * sizeof(*o->until));
-		o->until[o->nuntil].partition = (int32_t)part;
-		o->until[o->nuntil++].end = off;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
-	}
-	if (o->nuntil)
-		return;
-bad:
-	die(EXIT_USAGE, "--until: expected partition:offset[,partition:offset...], got \"%s\"", arg);
-}
-
-/* Whether a stamped record lies at or past its partition's --until offset. */
-static int
-beyond(const struct opts *o, const struct rs_stamp *s)
-{
-	size_t i;
-
-	for (i = 0; i < o->nuntil; i++)
-		if (o->until[i].partition == s->partition)
-			return s->offset >= o->until[i].end;
-	return 0;
-}
 
 static void
 put_hex(struct rs_writer *w, const unsigned char *p, size_t n, size_t max)
@@ -166,7 +117,7 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 	size_t n;
 	int st;
 
-	if (r->stamp && o->nuntil && beyond(o, r->stamp)) {
+	if (r->stamp && until_beyond(&o->until, r->stamp)) {
 		c->beyond++;
 		return;
 	}
@@ -276,7 +227,7 @@ main(int argc, char **argv)
 			break;
 		case 'm': max = opt_size("--max-record", optarg); break;
 		case 'S': o.stamped = 1; break;
-		case 'u': parse_until(&o, optarg); break;
+		case 'u': opt_until(&o.until, optarg); break;
 		case 'h': usage(0);
 		default: usage(EXIT_USAGE);
 		}
@@ -285,7 +236,7 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	if (o.inspect && (o.bare || o.expect))
 		die(EXIT_USAGE, "--inspect prints a table: it takes no --bare or --expect-id");
-	if (o.nuntil && (!o.stamped || o.inspect))
+	if (o.until.n && (!o.stamped || o.inspect))
 		die(EXIT_USAGE, "--until needs --stamped input, and no --inspect");
 	tool_start(&t, max);
 	t.in.stamped = o.stamped;
@@ -305,7 +256,7 @@ main(int argc, char **argv)
 	if (c.beyond)
 		warnmsg("summary: %llu records at or past the --until offsets dropped",
 		    (unsigned long long)c.beyond);
-	free(o.until);
+	free(o.until.v);
 	status = tool_finish(&t);
 	cf_stats_free(&c.ids);
 	return status;

@@ -207,3 +207,17 @@ check "--framed, a short frame: status 1, the message names it" \
     eval 'status_is 1 && err_has "record 2 at byte 10: frame of 4 bytes is shorter than the 5-byte Confluent header"'
 rec 000000000702 | run avrodecode --framed --schema "$tmp/A.avsc" --out ndjson
 check "--framed --schema: the frame's id is ignored" out_is '{"x":1}'
+
+# --until: with --stamped, records at or past their partition's offset dropped
+stamped() { printf 'wikimedia %s %s 1700000000000 ' "$1" "$2"; rec "$3"; }
+{ stamped 0 5 $F1; stamped 1 7 $F2; stamped 0 6 $F2; stamped 1 8 $F1; stamped 2 0 $F1; } >"$tmp/st"
+run avrodecode --framed --stamped --until 0:6,1:8 -r "file:$reg" --out ndjson <"$tmp/st"
+check "--until 0:6,1:8: the records before those offsets, and all of partition 2" out_is '{"x":1}
+{"x":2,"y":"hi"}
+{"x":1}'
+check "... the dropped ones counted at exit" err_has "summary: 2 records at or past the --until offsets dropped"
+run avrodecode --until 0:6 -r "file:$reg" </dev/null
+check "--until without --stamped: status 2" status_is 2
+run avrodecode --stamped --until 0:x -r "file:$reg" </dev/null
+check "--until 0:x: status 2, the expected form named" \
+    eval 'status_is 2 && err_has "expected partition:offset[,partition:offset...]"'
