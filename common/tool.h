@@ -45,9 +45,13 @@ int opt_int(const char *opt, const char *arg, int lo);
 struct until {
 	struct until_part { int32_t partition; int64_t end; } *v;
 	size_t n;
+	uint64_t dropped;
 };
 void opt_until(struct until *u, const char *arg);
-int until_beyond(const struct until *u, const struct rs_stamp *s);
+/* Whether the record is to be dropped (counted). */
+int until_beyond(struct until *u, const struct rs_stamp *s);
+/* Reports the records dropped, if any, on stderr; frees the list. */
+void until_finish(struct until *u);
 
 /* A whole file (a schema), NUL-terminated, at most 64 MiB; a file that cannot be opened dies with status open_status. */
 char *tool_read_file(const char *path, size_t *len, int open_status);

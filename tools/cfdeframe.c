@@ -31,7 +31,7 @@ struct opts {
 
 struct counts {
 	struct cf_stats ids;
-	uint64_t nulls, beyond;
+	uint64_t nulls;
 };
 
 static void
@@ -109,7 +109,7 @@ inspect(struct rs_writer *w, const struct rs_rec *r, size_t hex_bytes,
 }
 
 static void
-deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
+deframe(struct tool *t, struct opts *o, const struct rs_rec *r,
     struct counts *c)
 {
 	struct cf_frame f;
@@ -117,10 +117,8 @@ deframe(struct tool *t, const struct opts *o, const struct rs_rec *r,
 	size_t n;
 	int st;
 
-	if (r->stamp && until_beyond(&o->until, r->stamp)) {
-		c->beyond++;
+	if (r->stamp && until_beyond(&o->until, r->stamp))
 		return;
-	}
 	if (r->len < 0) {
 		c->nulls++;
 		if (r->stamp)
@@ -206,7 +204,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { .hex_bytes = 16 };
-	struct counts c = { { NULL, 0, 0 }, 0, 0 };
+	struct counts c = { { NULL, 0, 0 }, 0 };
 	size_t max = RS_MAX_DEFAULT;
 	int on_error = ON_ERROR_FAIL, ch, status;
 	struct rs_rec r;
@@ -253,10 +251,7 @@ main(int argc, char **argv)
 	}
 	if (o.stats)
 		report(&c, t.skipped);
-	if (c.beyond)
-		warnmsg("summary: %llu records at or past the --until offsets dropped",
-		    (unsigned long long)c.beyond);
-	free(o.until.v);
+	until_finish(&o.until);
 	status = tool_finish(&t);
 	cf_stats_free(&c.ids);
 	return status;
