@@ -359,7 +359,6 @@ dec_free(struct dec *d)
 	entry_free(&d->bare);
 	avsc_free(d->reader);
 	avd_proj_free(d->proj);
-	free(d->until.v);	/* NULL after until_finish */
 	if (d->reg)
 		reg_close(d->reg);
 }
