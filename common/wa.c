@@ -610,8 +610,8 @@ agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_s
 
 	if (v->t != JP_ARR || v->n != 8)
 		return agg_fail(p, i, kind, "expected an array of 8 values");
-	if (get_i64(jp_item(&p->d, v, 0), &a->cnt) < 0 || a->cnt < 0)
-		return agg_fail(p, i, kind, "the count: expected an integer >= 0");
+	if (get_i64(jp_item(&p->d, v, 0), &a->cnt) < 0 || a->cnt < 0 || a->cnt > WA_COUNT_MAX)
+		return agg_fail(p, i, kind, "the count: expected an integer from 0 to 2^62");
 	if (get_i64(jp_item(&p->d, v, 1), &a->isum) < 0)
 		return agg_fail(p, i, kind, "the integer sum: expected an integer");
 	if (get_f64(jp_item(&p->d, v, 2), &a->sum) < 0 || get_f64(jp_item(&p->d, v, 3), &a->min) < 0 ||

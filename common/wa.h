@@ -74,6 +74,14 @@ struct wa_state_head {
 	size_t windows;		/* open windows: the distinct (start, end) of the group lines */
 };
 
+/*
+ * The largest count a state file may hold, and the most the counts of one
+ * aggregate over all its lines may add up to: 2^62. Records counted after
+ * the load (2^62 of them would take 36,000 years at 4 million a second) and
+ * merged sessions then stay within int64_t.
+ */
+#define WA_COUNT_MAX ((int64_t)1 << 62)
+
 struct wa_state_agg {
 	int64_t cnt;		/* rows, non-null values, or numbers */
 	int64_t isum;		/* the sum while every number is an integer */

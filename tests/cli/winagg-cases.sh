@@ -174,8 +174,10 @@ damaged "a distinct value not JSON" 2 'malformed aggregate 1 (--count-distinct):
 damaged "a distinct value twice" 2 'malformed aggregate 1 (--count-distinct): distinct value' '2s/,1,0,\[\("[^]]*"\)\]\]/,1,0,[\1,\1]]/'
 damaged "distinct values for a sum" 2 'malformed aggregate 2 (--sum): distinct values' '2s/,\[\]\]\]}$/,["1"]]]}/'
 damaged "a count for a distinct count" 2 'malformed aggregate 1 (--count-distinct): a count, but it counts distinct values' '2s/"aggs":\[\[0,/"aggs":[[3,/'
-damaged "a negative count" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer >= 0' '2s/"aggs":\[\[0,/"aggs":[[-1,/'
-damaged "a count as a string" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer >= 0' '2s/"aggs":\[\[0,/"aggs":[["0",/'
+damaged "a negative count" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer from 0 to 2^62' '2s/"aggs":\[\[0,/"aggs":[[-1,/'
+damaged "a count as a string" 2 'malformed aggregate 1 (--count-distinct): the count: expected an integer from 0 to 2^62' '2s/"aggs":\[\[0,/"aggs":[["0",/'
+damaged "a count over 2^62" 2 'malformed aggregate 2 (--sum): the count: expected an integer from 0 to 2^62' '2s/\],\[1,/],[4611686018427387905,/'
+damaged "counts of one aggregate adding up to more than 2^62" 4 'the counts of one aggregate add up to more than 2^62' '2s/\],\[1,/],[3000000000000000000,/;4s/\],\[1,/],[3000000000000000000,/'
 damaged "a flag of 2" 2 'malformed aggregate 1 (--count-distinct): the all-integers flag: expected 0 or 1' '2s/"aggs":\[\[0,0,0,0,0,1,/"aggs":[[0,0,0,0,0,2,/'
 damaged "a sum with a count and no values" 2 'malformed aggregate 2 (--sum): a count of 1 with the has-values flag 0' '2s/,[01],1,\[\]\]\]}$/,1,0,[]]]}/'
 damaged "a minimum above the maximum" 2 'malformed aggregate 2 (--sum): the minimum above the maximum' '2s/,\[[^][]*,\[\]\]\]}$/,[1,2,2,5,3,1,1,[]]]}/'
@@ -206,6 +208,14 @@ winagg "${D[@]}" --state "$s" <"$tmp/b2" >"$tmp/out" 2>"$tmp/err"; st=$?
 refused "no newline at the end" 5 'truncated: no newline at the end'
 D=(--in ndjson --out ndjson --time t --session 5s --group-by g)
 damaged "a session shorter than the gap" 2 'window [1000000, 2000000): shorter than the --session gap of 5000000 us' '2s/"start":[0-9]*,"end":[0-9]*/"start":1000000,"end":2000000/'
+damaged "two sessions of one group that overlap" 3 'its session overlaps the one of line 2, of the same group' 's/"key":"\\"b\\""/"key":"\\"a\\""/'
+
+# Counts up to 2^62 in a state file are carried on exactly (b's [0, 10) gets t=9).
+rm -f "$s"
+winagg "${A[@]}" --state "$s" --at-eof keep <"$tmp/h1" >/dev/null 2>&1
+sed -i '3s/"aggs":\[\[[0-9]*,/"aggs":[[4611686018427387900,/' "$s"
+winagg "${A[@]}" --state "$s" <"$tmp/h2" >"$tmp/out" 2>"$tmp/err"; st=$?
+check "state file: a count of 2^62 - 4 carried on (status $st)" grep -qF '"g":"b","count":4611686018427387901}' "$tmp/out"
 
 # Sums beyond the doubles (Infinity, NaN) go through a state file as through one run.
 I=(--in ndjson --out ndjson --time t --window 10s --group-by g --sum s=x --min lo=x --max hi=x)
