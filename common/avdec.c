@@ -272,19 +272,17 @@ sub(const struct avd_proj *p)
 	return p && !p->all && p->nkids ? p : NULL;
 }
 
+/* The writer's field for reader field rf: by its name or an alias, the writer's first. */
 static int
 writer_field(const struct av_node *w, const struct av_field *rf)
 {
-	size_t i, k;
+	long i = avsc_field(w, rf->name, rf->namelen), a;
+	size_t k;
 
-	for (i = 0; i < w->nfields; i++) {
-		if (strcmp(w->fields[i].name, rf->name) == 0)
-			return (int)i;
-		for (k = 0; k < rf->naliases; k++)
-			if (strcmp(w->fields[i].name, rf->aliases[k]) == 0)
-				return (int)i;
-	}
-	return -1;
+	for (k = 0; k < rf->naliases; k++)
+		if ((a = avsc_field(w, rf->aliases[k], strlen(rf->aliases[k]))) >= 0 && (i < 0 || a < i))
+			i = a;
+	return (int)i;
 }
 
 /*
@@ -344,11 +342,7 @@ compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const stru
 
 	if (proj)
 		for (i = 0; i < proj->nkids; i++) {
-			size_t k;
-
-			for (k = 0; k < r->nfields && strcmp(r->fields[k].name, proj->kids[i].name); k++)
-				;
-			if (k == r->nfields) {
+			if (avsc_field(r, proj->kids[i].name, strlen(proj->kids[i].name)) < 0) {
 				c->proj_err = 1;
 				cfail(c, "no field \"%s\" in record %s", proj->kids[i].name, r->fullname);
 				goto out;

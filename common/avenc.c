@@ -647,12 +647,7 @@ member(struct ave_ctx *c, const struct jp_node *v, const char *field, size_t nle
 static int
 has_field(const struct av_node *r, const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < r->nfields; i++)
-		if (strlen(r->fields[i].name) == n && memcmp(r->fields[i].name, s, n) == 0)
-			return 1;
-	return 0;
+	return avsc_field(r, s, n) >= 0;
 }
 
 /* Objects of one record type tend to list their keys in one order: remember it. */

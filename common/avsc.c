@@ -14,6 +14,7 @@
 
 #include "avsc.h"
 #include "err.h"
+#include "hash.h"
 #include "jw.h"
 
 struct pctx {
@@ -280,27 +281,69 @@ logical(struct av_node *n, json_t *o)
 			n->lt = tab[i].lt;
 }
 
+/*
+ * Fields by name: an open-addressing table of at least twice as many slots
+ * as fields. Comparing each name with the ones before it took 0.27 s for a
+ * record of 10,000 fields, and the decoder's matching of reader and writer
+ * fields as long again (tests/cli/limits.sh).
+ */
+static uint32_t *
+fidx_slot(const struct av_node *r, const char *name, size_t n)
+{
+	size_t i = (size_t)fnv1a(name, n) & r->fidxmask;
+
+	for (;; i = (i + 1) & r->fidxmask) {
+		uint32_t *e = &r->fidx[i];
+		const struct av_field *f;
+
+		if (!*e)
+			return e;
+		f = &r->fields[*e - 1];
+		if (f->namelen == n && memcmp(f->name, name, n) == 0)
+			return e;
+	}
+}
+
+long
+avsc_field(const struct av_node *r, const char *name, size_t n)
+{
+	uint32_t *e;
+
+	if (r->t != AV_RECORD || !r->fidx)
+		return -1;
+	e = fidx_slot(r, name, n);
+	return *e ? (long)*e - 1 : -1;
+}
+
 static int
 parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 {
 	json_t *jf = json_object_get(o, "fields");
-	size_t i, k;
+	size_t i, k, slots = 8;
 
 	if (!json_is_array(jf))
 		return fail(c, "record %s: \"fields\" must be an array", n->fullname);
 	n->nfields = json_array_size(jf);
+	if (n->nfields > UINT32_MAX / 4)
+		return fail(c, "record %s: %zu fields: too many", n->fullname, n->nfields);
 	n->fields = xcalloc(n->nfields, sizeof(*n->fields));
+	while (slots < 2 * n->nfields)
+		slots *= 2;
+	n->fidx = xcalloc(slots, sizeof(*n->fidx));
+	n->fidxmask = slots - 1;
 	for (i = 0; i < n->nfields; i++) {
 		json_t *f = json_array_get(jf, i), *ja;
 		struct av_field *fd = &n->fields[i];
+		uint32_t *e;
 
 		fd->name = json_string_value(json_object_get(f, "name"));
 		if (!fd->name || !valid_name(fd->name))
 			return fail(c, "record %s: field %zu has no valid name", n->fullname, i + 1);
 		fd->namelen = strlen(fd->name);
-		for (k = 0; k < i; k++)
-			if (strcmp(n->fields[k].name, fd->name) == 0)
-				return fail(c, "record %s: field \"%s\" twice", n->fullname, fd->name);
+		e = fidx_slot(n, fd->name, fd->namelen);
+		if (*e)
+			return fail(c, "record %s: field \"%s\" twice", n->fullname, fd->name);
+		*e = (uint32_t)i + 1;
 		if (!(fd->type = parse(c, json_object_get(f, "type"), ns)))
 			return fail(c, "record %s: field \"%s\" has no valid type", n->fullname, fd->name);
 		fd->def = json_object_get(f, "default");
@@ -502,6 +545,7 @@ avsc_free(struct av_schema *s)
 		for (k = 0; k < n->nfields; k++)
 			free(n->fields[k].aliases);
 		free(n->fields);
+		free(n->fidx);
 		free(n->symbols);
 		free(n->branches);
 		free(n->aliases);

@@ -8,6 +8,7 @@
 #define AVSC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 enum av_type {
@@ -44,6 +45,8 @@ struct av_node {
 	size_t size;			/* fixed */
 	struct av_field *fields;	/* record */
 	size_t nfields;
+	uint32_t *fidx;			/* record: field index + 1 by name hash (avsc_field); 0 empty */
+	size_t fidxmask;
 	const char **symbols;		/* enum */
 	size_t nsymbols;
 	int enum_default;		/* -1: none */
@@ -68,6 +71,8 @@ struct av_schema {
 /* Parses schema text; NULL with a message in err when it is not a valid Avro schema. */
 struct av_schema *avsc_parse(const char *text, size_t len, char *err, size_t errlen);
 void avsc_free(struct av_schema *s);
+/* The index of record r's field called name (n bytes), or -1: a hash lookup. */
+long avsc_field(const struct av_node *r, const char *name, size_t n);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
 /* Nonzero for names that mean the same named type: full name or reader alias, or (short_ok) the unqualified name. */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "hash.h"
 #include "registry.h"
 
 #define RESP_MAX (16u << 20)	/* largest answer accepted */
@@ -681,16 +682,6 @@ cache_trim(struct registry *r)
 	r->count = r->nretired = 0;
 }
 
-static uint64_t
-hash(const char *k, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (unsigned char)*k++) * 0x100000001b3ull;
-	return h;
-}
-
 /* A key: the question's kind and number, then up to two strings. */
 static char *
 mkkey(char kind, long long num, const char *a, const char *b, size_t *len)
@@ -709,7 +700,7 @@ mkkey(char kind, long long num, const char *a, const char *b, size_t *len)
 static struct centry *
 cache_get(struct registry *r, const char *key, size_t len)
 {
-	uint64_t h = hash(key, len);
+	uint64_t h = fnv1a(key, len);
 	struct centry **pp, *e;
 
 	for (pp = &r->tab[h % r->tabsize]; (e = *pp); pp = &e->next) {
@@ -755,7 +746,7 @@ cache_put(struct registry *r, const char *key, size_t len, double ttl, int statu
 	memset(e, 0, sizeof(*e));
 	memcpy(e->key, key, len);
 	e->keylen = len;
-	e->hash = hash(key, len);
+	e->hash = fnv1a(key, len);
 	e->expires = ttl > 0 ? now() + ttl : 0;
 	e->status = status;
 	e->msg = status == REG_OK ? NULL : xstrdup(msg);

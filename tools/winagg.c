@@ -18,6 +18,7 @@
 
 #include "avenc.h"
 #include "err.h"
+#include "hash.h"
 #include "io.h"
 #include "jp.h"
 #include "jw.h"
@@ -112,16 +113,6 @@ static struct {
 static volatile sig_atomic_t stop_sig;
 static FILE *late_f;
 static struct jw sbuf, row;
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 static int64_t
 wm(void)
@@ -220,7 +211,7 @@ set_add(struct set *s, const char *v, size_t n)
 		s->n = 0;
 		for (i = 0; i < o.cap; i++)
 			if (o.v[i]) {
-				size_t k = hash(o.v[i], strlen(o.v[i])) & (s->cap - 1);
+				size_t k = fnv1a(o.v[i], strlen(o.v[i])) & (s->cap - 1);
 
 				while (s->v[k])
 					k = (k + 1) & (s->cap - 1);
@@ -230,7 +221,7 @@ set_add(struct set *s, const char *v, size_t n)
 		free(o.v);
 	}
 	mask = s->cap - 1;
-	for (i = hash(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
 		if (strlen(s->v[i]) == n && memcmp(s->v[i], v, n) == 0)
 			return 0;
 	s->v[i] = xstrndup(v, n);
@@ -281,7 +272,7 @@ grp_free(struct grp *g)
 static struct grp *
 win_group(struct win *w, const char *key, size_t n)
 {
-	uint64_t h = hash(key, n);
+	uint64_t h = fnv1a(key, n);
 	struct grp *g;
 	size_t i;
 
@@ -1126,7 +1117,7 @@ agg_merge(struct agg *a, const struct agg *b)
 static struct grp *
 grp_unlink(struct win *w, const char *key, size_t n)
 {
-	uint64_t h = hash(key, n);
+	uint64_t h = fnv1a(key, n);
 	struct grp **pp;
 
 	if (!w->cap)

@@ -26,6 +26,13 @@ d = sys.argv[1]
 json.dump({"type": "record", "name": "big", "fields":
            [{"name": "f%d" % i, "type": "long"} for i in range(10000)]}, open(d + "/f10k.avsc", "w"))
 open(d + "/f10k.json", "w").write(json.dumps({"f%d" % i: i for i in range(10000)}, separators=(",", ":")) + "\n")
+json.dump({"type": "record", "name": "big", "fields":
+           [{"name": "f%d" % i, "type": "long"} for i in range(10000)] + [{"name": "f5000", "type": "int"}]},
+          open(d + "/f10k-twice.avsc", "w"))
+# a reader of 10,000 fields in the other order, one renamed with the writer's name as an alias
+json.dump({"type": "record", "name": "big", "fields":
+           [{"name": "g0", "aliases": ["nope", "f0"], "type": "long"}] +
+           [{"name": "f%d" % i, "type": "long"} for i in range(9999, 0, -1)]}, open(d + "/f10k-reader.avsc", "w"))
 json.dump({"type": "record", "name": "u", "fields": [{"name": "v", "type":
            [{"type": "record", "name": "r%d" % i, "fields": [{"name": "x", "type": "int"}]}
             for i in range(1000)]}]}, open(d + "/u1k.avsc", "w"))
@@ -35,6 +42,13 @@ PY
 avroencode --in ndjson --bare --schema "$tmp/f10k.avsc" <"$tmp/f10k.json" |
 	avrodecode --schema "$tmp/f10k.avsc" --out ndjson >"$tmp/f10k.out" 2>"$tmp/err"
 check "10,000 fields: encoded and decoded back" cmp -s "$tmp/f10k.json" "$tmp/f10k.out"
+avroencode --in ndjson --bare --schema "$tmp/f10k.avsc" <"$tmp/f10k.json" |
+	avrodecode --schema "$tmp/f10k.avsc" --reader-schema "$tmp/f10k-reader.avsc" --out ndjson >"$tmp/f10k.rd" 2>"$tmp/err"
+check "10,000 fields read with a reader schema in the other order (f0 by alias)" \
+	test "$(jq -c '[.g0, .f1, .f9999, (keys | length)]' "$tmp/f10k.rd")" = "[0,1,9999,10000]"
+avrodecode --schema "$tmp/f10k-twice.avsc" </dev/null 2>"$tmp/err"; st=$?
+check "a field name twice among 10,001: status 2, named" \
+	test "$st $(grep -c 'record big: field "f5000" twice' "$tmp/err")" = "2 1"
 avroencode --in ndjson --bare --encoding avro --schema "$tmp/u1k.avsc" <"$tmp/u1k.json" |
 	avrodecode --schema "$tmp/u1k.avsc" --encoding avro --out ndjson >"$tmp/u1k.out" 2>"$tmp/err"
 check "a union of 1,000 branches: encoded and decoded back" cmp -s "$tmp/u1k.json" "$tmp/u1k.out"
