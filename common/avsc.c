@@ -323,9 +323,9 @@ parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 
 	if (!json_is_array(jf))
 		return fail(c, "record %s: \"fields\" must be an array", n->fullname);
+	if (json_array_size(jf) > UINT32_MAX / 4)
+		return fail(c, "record %s: %zu fields: too many", n->fullname, json_array_size(jf));
 	n->nfields = json_array_size(jf);
-	if (n->nfields > UINT32_MAX / 4)
-		return fail(c, "record %s: %zu fields: too many", n->fullname, n->nfields);
 	n->fields = xcalloc(n->nfields, sizeof(*n->fields));
 	while (slots < 2 * n->nfields)
 		slots *= 2;

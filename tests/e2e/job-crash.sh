@@ -531,7 +531,7 @@ dmax=$(((${T0:-300000} + 2 * Tb) / 1000))	# ms
 [ "$dmax" -ge 100 ] || dmax=100
 
 declare -A kills dups
-X=0 lost=0 hung=0 stray=0 early=0 k=0 ia=0 it=0 term_bad=0 produce_dup=0
+X=0 lost=0 hung=0 stray=0 early=0 k=0 ia=0 it=0 term_bad=0 int_bad=0 produce_dup=0
 : >"$tmp/kills"
 t0=$(usec)
 while [ "$k" -lt "$NKILL" ]; do
@@ -612,6 +612,12 @@ while [ "$k" -lt "$NKILL" ]; do
 			echo "# SIGTERM $k in $ph: status $st, batch $n0 -> $n committed, plan left: base $base"
 		fi
 	fi
+	# ^C: a clean stop after the batch's commit (0), or interrupted (130),
+	# whatever it hit (cfjob's man page, SIGNALS)
+	if [ "$act" = int ] && [ "$st" != 0 ] && [ "$st" != 130 ]; then
+		int_bad=$((int_bad + 1))
+		echo "# SIGINT $k in $ph: status $st: $(grep -v '^winagg: summary' "$tmp/crash.err" | tail -1)"
+	fi
 	# a c.N neither committed nor the batch in flight (removed by the next start)
 	ls -d "$S"/c.* 2>/dev/null | grep -qvE "/c\\.($n|$((n + 1)))\$" && stray=$((stray + 1))
 	echo "$k $act $target $ph $st $n $inc $how" >>"$tmp/kills"
@@ -676,6 +682,7 @@ else
 fi
 check "crash loop: the job's processes ended by themselves after every stop ($hung hung)" test "$hung" -eq 0
 check "crash loop: every SIGTERM stop exited 0 with its batch committed" test "$term_bad" -eq 0
+check "crash loop: every SIGINT to the group exited 0 or 130" test "$int_bad" -eq 0
 n=$(current "$S")
 check "state: current -> c.$n, all $NB batches committed" test "$n" -ge "$NB"
 check "state: no plan left" test ! -e "$S/plan"
