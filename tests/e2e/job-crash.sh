@@ -368,6 +368,8 @@ n=$(current "$S2")
 e=$(topic_end sig)
 echo "# ^C while kcat -P lingers: status $st, batch $n committed, the topic holds $e rows, batches 1-$n wrote ${SC[n]:-0} in the reference"
 check "^C while kcat -P waits to deliver: the committed batches' rows are in the topic" test "$e" -ge "${SC[n]:-0}"
+check "... the job stopped there, before its last batch (status $st; a ^C not ignored)" \
+	test "$n" -lt "$NS" -a \( "$st" = 0 -o "$st" = 130 \)
 
 # 2c. SIGKILL of cfjob right after the commit's rename of batch 3, before the
 # cleanup (stand-in c): c.2 is left behind. Started again, the job goes on from
