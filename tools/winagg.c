@@ -899,6 +899,8 @@ sessions_apart(void)
 	size_t i;
 	char why[160];
 
+	if (ld.n < 2)
+		return;	/* none, or not session windows: ld.s may be NULL, which qsort must not get */
 	qsort(ld.s, ld.n, sizeof(*ld.s), session_cmp);
 	for (i = 1; i < ld.n; i++) {
 		const struct loaded_session *a = &ld.s[i - 1], *b = &ld.s[i];
