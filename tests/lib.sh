@@ -1,5 +1,7 @@
 # Helpers for the shell suites: TAP lines for tests/run.
-tmp=$(mktemp -d)
+# A suite's clean-up finds its processes by $tmp in their command lines: tmp
+# must never be empty.
+tmp=$(mktemp -d) && [ -d "$tmp" ] || { echo "not ok - ${suite:-suite}: mktemp -d"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT
 ok() { echo "ok - $suite: $1"; }
 notok() { echo "not ok - $suite: $1: $2"; }

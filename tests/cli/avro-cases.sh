@@ -5,7 +5,7 @@
 # without a reader schema or projection, unless marked "roundtrip no"; "auto
 # no" where --encoding auto reads the Avro JSON another way, as documented).
 suite=avro-cases
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 
 # record HEX: the body as one record of the stream
 record() {

@@ -2,7 +2,7 @@
 # ids in one stream, reader schemas from a file or a subject, bad records under
 # each policy, registry faults, tombstones, --print-schema, usage errors.
 suite=avrodecode
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 regdouble=${REGDOUBLE:-$UNITDIR/../regdouble}
 unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
 

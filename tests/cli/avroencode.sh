@@ -2,7 +2,7 @@
 # version, --register on a file registry), both inputs, renames, unknown
 # keys, tombstones, every kind of bad record with its JSON path, usage errors.
 suite=avroencode
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
 
 S='{"type":"record","name":"E","namespace":"t","fields":[{"name":"a","type":"int"},{"name":"meta","type":["null",{"type":"record","name":"M","fields":[{"name":"offset","type":["null","long"],"default":null}]}],"default":null},{"name":"e","type":{"type":"enum","name":"En","symbols":["X","Y"]},"default":"X"},{"name":"f","type":{"type":"fixed","name":"F2","size":2},"default":"ab"},{"name":"b","type":"bytes","default":""}]}'

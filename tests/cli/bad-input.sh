@@ -7,7 +7,7 @@
 # 1, the good prefix). Then empty input, a lone null record, usage errors
 # (status 2, nothing on stdout) and environment errors (status 3).
 suite=bad-input
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
 
 N=3 M=2

@@ -2,7 +2,7 @@
 # the fixture schema) to exactly the NDJSON events, the type, bot and
 # late-event shares.
 suite=gen-events
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 py=$TESTS/../build/venv/bin/python
 [ -x "$py" ] || "$TESTS/pyenv" >&2
 # the fixture schema: the project's copy, else shared/ beside the clone

@@ -1,7 +1,7 @@
 # Resource limits (issue 7): each works or fails with a clear message, never a
 # crash, and memory stays bounded where the input is unbounded.
 suite=limits
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 rss() { /usr/bin/time -f %M -o "$tmp/rss" "$@"; }
 
 # ---- a record at the maximum size, and one byte over ----

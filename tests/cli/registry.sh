@@ -2,7 +2,7 @@
 # against regdouble (our fault-injecting double), a file: registry, and
 # franz-go's srfake (a third-party implementation of the REST API).
 suite=registry
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 regcli=${REGCLI:-$UNITDIR/../regcli}
 regdouble=${REGDOUBLE:-$UNITDIR/../regdouble}
 srfake=${SRFAKE:-$TESTS/../build/srfake}

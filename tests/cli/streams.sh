@@ -1,7 +1,7 @@
 # Stream behaviour of cfdeframe and cfframe beyond single records: large
 # inputs, closed pipes, latency on a trickle, --stats.
 suite=streams
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 gen=$TESTS/gen-frames
 
 "$gen" 20000 --size 300 --nul-every 7 >"$tmp/frames"

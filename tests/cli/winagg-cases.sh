@@ -8,7 +8,7 @@
 # random event sequences, winagg against the reference (WINAGG_SEED,
 # WINAGG_RANDOM_N).
 suite=winagg-cases
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 ref=$TESTS/winagg/reference.py
 py=$(command -v python3)
 export PYTHONDONTWRITEBYTECODE=1

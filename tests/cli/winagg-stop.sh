@@ -3,7 +3,7 @@
 # in both, the rows before the stop plus the rows of the run resumed on the
 # rest of the input are exactly the rows of one uninterrupted run.
 suite=winagg-stop
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 W=(winagg --in ndjson --out ndjson --where type=edit --time timestamp --window 60s --slide 30s
     --watermark 20s --group-by bot --count n)
 "$BIN/gen-events" -n 4000 >"$tmp/all.json"

@@ -9,7 +9,7 @@
 # that stage's message and a non-zero status, with -e and without it (no
 # hang); a closed output, SIGTERM; usage errors.
 suite=console-consumer
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
 py_env
 acc=$(command -v avro-console-consumer || echo "$top/scripts/avro-console-consumer")

@@ -4,7 +4,7 @@
 # pairs; the demo runs in batches, so the check allows what the batches drop
 # and requires the rest to match).
 suite=demo
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 "$TESTS/../scripts/demo" >"$tmp/out" 2>"$tmp/err"
 check "scripts/demo exits 0" test $? -eq 0
 sed 's/^/# /' "$tmp/err" | grep -E 'batch|demo:' | head -12

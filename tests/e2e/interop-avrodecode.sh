@@ -4,7 +4,7 @@
 # it, schema evolution against fastavro's resolver, and bad bodies under each
 # --on-error policy. INTEROP_N: values per schema (default 300).
 suite=interop-avrodecode
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 py_env
 interop=$TESTS/interop
 n=${INTEROP_N:-300}

@@ -6,7 +6,7 @@
 # cfframe read by AvroDeserializer from franz-go's srfake registry.
 # INTEROP_N: values per schema (default 300).
 suite=interop-avroencode
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 py_env
 interop=$TESTS/interop
 n=${INTEROP_N:-300}

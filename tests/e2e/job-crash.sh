@@ -36,7 +36,7 @@
 # number, action, target, phase, status, batch committed, rows to be written
 # again, delay). Needs kcat, jq, flock, python3, pgrep.
 suite=job-crash
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 MB=100

@@ -27,7 +27,7 @@
 # jq, flock, python3; regdouble (make check builds it) and the Kafka jars
 # (make kafka-server) are a failure under $CI when missing, else a SKIP.
 suite=job-faults
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 regdouble=${REGDOUBLE:-${UNITDIR:-$TESTS/../build/tests/unit}/../regdouble}

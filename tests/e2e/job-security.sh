@@ -1,7 +1,7 @@
 # The job and secrets: no credential on a command line, kcat settings from a
 # file instead, and a state directory nobody else can read.
 suite=job-security
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/../scripts/broker.sh"
 broker_start "$tmp" -t wikimedia:2 -t wikimedia.processed:1
 check "mock broker started" test -n "$BROKERS"

@@ -11,7 +11,7 @@
 #      same state (nothing new), --from end on a new state (nothing), and
 #      --from end on the used state (refused).
 suite=job
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
 top=$TESTS/..
 py_env

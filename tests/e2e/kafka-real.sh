@@ -6,7 +6,7 @@
 # order across partitions is not kept). Also pins what kcat -P does when its
 # topic does not exist (auto.create.topics.enable=false).
 suite=kafka-real
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 

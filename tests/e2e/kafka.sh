@@ -2,7 +2,7 @@
 # kcat -C -f '%R%s', passed through cfdeframe | cfframe -D into kcat -P on a
 # second topic, consumed again and compared byte for byte.
 suite=kafka
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 DHEX=fefdfcfbfaf9f8f7
 

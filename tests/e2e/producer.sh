@@ -5,7 +5,7 @@
 # against franz-go's srfake registry, and with cfdeframe | avrodecode against
 # a file: registry; -n, signals, SSE framing details and failures of each stage.
 suite=producer
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
 py_env
 prod=$top/scripts/wikimedia-producer

@@ -2,7 +2,7 @@
 # block after the "example:" marker is run in a scratch directory holding the
 # repository's scripts/ and bin/, and its output checked against the events.
 suite=readme-example
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
 awk '/<!-- example: tests\/e2e\/readme-example.sh/ {on = 1; next}
 	on && /^```sh/ {inblk = 1; next}

@@ -6,7 +6,7 @@
 # end of input by default; Spark never writes them). SPARK_SEED picks the
 # random inputs (default 1). About a minute.
 suite=spark-winagg
-. "$TESTS/lib.sh"
+. "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 py_env
 export SPARK_LOCAL_IP=127.0.0.1 TZ=UTC
 
