@@ -875,16 +875,20 @@ load_group(const struct wa_state_group *sg, size_t line)
 }
 
 static int
+key_cmp(const struct loaded_session *a, const struct loaded_session *b)
+{
+	int c = memcmp(a->key, b->key, a->keylen < b->keylen ? a->keylen : b->keylen);
+
+	return c ? c : (a->keylen > b->keylen) - (a->keylen < b->keylen);
+}
+
+static int
 session_cmp(const void *pa, const void *pb)
 {
 	const struct loaded_session *a = pa, *b = pb;
-	int c = memcmp(a->key, b->key, a->keylen < b->keylen ? a->keylen : b->keylen);
+	int c = key_cmp(a, b);
 
-	if (c)
-		return c;
-	if (a->keylen != b->keylen)
-		return a->keylen < b->keylen ? -1 : 1;
-	return (a->start > b->start) - (a->start < b->start);
+	return c ? c : (a->start > b->start) - (a->start < b->start);
 }
 
 /*
@@ -905,7 +909,7 @@ sessions_apart(void)
 	for (i = 1; i < ld.n; i++) {
 		const struct loaded_session *a = &ld.s[i - 1], *b = &ld.s[i];
 
-		if (a->keylen == b->keylen && memcmp(a->key, b->key, a->keylen) == 0 && a->end > b->start) {
+		if (key_cmp(a, b) == 0 && a->end > b->start) {
 			snprintf(why, sizeof(why), "its session overlaps the one of line %zu, of the same group",
 			    a->line < b->line ? a->line : b->line);
 			bad_state(why, a->line < b->line ? b->line : a->line);

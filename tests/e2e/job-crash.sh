@@ -75,7 +75,7 @@ job_procs() {
 	lockers=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$2/lock" 2>/dev/null | cut -d/ -f3 | sort -u | tr '\n' ' ')
 	ps -e -o pid=,ppid=,pgid=,stat=,args= | awk -v g="$1" -v l=" $lockers" -v k="kcat -b $B -m 10 " '
 		{
-			pid[NR] = $1; line[NR] = $0; a = $0
+			line[NR] = $0; a = $0
 			sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ +[^ ]+ +/, "", a)
 			args[$1] = a
 		}
@@ -89,6 +89,11 @@ job_procs() {
 				}
 			}
 		}'
+}
+kill_job() {	# PGID STATE: SIGKILL to the job's group and to each of its processes
+	local p
+	kill -KILL -- "-$1" 2>/dev/null
+	for p in $(job_procs "$1" "$2" | awk '{print $1}'); do kill -KILL "$p" 2>/dev/null; done
 }
 job_gone() {	# PGID STATE: waits (15 s at most) until the job has no process left
 	local i
@@ -193,7 +198,7 @@ planned() { [ "$(head -1 "$1/plan" 2>/dev/null)" = "$2" ]; }	# STATE LINE: the f
 # a failure that names its processes, which are then killed (so a hang costs
 # this suite a minute, not the CI run its time limit).
 wait_live() {
-	local i p
+	local i
 	for ((i = 1; i <= 3000; i++)); do
 		kill -0 "$live" 2>/dev/null || break
 		nap 0.02
@@ -205,8 +210,7 @@ wait_live() {
 	if kill -0 "$live" 2>/dev/null; then
 		notok "job $live ended within 60 s" "still running: $(job_procs "$live" "$1" | wc -l) processes"
 		job_procs "$live" "$1" | sed 's/^/#   hung: /'
-		kill -KILL -- "-$live" 2>/dev/null
-		for p in $(job_procs "$live" "$1" | awk '{print $1}'); do kill -KILL "$p" 2>/dev/null; done
+		kill_job "$live" "$1"
 	fi
 	wait "$live" 2>/dev/null
 	st=$?
@@ -589,7 +593,7 @@ while [ "$k" -lt "$NKILL" ]; do
 		hung=$((hung + 1))
 		echo "# stop $k ($act in $ph): processes still running 9 s later:"
 		job_procs "$live" "$S" | sed 's/^/#   /'
-		for p in $(job_procs "$live" "$S" | awk '{print $1}'); do kill -KILL "$p" 2>/dev/null; done
+		kill_job "$live" "$S"
 		job_gone "$live" "$S"
 	fi
 	live=
