@@ -53,6 +53,13 @@ int jp_str(const struct jp_node *v, struct jw *buf, const char **out, size_t *le
  */
 void jp_rename(struct jp_doc *d, const char **from, const char **to, size_t n);
 
+/*
+ * The value of a JP_NUM node, whatever its length: 1 with *iv when it is an
+ * integer (no fraction or exponent) that fits int64_t, else 0; *d is the
+ * correctly rounded double either way (+-HUGE_VAL past a double's range).
+ */
+int jp_number(const struct jp_node *v, int64_t *iv, double *d);
+
 /* The node of object member i: its key and value. */
 static inline const struct jp_node *
 jp_key(const struct jp_doc *d, const struct jp_node *o, uint32_t i)

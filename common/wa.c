@@ -188,9 +188,17 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 		jw_free(&tmp);
 	} else {
 		w->num = strtod(v, &end);
-		if (*v && !*end && end != v && *v != ' ' && isfinite(w->num))
+		if (*v && !*end && end != v && *v != ' ' && isfinite(w->num)) {
+			long long x;
+
 			w->vt = WA_VNUM;
-		else {
+			errno = 0;
+			x = strtoll(v, &end, 10);
+			if (!errno && !*end && !strpbrk(v, ".eE")) {
+				w->isint = 1;
+				w->inum = x;
+			}
+		} else {
 			w->vt = WA_VSTR;
 			if (!(w->str = strdup(v)))
 				die(EXIT_ENV, "out of memory");
@@ -243,14 +251,12 @@ wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct jw *sbuf
 		if (!v || v->t != JP_NUM)
 			return w->op == WA_NE;
 		{
-			char tmp[64];
+			int64_t iv;
 			double x;
 
-			if (v->n >= sizeof(tmp))
-				return w->op == WA_NE;
-			memcpy(tmp, v->s, v->n);
-			tmp[v->n] = 0;
-			x = strtod(tmp, NULL);
+			/* integers against an integer condition exactly, as Spark compares longs */
+			if (jp_number(v, &iv, &x) && w->isint)
+				return cmp_result(w->op, iv < w->inum ? -1 : iv > w->inum ? 1 : 0);
 			return cmp_result(w->op, x < w->num ? -1 : x > w->num ? 1 : 0);
 		}
 	default: {
@@ -425,8 +431,9 @@ is_json(struct sp *p, const char *s, size_t n)
 static int
 head_parse(struct sp *p, const char *s, size_t n, struct wa_state_head *h)
 {
-	static const char *const names[] = {"format", "version", "config", "max_time", "windows"};
-	const struct jp_node *v[5], *f;
+	static const char *const names[] = {"format", "version", "config", "max_time", "windows",
+	    "late_watermark"};
+	const struct jp_node *v[6], *f;
 	int64_t x;
 	size_t len;
 
@@ -437,8 +444,12 @@ head_parse(struct sp *p, const char *s, size_t n, struct wa_state_head *h)
 		return fail(p, "no winagg-state header");
 	if (!(f = member(&p->d, &p->d.root, "version")) || f->t != JP_NUM || f->n != 1 || *f->s != '1')
 		return fail(p, "unknown version");
-	if (members(p, &p->d.root, names, 5, v) < 0)
+	/* late_watermark (winagg --back-to-back) is optional */
+	if (members(p, &p->d.root, names, 6, v) < 0 &&
+	    (p->d.root.n != 5 || members(p, &p->d.root, names, 5, v) < 0))
 		return -1;
+	if (v[5] && (get_i64(v[5], &h->late_mark) < 0 || h->late_mark < 0))
+		return fail(p, "\"late_watermark\": expected a watermark (an integer >= 0)");
 	if (get_str(p, v[2], &h->config, &len) < 0)
 		return fail(p, "\"config\": expected a string of options (UTF-8, no NUL)");
 	if (v[3]->t != JP_NULL && (get_i64(v[3], &h->max_time) < 0 || h->max_time == INT64_MIN))
@@ -458,7 +469,7 @@ wa_state_head_parse(const char *s, size_t n, struct wa_state_head *h, char *err,
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	h->max_time = INT64_MIN;
+	h->max_time = h->late_mark = INT64_MIN;
 	if ((rc = head_parse(&p, s, n, h)) < 0)
 		wa_state_head_free(h);
 	sp_free(&p);
@@ -485,8 +496,13 @@ wa_state_put_head(struct jw *o, const struct wa_state_head *h)
 		jw_puts(o, "null");
 	else
 		jw_i64(o, h->max_time);
-	snprintf(num, sizeof(num), ",\"windows\":%zu}", h->windows);
+	snprintf(num, sizeof(num), ",\"windows\":%zu", h->windows);
 	jw_puts(o, num);
+	if (h->late_mark != INT64_MIN) {
+		jw_puts(o, ",\"late_watermark\":");
+		jw_i64(o, h->late_mark);
+	}
+	jw_putc(o, '}');
 }
 
 static int64_t
@@ -617,6 +633,14 @@ agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_s
 	if (get_f64(jp_item(&p->d, v, 2), &a->sum) < 0 || get_f64(jp_item(&p->d, v, 3), &a->min) < 0 ||
 	    get_f64(jp_item(&p->d, v, 4), &a->max) < 0)
 		return agg_fail(p, i, kind, "the sum, minimum and maximum: expected numbers");
+	/*
+	 * While all are integers the minimum and maximum are written as exact
+	 * integers; an older winagg wrote them as doubles (%.17g), exact below 2^53.
+	 */
+	if (get_i64(jp_item(&p->d, v, 3), &a->imin) < 0)
+		a->imin = a->min >= -9.2e18 && a->min <= 9.2e18 ? (int64_t)a->min : 0;
+	if (get_i64(jp_item(&p->d, v, 4), &a->imax) < 0)
+		a->imax = a->max >= -9.2e18 && a->max <= 9.2e18 ? (int64_t)a->max : 0;
 	for (k = 0; k < 2; k++)
 		if (get_i64(jp_item(&p->d, v, 5 + (uint32_t)k), &flag[k]) < 0 || (flag[k] != 0 && flag[k] != 1))
 			return agg_fail(p, i, kind, "the %s flag: expected 0 or 1",
@@ -630,7 +654,7 @@ agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_s
 		return agg_fail(p, i, kind, "the has-values flag, but it takes no numbers");
 	if (!a->has && (a->isum || a->sum != 0 || a->min != 0 || a->max != 0 || !a->allint))
 		return agg_fail(p, i, kind, "numbers, but no has-values flag");
-	if (a->min > a->max)
+	if (a->min > a->max || a->imin > a->imax)
 		return agg_fail(p, i, kind, "the minimum above the maximum");
 	if (kind == WA_DISTINCT && a->cnt)
 		return agg_fail(p, i, kind, "a count, but it counts distinct values");
@@ -728,9 +752,14 @@ wa_state_put_group(struct jw *o, const struct wa_state_group *g)
 		jw_puts(o, num);
 		put_f64(o, a->sum);
 		jw_putc(o, ',');
-		put_f64(o, a->min);
-		jw_putc(o, ',');
-		put_f64(o, a->max);
+		if (a->allint && a->has) {
+			snprintf(num, sizeof(num), "%" PRId64 ",%" PRId64, a->imin, a->imax);
+			jw_puts(o, num);
+		} else {
+			put_f64(o, a->min);
+			jw_putc(o, ',');
+			put_f64(o, a->max);
+		}
 		snprintf(num, sizeof(num), ",%d,%d,[", a->allint, a->has);
 		jw_puts(o, num);
 		for (k = 0, nd = 0; k < a->ndv; k++)

@@ -29,6 +29,8 @@ struct wa_where {
 	int vt;			/* WA_V* */
 	int b;
 	double num;
+	int isint;		/* an integer that fits int64_t: inum, compared exactly */
+	int64_t inum;
 	char *str;
 	size_t slen;
 };
@@ -72,6 +74,7 @@ struct wa_state_head {
 	char *config;		/* the options that give the state its meaning */
 	int64_t max_time;	/* the highest event time; INT64_MIN: none yet */
 	size_t windows;		/* open windows: the distinct (start, end) of the group lines */
+	int64_t late_mark;	/* --back-to-back: the watermark of the last batch; INT64_MIN: none */
 };
 
 /*
@@ -85,6 +88,7 @@ struct wa_state_head {
 struct wa_state_agg {
 	int64_t cnt;		/* rows, non-null values, or numbers */
 	int64_t isum;		/* the sum while every number is an integer */
+	int64_t imin, imax;	/* exact, while every number is an integer */
 	double sum, min, max;	/* may be infinite or NaN (written as jw_double writes them) */
 	int allint, has;
 	char **dv;		/* the distinct values as JSON texts; NULL entries are skipped */

@@ -38,7 +38,8 @@ usage(int status)
 	    "              [--mode append|update] [--at-eof flush|keep] [--state file]\n"
 	    "              [--checkpoint-every n] [--late file] [--in stream|ndjson]\n"
 	    "              [--out stream|ndjson|table] [--time-format spark|iso|epoch-ms]\n"
-	    "              [--on-error fail|skip] [--micro-batch] [--max-record size]\n");
+	    "              [--on-error fail|skip] [--micro-batch] [--back-to-back]\n"
+	    "              [--max-record size]\n");
 	exit(status);
 }
 
@@ -56,7 +57,7 @@ struct set {
 
 struct agg {
 	int64_t cnt;		/* rows, or non-null values */
-	int64_t isum;
+	int64_t isum, imin, imax;	/* exact, while every number is an integer (allint) */
 	double sum, min, max;
 	int allint, has;
 	struct set distinct;
@@ -97,6 +98,7 @@ static struct cfg {
 	size_t nagg;
 	int update, keep, out, tfmt;	/* out: 0 stream, 1 ndjson, 2 table; tfmt: 0 spark, 1 iso, 2 ms */
 	int batch;		/* --micro-batch: one watermark for the whole input */
+	int chained;		/* --back-to-back: late against the previous batch's watermark */
 	const char *state, *late;
 	uint64_t checkpoint;
 	char *fingerprint;
@@ -108,24 +110,45 @@ static struct {
 	int64_t maxt;		/* highest event time seen; INT64_MIN: none */
 	uint64_t read, filtered, notime, late, rows, batches, badrecs;
 	int64_t batch_mark;	/* --micro-batch: the watermark the run started with */
+	int64_t late_mark;	/* --back-to-back: the watermark of the batch before; INT64_MIN: none */
 } st;
 
 static volatile sig_atomic_t stop_sig;
 static FILE *late_f;
 static struct jw sbuf, row;
 
+/*
+ * Spark's watermark: in milliseconds (event times truncated to them, the
+ * delay too), the highest event time minus the delay, never below
+ * 1970-01-01, where it starts (so windows that end at or before the epoch
+ * are late from the first record). In microseconds.
+ */
+static int64_t
+wm_of(int64_t maxt)
+{
+	int64_t ms;
+
+	if (maxt == INT64_MIN)
+		return 0;
+	ms = maxt / 1000 - cf.delay / 1000;	/* both within +-2^63 / 1000: no overflow */
+	return ms > 0 ? ms * 1000 : 0;
+}
+
 static int64_t
 wm(void)
 {
-	if (st.maxt == INT64_MIN || st.maxt < INT64_MIN + cf.delay)
-		return INT64_MIN;
-	return st.maxt - cf.delay;
+	return wm_of(st.maxt);
 }
 
 /* ---- values ---- */
 
-/* The canonical JSON text of a value, for group keys and distinct sets. */
-static void
+/*
+ * The canonical JSON text of a value, for group keys and distinct sets. 0, or
+ * -1 when a string in it is not valid (invalid UTF-8, a lone surrogate, a bad
+ * escape): such a value is no value a group or a set can hold, and the record
+ * is a bad one (it used to join the null group).
+ */
+static int
 put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
 {
 	const char *s;
@@ -134,7 +157,7 @@ put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
 
 	if (!v) {
 		jw_puts(o, "null");
-		return;
+		return 0;
 	}
 	switch (v->t) {
 	case JP_NULL: jw_puts(o, "null"); break;
@@ -142,17 +165,16 @@ put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
 	case JP_FALSE: jw_puts(o, "false"); break;
 	case JP_NUM: jw_put(o, v->s, v->n); break;
 	case JP_STR:
-		if (jp_str(v, &sbuf, &s, &n) < 0)
-			jw_puts(o, "null");
-		else if (jw_str(o, (const unsigned char *)s, n, &bad) < 0)
-			jw_puts(o, "null");
+		if (jp_str(v, &sbuf, &s, &n) < 0 || jw_str(o, (const unsigned char *)s, n, &bad) < 0)
+			return -1;
 		break;
 	case JP_ARR:
 		jw_putc(o, '[');
 		for (i = 0; i < v->n; i++) {
 			if (i)
 				jw_putc(o, ',');
-			put_value(d, jp_item(d, v, i), o);
+			if (put_value(d, jp_item(d, v, i), o) < 0)
+				return -1;
 		}
 		jw_putc(o, ']');
 		break;
@@ -161,37 +183,15 @@ put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
 		for (i = 0; i < v->n; i++) {
 			if (i)
 				jw_putc(o, ',');
-			put_value(d, jp_key(d, v, i), o);
+			if (put_value(d, jp_key(d, v, i), o) < 0)
+				return -1;
 			jw_putc(o, ':');
-			put_value(d, jp_val(d, v, i), o);
+			if (put_value(d, jp_val(d, v, i), o) < 0)
+				return -1;
 		}
 		jw_putc(o, '}');
 	}
-}
-
-static double
-num_of(const struct jp_node *v, int *isint, int64_t *iv)
-{
-	char tmp[64];
-	char *end;
-
-	if (v->n >= sizeof(tmp))
-		return NAN;
-	memcpy(tmp, v->s, v->n);
-	tmp[v->n] = 0;
-	*isint = 0;
-	if (v->isint) {
-		long long x;
-
-		errno = 0;
-		x = strtoll(tmp, &end, 10);
-		if (!errno && !*end) {
-			*isint = 1;
-			*iv = x;
-			return (double)x;
-		}
-	}
-	return strtod(tmp, NULL);
+	return 0;
 }
 
 /* ---- sets ---- */
@@ -316,27 +316,52 @@ win_cmp(int64_t end, int64_t start, const struct win *w)
 	return 0;
 }
 
-/* The window [start, end), made if new. */
-static struct win *
-window(int64_t start, int64_t end)
+/* Where the window [start, end) is, or would go, in st.w; *found if there. */
+static size_t
+win_search(int64_t start, int64_t end, int *found)
 {
 	size_t lo = 0, hi = st.n;
-	struct win *w;
 
+	*found = 0;
 	/* Most records land in the newest windows: look from the end first. */
 	if (st.n && win_cmp(end, start, st.w[st.n - 1]) > 0)
-		lo = st.n;
+		return st.n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = win_cmp(end, start, st.w[mid]);
 
-		if (c == 0)
-			return st.w[mid];
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
+	return lo;
+}
+
+static struct win *
+window_find(int64_t start, int64_t end)
+{
+	int found;
+	size_t i = win_search(start, end, &found);
+
+	return found ? st.w[i] : NULL;
+}
+
+/* The window [start, end), made if new. */
+static struct win *
+window(int64_t start, int64_t end)
+{
+	int found;
+	size_t lo = win_search(start, end, &found);
+	struct win *w;
+
+	if (found)
+		return st.w[lo];
+
 	if (st.n == st.cap) {
 		st.cap = st.cap ? 2 * st.cap : 64;
 		if (!(st.w = realloc(st.w, st.cap * sizeof(*st.w))))
@@ -409,7 +434,9 @@ put_time(struct jw *o, int64_t us)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
-	k = snprintf(s, sizeof(s), "\"%04" PRId64 "-%02d-%02d%c%02d:%02d:%02d", y, (int)m, (int)d,
+	/* Years as Spark writes them (ISO proleptic): 0000, -0001, +10000 */
+	k = snprintf(s, sizeof(s), "\"%s%04" PRId64 "-%02d-%02d%c%02d:%02d:%02d",
+	    y < 0 ? "-" : y > 9999 ? "+" : "", y < 0 ? -y : y, (int)m, (int)d,
 	    cf.tfmt == 1 ? 'T' : ' ', (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	if (frac) {
 		int digits = 6;
@@ -473,15 +500,12 @@ put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
 			jw_double(o, a->sum);
 		break;
 	case WA_MIN:
-	case WA_MAX: {
-		double v = ad->kind == WA_MIN ? a->min : a->max;
-
-		if (a->allint && fabs(v) < 9e15)
-			jw_i64(o, (int64_t)v);
+	case WA_MAX:
+		if (a->allint)
+			jw_i64(o, ad->kind == WA_MIN ? a->imin : a->imax);
 		else
-			jw_double(o, v);
+			jw_double(o, ad->kind == WA_MIN ? a->min : a->max);
 		break;
-	}
 	default:
 		jw_double(o, a->sum / (double)a->cnt);
 	}
@@ -704,8 +728,12 @@ close_windows(struct rs_writer *out, int64_t mark, int all)
 		for (i = 0; i < k; i++)
 			if (st.w[i]->end > last)
 				last = st.w[i]->end;
-		if (last > wm())
-			st.maxt = last > INT64_MAX - cf.delay ? INT64_MAX : last + cf.delay;
+		if (last > wm()) {
+			/* the watermark is in whole milliseconds: round up to one */
+			int64_t ms = last / 1000 + (last % 1000 > 0), d = cf.delay / 1000 * 1000;
+
+			st.maxt = ms > (INT64_MAX - d) / 1000 ? INT64_MAX : ms * 1000 + d;
+		}
 	}
 	for (i = 0; i < k; i++) {
 		if (!cf.update)
@@ -759,7 +787,8 @@ fingerprint(int argc, char **argv)
 static void
 save_state(void)
 {
-	struct wa_state_head h = {.config = cf.fingerprint, .max_time = st.maxt, .windows = st.n};
+	struct wa_state_head h = {.config = cf.fingerprint, .max_time = st.maxt, .windows = st.n,
+	    .late_mark = cf.chained ? st.late_mark : INT64_MIN};
 	struct wa_state_group sg = {.agg = xcalloc(cf.nagg, sizeof(*sg.agg)), .nagg = cf.nagg};
 	struct jw o = {0};
 	struct grp *g;
@@ -787,6 +816,7 @@ save_state(void)
 					const struct agg *a = &g->a[j];
 
 					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt, .isum = a->isum,
+					    .imin = a->imin, .imax = a->imax,
 					    .sum = a->sum, .min = a->min, .max = a->max, .allint = a->allint,
 					    .has = a->has, .dv = a->distinct.v, .ndv = a->distinct.cap};
 				}
@@ -864,6 +894,8 @@ load_group(const struct wa_state_group *sg, size_t line)
 			bad_state("the counts of one aggregate add up to more than 2^62", line);
 		ag->cnt = a->cnt;
 		ag->isum = a->isum;
+		ag->imin = a->imin;
+		ag->imax = a->imax;
 		ag->sum = a->sum;
 		ag->min = a->min;
 		ag->max = a->max;
@@ -909,8 +941,8 @@ sessions_apart(void)
 	for (i = 1; i < ld.n; i++) {
 		const struct loaded_session *a = &ld.s[i - 1], *b = &ld.s[i];
 
-		if (key_cmp(a, b) == 0 && a->end > b->start) {
-			snprintf(why, sizeof(why), "its session overlaps the one of line %zu, of the same group",
+		if (key_cmp(a, b) == 0 && a->end >= b->start) {
+			snprintf(why, sizeof(why), "its session overlaps or touches the one of line %zu, of the same group",
 			    a->line < b->line ? a->line : b->line);
 			bad_state(why, a->line < b->line ? b->line : a->line);
 		}
@@ -956,6 +988,7 @@ load_state(void)
 			die(EXIT_ENV, "state file %s was written by another configuration:\n"
 			    "  it has:  %s\n  now:     %s", cf.state, h.config, cf.fingerprint);
 		st.maxt = h.max_time;
+		st.late_mark = h.late_mark;
 	}
 	free(line);
 	free(kind);
@@ -976,108 +1009,199 @@ load_state(void)
 
 /* ---- the record loop ---- */
 
+/* The record's value for each aggregate, read once (vals[i]). */
+struct val {
+	int has;		/* present and not null */
+	int isint;		/* an integer that fits int64_t: iv */
+	int64_t iv;
+	double x;
+	struct jw text;		/* WA_DISTINCT: the canonical JSON text */
+};
+
+static struct val *vals;
+
 static void
-agg_add(struct grp *g, const struct jp_doc *d)
+agg_add(struct grp *g)
+{
+	size_t i;
+
+	for (i = 0; i < cf.nagg; i++) {
+		const struct val *v = &vals[i];
+		struct agg *a = &g->a[i];
+
+		if (cf.agg[i].kind == WA_COUNT) {
+			a->cnt++;
+			continue;
+		}
+		if (!v->has)
+			continue;
+		switch (cf.agg[i].kind) {
+		case WA_COUNT_OF:
+			a->cnt++;
+			continue;
+		case WA_DISTINCT:
+			set_add(&a->distinct, v->text.p, v->text.len);
+			continue;
+		default:
+			break;
+		}
+		a->cnt++;
+		if (!v->isint)
+			a->allint = 0;
+		else if (a->allint) {
+			/* checked by sum_overflows before any window got the record */
+			a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)v->iv);
+			if (!a->has || v->iv < a->imin)
+				a->imin = v->iv;
+			if (!a->has || v->iv > a->imax)
+				a->imax = v->iv;
+		}
+		a->sum += v->x;
+		if (!a->has || v->x < a->min)
+			a->min = v->x;
+		if (!a->has || v->x > a->max)
+			a->max = v->x;
+		a->has = 1;
+	}
+}
+
+/*
+ * The record's values into vals: 0, or -1 with why set when an aggregated
+ * field holds something the aggregate cannot take (sum, min, max and avg want
+ * numbers; count-distinct values must be valid JSON text).
+ */
+static int
+read_values(const struct jp_doc *d, char *why, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < cf.nagg; i++) {
 		const struct aggdef *ad = &cf.agg[i];
-		struct agg *a = &g->a[i];
-		const struct jp_node *v;
-		int isint;
-		int64_t iv = 0;
-		double x;
+		struct val *v = &vals[i];
+		const struct jp_node *x;
 
-		if (ad->kind == WA_COUNT) {
-			a->cnt++;
+		v->has = 0;
+		if (ad->kind == WA_COUNT)
 			continue;
-		}
-		v = wa_get(d, &ad->path);
-		if (!v || v->t == JP_NULL)
+		x = wa_get(d, &ad->path);
+		if (!x || x->t == JP_NULL)
 			continue;
-		if (ad->kind == WA_COUNT_OF) {
-			a->cnt++;
-			continue;
-		}
+		v->has = 1;
 		if (ad->kind == WA_DISTINCT) {
-			struct jw t = {0};
-
-			put_value(d, v, &t);
-			set_add(&a->distinct, t.p, t.len);
-			jw_free(&t);
-			continue;
+			v->text.len = 0;
+			if (put_value(d, x, &v->text) < 0) {
+				snprintf(why, n, "%s: invalid string (not UTF-8, a lone surrogate or a bad "
+				    "escape) for --count-distinct %s", ad->path.seg[ad->path.n - 1], ad->name);
+				return -1;
+			}
+		} else if (ad->kind >= WA_SUM && ad->kind <= WA_AVG) {
+			if (x->t != JP_NUM) {
+				snprintf(why, n, "%s: expected a number for --%s %s",
+				    ad->path.seg[ad->path.n - 1], wa_agg_name[ad->kind], ad->name);
+				return -1;
+			}
+			v->isint = jp_number(x, &v->iv, &v->x);
 		}
-		if (v->t != JP_NUM)
-			continue;	/* checked before: see numbers_ok */
-		x = num_of(v, &isint, &iv);
-		a->cnt++;
-		if (!isint)
-			a->allint = 0;
-		else if (__builtin_add_overflow(a->isum, iv, &a->isum))
-			a->allint = 0;
-		a->sum += x;
-		if (!a->has || x < a->min)
-			a->min = x;
-		if (!a->has || x > a->max)
-			a->max = x;
-		a->has = 1;
 	}
+	return 0;
 }
 
-/* Sum, min, max and avg need numbers: the first field that holds something else, or -1. */
+/*
+ * Spark sums longs as longs and, in ANSI mode (Spark 4's default), fails the
+ * query when a sum overflows; winagg stops on the record instead (or drops
+ * it under --on-error skip), before any window has it. The aggregates of
+ * the groups gs (merged into one, for sessions) plus the record: the index
+ * of a --sum that would overflow int64_t, or -1.
+ */
 static long
-numbers_ok(const struct jp_doc *d)
+sum_overflows(struct grp *const *gs, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < cf.nagg; i++) {
-		const struct jp_node *v;
+		__int128 tot;
+		int allint = 1;
 
-		if (cf.agg[i].kind < WA_SUM || cf.agg[i].kind > WA_AVG)
+		if (cf.agg[i].kind != WA_SUM || !vals[i].has || !vals[i].isint)
 			continue;
-		v = wa_get(d, &cf.agg[i].path);
-		if (v && v->t != JP_NULL && v->t != JP_NUM)
+		tot = vals[i].iv;
+		for (k = 0; k < n; k++) {
+			allint &= gs[k]->a[i].allint;
+			tot += gs[k]->a[i].isum;
+		}
+		if (allint && (tot > INT64_MAX || tot < INT64_MIN))
 			return (long)i;
 	}
 	return -1;
 }
 
-/* Event time of the document in microseconds: 1; none or null: 0; the wrong type: -1. */
+/*
+ * Event time of the document in microseconds: 1; none or null: 0; the wrong
+ * type: -1; a number or string that no timestamp can hold: -2. Fractions
+ * finer than a microsecond are truncated, as Spark's casts truncate them.
+ */
 static int
 event_time(const struct jp_doc *d, int64_t *t)
 {
 	const struct jp_node *v = wa_get(d, &cf.time);
-	static const double mul[] = {1e6, 1e3, 1};
+	static const int64_t mul[] = {1000000, 1000, 1};
 
 	if (!v || v->t == JP_NULL)
 		return 0;
 	if (cf.unit == 3) {
 		const char *s;
 		size_t n;
+		int rc;
 
-		if (v->t != JP_STR || jp_str(v, &sbuf, &s, &n) < 0 ||
-		    ave_parse_ts(s, n, 1000000, 0, t) < 0)
+		if (v->t != JP_STR || jp_str(v, &sbuf, &s, &n) < 0)
 			return -1;
-		return 1;
+		rc = ave_parse_ts(s, n, 1000000, 0, t);
+		if (rc == -2) {
+			/* more than 6 digits of fraction: Spark keeps the first 6 */
+			char *c = xstrndup(s, n), *p = strchr(c, '.'), *q;
+
+			if (p) {
+				for (q = ++p; *q >= '0' && *q <= '9'; q++)
+					;
+				if (q - p > 6)
+					memmove(p + 6, q, strlen(q) + 1);
+			}
+			rc = ave_parse_ts(c, strlen(c), 1000000, 0, t);
+			free(c);
+		}
+		return rc < 0 ? -1 : 1;
 	}
 	if (v->t != JP_NUM)
 		return -1;
 	{
-		int isint;
 		int64_t iv = 0;
-		double x = num_of(v, &isint, &iv);
+		double x;
 
-		if (isint && (cf.unit == 2 || (iv < INT64_MAX / 1000000 && iv > INT64_MIN / 1000000))) {
-			*t = cf.unit == 2 ? iv : iv * (int64_t)mul[cf.unit];
-			return 1;
-		}
-		x *= mul[cf.unit];
-		if (!isfinite(x) || x > 9.2e18 || x < -9.2e18)
-			return -1;
-		*t = (int64_t)llround(x);
+		if (jp_number(v, &iv, &x))
+			return __builtin_mul_overflow(iv, mul[cf.unit], t) ? -2 : 1;
+		/* Spark: (long)(seconds * 1e6), truncated toward zero */
+		x *= (double)mul[cf.unit];
+		if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0))
+			return -2;	/* also NaN */
+		*t = (int64_t)x;
 		return 1;
 	}
+}
+
+/*
+ * Whether every window of event time t has bounds a timestamp can hold
+ * (int64_t microseconds: years -290308 to 294247), so that no arithmetic on
+ * them overflows.
+ */
+static int
+time_in_range(int64_t t)
+{
+	int64_t x;
+
+	if (cf.session)
+		return !__builtin_add_overflow(t, cf.gap, &x);
+	return !__builtin_sub_overflow(t, cf.offset, &x) && !__builtin_add_overflow(t, cf.size, &x) &&
+	    !__builtin_sub_overflow(t, cf.size, &x) && !__builtin_sub_overflow(x, cf.slide, &x);
 }
 
 static int64_t
@@ -1103,6 +1227,10 @@ agg_merge(struct agg *a, const struct agg *b)
 	size_t s;
 
 	if (b->has) {
+		if (!a->has || b->imin < a->imin)
+			a->imin = b->imin;	/* meaningful while both are all integers */
+		if (!a->has || b->imax > a->imax)
+			a->imax = b->imax;
 		if (!a->has || b->min < a->min)
 			a->min = b->min;
 		if (!a->has || b->max > a->max)
@@ -1110,8 +1238,8 @@ agg_merge(struct agg *a, const struct agg *b)
 		a->has = 1;
 	}
 	a->cnt += b->cnt;
-	if (__builtin_add_overflow(a->isum, b->isum, &a->isum))
-		a->allint = 0;
+	/* wraps only on the way: sum_overflows checked the total of the merge */
+	a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
 	a->sum += b->sum;
 	a->allint &= b->allint;
 	for (s = 0; s < b->distinct.cap; s++)
@@ -1139,55 +1267,94 @@ grp_unlink(struct win *w, const char *key, size_t n)
 	return NULL;
 }
 
+static struct grp *
+grp_find(const struct win *w, const char *key, size_t n)
+{
+	uint64_t h = fnv1a(key, n);
+	struct grp *g;
+
+	if (!w->cap)
+		return NULL;
+	for (g = w->tab[h & (w->cap - 1)]; g; g = g->next)
+		if (g->hash == h && g->keylen == n && memcmp(g->key, key, n) == 0)
+			return g;
+	return NULL;
+}
+
+static int
+touches(const struct win *o, int64_t start, int64_t end)
+{
+	return o->start <= end && start <= o->end;
+}
+
 /*
  * Session windows (Spark's session_window): the record opens [t, t + gap);
- * every open session of its group that overlaps merges with it.
+ * every open session of its group that overlaps or touches it merges with it
+ * (an event at exactly the last one's time + gap continues the session, as
+ * in Spark). -1 when done (or late), or the index of a --sum that the merge
+ * would overflow, with nothing changed.
  */
-static void
-session_add(const struct jp_doc *d, int64_t t, const char *key, size_t klen, int64_t mark,
-    const struct rs_rec *r)
+static long
+session_add(int64_t t, const char *key, size_t klen, int64_t mark, const struct rs_rec *r)
 {
 	int64_t start = t, end = t + cf.gap;
-	struct grp **old = NULL, *g;
-	size_t nold = 0, i, k;
-	int merged;
+	struct grp **gs = NULL, *g;
+	size_t ng = 0, i, k;
+	long bad;
+	int grew;
 
 	if (end <= mark) {
 		st.late++;
 		late_record(r);
-		return;
+		return -1;
 	}
+	/*
+	 * The open sessions of one group never touch each other (they would
+	 * have merged), so the sessions that touch the range, grown until it
+	 * stops growing, are those that merge.
+	 */
 	do {
-		merged = 0;
-		for (i = 0; i < st.n && !merged; i++) {
-			struct win *o = st.w[i];
-			struct grp *og;
+		grew = 0;
+		for (i = 0; i < st.n; i++) {
+			const struct win *o = st.w[i];
 
-			if (!(o->start < end && start < o->end) || !(og = grp_unlink(o, key, klen)))
-				continue;
-			if (o->start < start)
-				start = o->start;
-			if (o->end > end)
-				end = o->end;
-			if (!(old = realloc(old, (nold + 1) * sizeof(*old))))
-				die(EXIT_ENV, "out of memory");
-			old[nold++] = og;
-			if (o->n == 0) {
-				win_remove(i);
-				win_free(o);
+			if (touches(o, start, end) && (o->start < start || o->end > end) &&
+			    grp_find(o, key, klen)) {
+				start = o->start < start ? o->start : start;
+				end = o->end > end ? o->end : end;
+				grew = 1;
 			}
-			merged = 1;
 		}
-	} while (merged);
-	g = win_group(window(start, end), key, klen);
-	for (i = 0; i < nold; i++) {
-		for (k = 0; k < cf.nagg; k++)
-			agg_merge(&g->a[k], &old[i]->a[k]);
-		grp_free(old[i]);
+	} while (grew);
+	for (i = 0; i < st.n; i++)
+		if (touches(st.w[i], start, end) && (g = grp_find(st.w[i], key, klen))) {
+			gs = xrealloc(gs, (ng + 1) * sizeof(*gs));
+			gs[ng++] = g;
+		}
+	if ((bad = sum_overflows(gs, ng)) >= 0) {
+		free(gs);
+		return bad;
 	}
-	free(old);
-	agg_add(g, d);
+	for (i = 0; i < st.n;) {
+		struct win *o = st.w[i];
+
+		if (touches(o, start, end) && grp_unlink(o, key, klen) && o->n == 0) {
+			win_remove(i);
+			win_free(o);
+			continue;
+		}
+		i++;
+	}
+	g = win_group(window(start, end), key, klen);
+	for (i = 0; i < ng; i++) {
+		for (k = 0; k < cf.nagg; k++)
+			agg_merge(&g->a[k], &gs[i]->a[k]);
+		grp_free(gs[i]);
+	}
+	free(gs);
+	agg_add(g);
 	g->touched = 1;
+	return -1;
 }
 
 static void
@@ -1223,10 +1390,12 @@ watermark_moved(struct rs_writer *out)
 static void
 record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 {
-	int64_t ev, mark = cf.batch ? st.batch_mark : wm(), last, s;
+	int64_t ev, last, s, mark = !cf.batch ? wm() :
+	    cf.chained && st.late_mark != INT64_MIN ? st.late_mark : st.batch_mark;
 	size_t i;
 	int rc, anylate = 0;
 	long bad;
+	char why[200];
 
 	st.read++;
 	if (r->len < 0) {
@@ -1253,29 +1422,49 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 		st.notime++;
 		return;
 	}
-	if (rc < 0) {
+	if (rc == -1) {
 		st.badrecs++;
 		tool_bad(t, r, "event time %s: expected %s", cf.time.seg[cf.time.n - 1],
 		    cf.unit == 3 ? "an ISO-8601 timestamp string" : "a number");
 		return;
 	}
-	if ((bad = numbers_ok(d)) >= 0) {
+	if (rc < 0 || !time_in_range(ev)) {
 		st.badrecs++;
-		tool_bad(t, r, "%s: expected a number for --%s %s", cf.agg[bad].path.seg[0],
-		    wa_agg_name[cf.agg[bad].kind], cf.agg[bad].name);
+		tool_bad(t, r, "event time %s: out of range: %s", cf.time.seg[cf.time.n - 1],
+		    rc < 0 ? "more microseconds than 64 bits hold (a timestamp holds years -290308 to 294247)" :
+		    "its windows would end past what a timestamp holds (years -290308 to 294247)");
+		return;
+	}
+	if (read_values(d, why, sizeof(why)) < 0) {
+		st.badrecs++;
+		tool_bad(t, r, "%s", why);
 		return;
 	}
 	key->len = 0;
 	for (i = 0; i < cf.ngcol; i++) {
 		if (i)
 			jw_putc(key, '\x1f');
-		put_value(d, wa_get(d, &cf.gcol[i].path), key);
+		if (put_value(d, wa_get(d, &cf.gcol[i].path), key) < 0) {
+			st.badrecs++;
+			tool_bad(t, r, "%s: invalid string (not UTF-8, a lone surrogate or a bad escape) "
+			    "for --group-by %s", cf.gcol[i].path.seg[cf.gcol[i].path.n - 1], cf.gcol[i].column);
+			return;
+		}
 	}
 	if (cf.session)
-		session_add(d, ev, key->p ? key->p : "", key->len, mark, r);
+		bad = session_add(ev, key->p ? key->p : "", key->len, mark, r);
 	else {
 		last = ev - floormod(ev - cf.offset, cf.slide);
-		for (s = last; s > ev - cf.size; s -= cf.slide) {
+		/* no window gets the record if one of its sums would overflow */
+		for (bad = -1, s = last; bad < 0 && s > ev - cf.size; s -= cf.slide) {
+			struct win *w;
+			struct grp *g;
+
+			if (s + cf.size > mark && (w = window_find(s, s + cf.size)) &&
+			    (g = grp_find(w, key->p ? key->p : "", key->len)))
+				bad = sum_overflows(&g, 1);
+		}
+		for (s = last; bad < 0 && s > ev - cf.size; s -= cf.slide) {
 			struct grp *g;
 
 			if (s + cf.size <= mark) {
@@ -1284,11 +1473,18 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 				continue;
 			}
 			g = win_group(window(s, s + cf.size), key->p ? key->p : "", key->len);
-			agg_add(g, d);
+			agg_add(g);
 			g->touched = 1;
 		}
 		if (anylate)
 			late_record(r);
+	}
+	if (bad >= 0) {
+		st.badrecs++;
+		tool_bad(t, r, "--sum %s: the sum of %s overflows a 64-bit integer (Spark 4 fails the "
+		    "query so: ARITHMETIC_OVERFLOW)", cf.agg[bad].name,
+		    cf.agg[bad].path.seg[cf.agg[bad].path.n - 1]);
+		return;
 	}
 	if (st.maxt == INT64_MIN || ev > st.maxt)
 		st.maxt = ev;
@@ -1300,12 +1496,26 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	}
 }
 
-/* --micro-batch: the watermark advances once, at the end of the input. */
+/*
+ * --micro-batch: the watermark advances once, at the end of the input, and
+ * the windows it finished are written, as Spark's no-data batch after a data
+ * batch writes them. --back-to-back: Spark's data batch N drops late rows
+ * against the watermark of batch N-1 and closes windows with its own (the
+ * one it started with), which the next batch then drops late rows against.
+ */
 static void
 end_batch(struct rs_writer *out)
 {
-	if (cf.batch)
+	if (!cf.batch)
+		return;
+	if (!cf.chained) {
 		watermark_moved(out);
+		return;
+	}
+	if (cf.update)
+		touched_emit(out);
+	close_windows(out, st.batch_mark, 0);
+	st.late_mark = st.batch_mark;
 }
 
 static void
@@ -1409,7 +1619,7 @@ enum {
 	O_TIME = 0x100, O_UNIT, O_WINDOW, O_SLIDE, O_OFFSET, O_SESSION, O_WATERMARK, O_WHERE,
 	O_GROUP, O_LABEL, O_COUNT, O_COUNT_OF, O_SUM, O_MIN, O_MAX, O_AVG, O_DISTINCT, O_MODE,
 	O_ATEOF, O_STATE, O_CHECKPOINT, O_LATE, O_IN, O_OUT, O_TFMT, O_ON_ERROR, O_MAX_RECORD,
-	O_BATCH, O_HELP
+	O_BATCH, O_CHAINED, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -1427,7 +1637,7 @@ static const struct option longopts[] = {
 	{"in", required_argument, 0, O_IN}, {"out", required_argument, 0, O_OUT},
 	{"time-format", required_argument, 0, O_TFMT}, {"on-error", required_argument, 0, O_ON_ERROR},
 	{"max-record", required_argument, 0, O_MAX_RECORD}, {"help", no_argument, 0, O_HELP},
-	{"micro-batch", no_argument, 0, O_BATCH},
+	{"micro-batch", no_argument, 0, O_BATCH}, {"back-to-back", no_argument, 0, O_CHAINED},
 	{0, 0, 0, 0}
 };
 
@@ -1455,13 +1665,14 @@ main(int argc, char **argv)
 	struct rs_rec r;
 	struct jp_doc d = {0};
 	struct jw key = {0};
-	int c, ndjson = 0, on_error = ON_ERROR_FAIL, has_window = 0, has_slide = 0;
+	int c, ndjson = 0, on_error = ON_ERROR_FAIL, has_window = 0, has_slide = 0, has_ateof = 0;
 	size_t max_record = RS_MAX_DEFAULT;
 	char err[256];
 	struct sigaction sa;
+	size_t i;
 
 	err_init(argv[0]);
-	st.maxt = INT64_MIN;
+	st.maxt = st.late_mark = INT64_MIN;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_TIME:
@@ -1493,7 +1704,7 @@ main(int argc, char **argv)
 		case O_AVG: parse_agg(WA_AVG, optarg); break;
 		case O_DISTINCT: parse_agg(WA_DISTINCT, optarg); break;
 		case O_MODE: cf.update = choice("--mode", optarg, modes); break;
-		case O_ATEOF: cf.keep = choice("--at-eof", optarg, ateof); break;
+		case O_ATEOF: cf.keep = choice("--at-eof", optarg, ateof); has_ateof = 1; break;
 		case O_STATE: cf.state = optarg; break;
 		case O_CHECKPOINT: cf.checkpoint = opt_u32("--checkpoint-every", optarg); break;
 		case O_LATE: cf.late = optarg; break;
@@ -1503,6 +1714,7 @@ main(int argc, char **argv)
 		case O_ON_ERROR: on_error = opt_on_error(optarg, 0); break;
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
 		case O_BATCH: cf.batch = 1; break;
+		case O_CHAINED: cf.batch = cf.chained = 1; break;
 		case O_HELP: usage(0);
 		default: usage(EXIT_USAGE);
 		}
@@ -1526,10 +1738,22 @@ main(int argc, char **argv)
 	}
 	if (cf.keep && !cf.state)
 		die(EXIT_USAGE, "--at-eof keep needs --state FILE, where the open windows go");
+	/*
+	 * A state that persists is a stream that goes on: the open windows wait
+	 * in it for the rest of their events, as Spark keeps them across
+	 * trigger(availableNow) runs. Flushing them is asked for by name.
+	 */
+	if (cf.state && !has_ateof)
+		cf.keep = 1;
+	if (cf.session && cf.update)
+		die(EXIT_USAGE, "--session with --mode update: Spark refuses session windows in update "
+		    "mode (a merged session's earlier rows would stand for windows that no longer exist); "
+		    "use --mode append");
 	if (cf.checkpoint && !cf.state)
 		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");
 	if (!cf.nagg)
 		parse_agg(WA_COUNT, "count");
+	vals = xcalloc(cf.nagg, sizeof(*vals));
 	fingerprint(argc, argv);
 	if (cf.state && utf8_valid_prefix((const unsigned char *)cf.fingerprint,
 	    strlen(cf.fingerprint)) != strlen(cf.fingerprint))
@@ -1599,5 +1823,8 @@ main(int argc, char **argv)
 	jw_free(&key);
 	jw_free(&sbuf);
 	jw_free(&row);
+	for (i = 0; i < cf.nagg; i++)
+		jw_free(&vals[i].text);
+	free(vals);
 	return c;
 }

@@ -30,7 +30,7 @@ st=$?
 exec 3>&-
 check "SIGTERM: status 143" test $st -eq 143
 check "... says the state was saved" grep -q "interrupted (signal 15); state saved" "$tmp/err1"
-"${W[@]}" --state "$tmp/s1" <"$tmp/b.json" >>"$tmp/out1" 2>/dev/null
+"${W[@]}" --state "$tmp/s1" --at-eof flush <"$tmp/b.json" >>"$tmp/out1" 2>/dev/null
 check "... resumed on the rest: the rows of one run" cmp -s "$tmp/want" "$tmp/out1"
 
 # SIGKILL right after a checkpoint at record 2000.
@@ -46,5 +46,5 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 exec 3>&-
 check "... the state file is readable by its owner only" test "$(stat -c %a "$tmp/s2")" = 600
-"${W[@]}" --state "$tmp/s2" <"$tmp/b.json" >>"$tmp/out2" 2>/dev/null
+"${W[@]}" --state "$tmp/s2" --at-eof flush <"$tmp/b.json" >>"$tmp/out2" 2>/dev/null
 check "SIGKILL after the checkpoint, resumed: the rows of one run" cmp -s "$tmp/want" "$tmp/out2"

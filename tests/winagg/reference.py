@@ -16,8 +16,9 @@ Rules, times in integer microseconds:
   - windows [start, end), last_start = t - ((t - offset) mod slide) (mod
     non-negative), the record is in every start = last_start - k*slide with
     start <= t < start + size;
-  - watermark = max event time seen - delay, advanced after each record,
-    below every event before the first;
+  - watermark = max event time seen - delay, in whole milliseconds (both
+    truncated toward zero), never below 0 (1970-01-01, where it starts, as
+    Spark's), advanced after each record;
   - a (record, window) pair is late when end <= watermark before the record:
     dropped;
   - append: windows emitted when watermark >= end, ordered by (end, start,
@@ -25,7 +26,11 @@ Rules, times in integer microseconds:
     compared as bytes; update: after each record, the rows it changed, in the
     same order; at EOF flush emits every open window (append), keep saves;
   - sessions: a record opens [t, t + gap), merged with every open session of
-    its group that overlaps; late when t + gap <= watermark.
+    its group that overlaps or touches it (Spark); late when t + gap <=
+    watermark; no update mode (Spark refuses it);
+  - event times that are not integers are truncated toward zero to
+    microseconds, as Spark's cast truncates them;
+  - with --state, the open windows are kept at EOF unless --at-eof flush.
 """
 import json
 import sys
@@ -148,7 +153,7 @@ class WinAgg:
     def __init__(self, argv):
         self.unit, self.size, self.slide, self.offset, self.gap = "s", None, None, 0, None
         self.delay, self.where, self.groups, self.labels, self.aggs = 0, [], [], {}, []
-        self.update, self.keep, self.state = False, False, None
+        self.update, self.keep, self.state = False, None, None
         it = iter(argv)
         for a in it:
             if a in ("--in", "--out"):
@@ -196,6 +201,8 @@ class WinAgg:
                 raise SystemExit(f"reference: unknown option {a}")
         if self.slide is None:
             self.slide = self.size
+        if self.keep is None:
+            self.keep = self.state is not None
         if not self.aggs:
             self.aggs.append(Agg("count", "count"))
         self.maxt = None
@@ -214,7 +221,10 @@ class WinAgg:
                 pass
 
     def wm(self):
-        return None if self.maxt is None else self.maxt - self.delay
+        if self.maxt is None:
+            return 0
+        ms = abs(self.maxt) // 1000 * (1 if self.maxt >= 0 else -1) - self.delay // 1000
+        return max(ms, 0) * 1000
 
     def row(self, end, start, key):
         r = {"window": {"start": spark_time(start), "end": spark_time(end)}}
@@ -236,7 +246,7 @@ class WinAgg:
             self.notime += 1
             return
         t = int(t) * {"s": 10**6, "ms": 1000, "us": 1}[self.unit] if isinstance(t, int) else \
-            round(t * {"s": 10**6, "ms": 1000, "us": 1}[self.unit])
+            int(t * {"s": 10**6, "ms": 1000, "us": 1}[self.unit])
         key = "\x1f".join(jtext(get(rec, f)) for _, f in self.groups)
         mark = self.wm()
         touched = []
@@ -263,7 +273,7 @@ class WinAgg:
                 while merged:
                     merged = False
                     for (e, s), g in list(self.win.items()):
-                        if key in g and s < end and start < e:
+                        if key in g and s <= end and start <= e:
                             old = g.pop(key)
                             if not g:
                                 del self.win[(e, s)]
