@@ -234,6 +234,31 @@ cat "$tmp/i1" "$tmp/i2" | winagg "${I[@]}" >"$tmp/one" 2>/dev/null
 check "state file: infinite and NaN sums (the case has them)" grep -q '"s":"NaN".*"hi":"Infinity"' "$tmp/one"
 same_bytes "state file: infinite and NaN sums carried over" "$tmp/one" "$tmp/two"
 
+# --back-to-back: Spark 4's data batches with no no-data batch between. Batch 1
+# (t=5, 25) starts with watermark 0: nothing closes. Batch 2 (t=7, 12) drops
+# late rows against batch 1's watermark (0), so t=7 still counts in W[0,10),
+# and closes with its own (25): W[0,10) with 2, W[10,20) with 1. Batch 3
+# (t=8): W[0,10) ends <= batch 2's watermark (25): late. --micro-batch (a
+# no-data batch between) closes W[0,10) with 1 after batch 1 and drops t=7
+# and t=12 (W[10,20) ends <= 25) as late.
+B=(--in ndjson --out ndjson --time t --window 10s)
+for mode in micro-batch back-to-back; do
+	rm -f "$s"
+	for b in '5 25' '7 12' '8 26'; do
+		for t in $b; do echo "{\"t\":$t}"; done |
+			winagg "${B[@]}" --$mode --state "$s" 2>>"$tmp/err.$mode" | sed "s/^/[$b] /"
+	done >"$tmp/out.$mode"
+done
+W0='{"window":{"start":"1970-01-01 00:00:00","end":"1970-01-01 00:00:10"},'
+W1='{"window":{"start":"1970-01-01 00:00:10","end":"1970-01-01 00:00:20"},'
+printf '%s\n' "[7 12] $W0\"count\":2}" "[7 12] $W1\"count\":1}" >"$tmp/want.back-to-back"
+printf '%s\n' "[5 25] $W0\"count\":1}" >"$tmp/want.micro-batch"
+same_bytes "--back-to-back: late against the batch before's watermark, closed with the batch's own" \
+	"$tmp/want.back-to-back" "$tmp/out.back-to-back"
+same_bytes "--micro-batch: late against the batch's watermark, closed with the next" \
+	"$tmp/want.micro-batch" "$tmp/out.micro-batch"
+check "--back-to-back: the state file keeps the batch before's watermark" grep -q '"late_watermark":25000000' "$s"
+
 # The options are kept in the state file as a JSON string: they must be UTF-8.
 rm -f "$s"
 winagg "${A[@]}" --where $'g=\xff' --state "$s" <"$tmp/h2" >"$tmp/out" 2>"$tmp/err"; st=$?
