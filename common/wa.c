@@ -616,6 +616,21 @@ distinct_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct
 	return 0;
 }
 
+/* An integer that fits int64_t, or a double with an integral value in range; else -1. */
+static int
+int_of(const struct jp_node *v, int64_t *x)
+{
+	double d;
+
+	if (get_i64(v, x) == 0)
+		return 0;
+	if (get_f64(v, &d) < 0 || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
+	    d != trunc(d))
+		return -1;
+	*x = (int64_t)d;
+	return 0;
+}
+
 /* [count, integer sum, sum, min, max, all integers, has values, [distinct values]] */
 static int
 agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_state_agg *a)
@@ -633,20 +648,24 @@ agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_s
 	if (get_f64(jp_item(&p->d, v, 2), &a->sum) < 0 || get_f64(jp_item(&p->d, v, 3), &a->min) < 0 ||
 	    get_f64(jp_item(&p->d, v, 4), &a->max) < 0)
 		return agg_fail(p, i, kind, "the sum, minimum and maximum: expected numbers");
-	/*
-	 * While all are integers the minimum and maximum are written as exact
-	 * integers; an older winagg wrote them as doubles (%.17g), exact below 2^53.
-	 */
-	if (get_i64(jp_item(&p->d, v, 3), &a->imin) < 0)
-		a->imin = a->min >= -9.2e18 && a->min <= 9.2e18 ? (int64_t)a->min : 0;
-	if (get_i64(jp_item(&p->d, v, 4), &a->imax) < 0)
-		a->imax = a->max >= -9.2e18 && a->max <= 9.2e18 ? (int64_t)a->max : 0;
 	for (k = 0; k < 2; k++)
 		if (get_i64(jp_item(&p->d, v, 5 + (uint32_t)k), &flag[k]) < 0 || (flag[k] != 0 && flag[k] != 1))
 			return agg_fail(p, i, kind, "the %s flag: expected 0 or 1",
 			    k ? "has-values" : "all-integers");
 	a->allint = (int)flag[0];
 	a->has = (int)flag[1];
+	/*
+	 * While all are integers the minimum and maximum are exact integers
+	 * (an older winagg wrote them as doubles, %.17g: integral ones are taken).
+	 */
+	a->imin = a->imax = 0;
+	if (a->allint && a->has) {
+		if (int_of(jp_item(&p->d, v, 3), &a->imin) < 0 || int_of(jp_item(&p->d, v, 4), &a->imax) < 0)
+			return agg_fail(p, i, kind, "the all-integers flag, but the minimum or maximum "
+			    "is no 64-bit integer");
+		a->min = (double)a->imin;
+		a->max = (double)a->imax;
+	}
 	if (numeric && a->has != (a->cnt > 0))
 		return agg_fail(p, i, kind, "a count of %" PRId64 " with the has-values flag %d",
 		    a->cnt, a->has);

@@ -41,7 +41,8 @@ same_agg(const struct wa_state_agg *a, const struct wa_state_agg *b)
 {
 	size_t k;
 
-	if (a->cnt != b->cnt || a->isum != b->isum || !same_f64(a->sum, b->sum) ||
+	if (a->cnt != b->cnt || a->isum != b->isum || a->imin != b->imin || a->imax != b->imax ||
+	    !same_f64(a->sum, b->sum) ||
 	    !same_f64(a->min, b->min) || !same_f64(a->max, b->max) || a->allint != b->allint ||
 	    a->has != b->has || a->ndv != b->ndv)
 		return 0;
