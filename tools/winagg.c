@@ -1806,8 +1806,12 @@ main(int argc, char **argv)
 		return 128 + (int)stop_sig;
 	}
 	end_batch(&t.out);
-	if (!cf.keep)
+	if (!cf.keep) {
 		close_windows(&t.out, 0, 1);
+		/* --back-to-back: the flushed windows are late for the next batch too */
+		if (cf.chained && st.late_mark < wm())
+			st.late_mark = wm();
+	}
 	if (cf.state)
 		save_state();
 	if (late_f && fclose(late_f))
