@@ -1019,6 +1019,7 @@ struct val {
 };
 
 static struct val *vals;
+static int vals_isum;		/* the record has an integer for some --sum */
 
 static void
 agg_add(struct grp *g)
@@ -1075,6 +1076,7 @@ read_values(const struct jp_doc *d, char *why, size_t n)
 {
 	size_t i;
 
+	vals_isum = 0;
 	for (i = 0; i < cf.nagg; i++) {
 		const struct aggdef *ad = &cf.agg[i];
 		struct val *v = &vals[i];
@@ -1101,6 +1103,7 @@ read_values(const struct jp_doc *d, char *why, size_t n)
 				return -1;
 			}
 			v->isint = jp_number(x, &v->iv, &v->x);
+			vals_isum |= v->isint && ad->kind == WA_SUM;
 		}
 	}
 	return 0;
@@ -1456,7 +1459,7 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	else {
 		last = ev - floormod(ev - cf.offset, cf.slide);
 		/* no window gets the record if one of its sums would overflow */
-		for (bad = -1, s = last; bad < 0 && s > ev - cf.size; s -= cf.slide) {
+		for (bad = -1, s = last; vals_isum && bad < 0 && s > ev - cf.size; s -= cf.slide) {
 			struct win *w;
 			struct grp *g;
 
