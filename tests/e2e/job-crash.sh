@@ -5,7 +5,7 @@
 #
 # Mock broker; "wikimedia" with 3 partitions holds 12,000 generated events
 # (5 a second, 2 % of them 60 to 300 s late) dealt out by record number, and
-# "small" the first 1,500 of them. Every run uses --exit-at-end --max-batch 100
+# "small" the first 1,500 of them. Every run uses --flush-at-end --max-batch 100
 # (records a partition: 40 batches of "wikimedia", 5 of "small"): winagg
 # --micro-batch moves the watermark per batch, so the batching is part of the
 # result.
@@ -179,7 +179,7 @@ check "input: 4000 records in each partition of wikimedia, 500 in each of small"
 
 # The job. In the background as "${JOB[@]}" ... & so that $! is the job
 # itself (wikimedia-job, which execs cfjob), not a subshell running a function.
-JOB=(wikimedia-job -b "$B" -r "file:$reg" --exit-at-end --max-batch "$MB")
+JOB=(wikimedia-job -b "$B" -r "file:$reg" --flush-at-end --max-batch "$MB")
 job() { "${JOB[@]}" --out-topic "$1" --state "$2" "${@:3}"; }	# TOPIC STATE [option ...]
 sjob() { job "$@" --in-topic small; }				# the same on "small"
 # bg_job ARGS...: "${JOB[@]}" ARGS in the background, in a process group of its own; live: its pid
@@ -412,7 +412,7 @@ check "readlink of current killed at start: the job does not start over from bat
 check "... batches 1-2 still committed" test "$(current "$S4")" -ge 2
 
 # 2e. SIGKILL of the sed that rereads the plan of the final batch on replay.
-# First the job's group is killed right after batch 5 (the last, --exit-at-end:
+# First the job's group is killed right after batch 5 (the last, --flush-at-end:
 # windows flushed) is produced (stand-in e1); then the job replays batch 5 and
 # its sed that writes plan.parts dies (stand-in e2); then a plain run.
 S5=$tmp/st/G

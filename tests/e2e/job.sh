@@ -1,15 +1,23 @@
 # wikimedia-job end to end: 20,000 generated recentchange events as Confluent
 # Avro frames (schema registered in franz-go's srfake) spread over the 3
-# partitions of "wikimedia", the job run with --exit-at-end, and its output
-# topic read back with confluent-kafka's Consumer and AvroDeserializer, compared
-# with a plain Python reference computed from the same events as NDJSON
-# (tests/interop/job_reference.py, job_read_output.py):
-#   1. the local mock broker, one batch: every edit counted, every window flushed;
+# partitions of "wikimedia" (about 1% of the edits with a null bot, 2% late),
+# the job run with --flush-at-end or --exit-at-end, and its output topic read
+# back with confluent-kafka's Consumer and AvroDeserializer, compared with a
+# plain Python reference computed from the same events as NDJSON
+# (tests/interop/job_reference.py, job_read_output.py); the null group's rows
+# count 0 (Spark's count("bot")):
+#   1. the local mock broker, one batch, --flush-at-end: every edit counted,
+#      every window flushed;
 #   2. the same with --max-batch 2000: Spark's per-batch watermark, batch k
 #      reading offsets [2000k, 2000(k+1)) of every partition, simulated exactly;
-#   3. a real Kafka broker (tests/kafka/kafka.sh): as 1, then a second run on the
-#      same state (nothing new), --from end on a new state (nothing), and
-#      --from end on the used state (refused).
+#      with --exit-at-end (the open windows kept, as Spark's availableNow);
+#      with --back-to-back --flush-at-end (Spark's schedule without no-data
+#      batches);
+#   3. a real Kafka broker (tests/kafka/kafka.sh): as 1, then --max-batch 2000
+#      with --exit-at-end (late pairs, null bots), a second run on the same
+#      state (nothing new: no batch), --flush-at-end on it (an empty batch
+#      that flushes), --from end on a new state (nothing, its offsets
+#      committed), and --from end on the used state (refused).
 suite=job
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
@@ -82,6 +90,20 @@ check "the reference drops late pairs with --max-batch $MAXB, and none in one ba
 	test "$(meta "$tmp/refb.meta" late_pairs)" -gt 0 -a "$(meta "$tmp/ref1.meta" late_pairs)" = 0
 check "the two references differ (the batch split matters for these events)" \
 	bash -c '! cmp -s "$0" "$1"' "$tmp/ref1" "$tmp/refb"
+"$py" "$ref" rows "$tmp/events.ndjson" "$P" "$MAXB" "$tmp/refk.meta" keep >"$tmp/refk" &&
+	"$py" "$ref" rows "$tmp/events.ndjson" "$P" "$MAXB" "$tmp/ref2b.meta" flush back-to-back >"$tmp/ref2b" ||
+	{ notok "reference computed (keep, back-to-back)" "job_reference.py failed"; exit 0; }
+check "keeping the open windows writes fewer rows ($(meta "$tmp/refk.meta" rows) of $(meta "$tmp/refb.meta" rows)), none other" \
+	test "$(meta "$tmp/refk.meta" rows)" -lt "$(meta "$tmp/refb.meta" rows)" -a \
+	-z "$(comm -23 <(sort "$tmp/refk") <(sort "$tmp/refb"))"
+check "back to back drops fewer late pairs ($(meta "$tmp/ref2b.meta" late_pairs), $(meta "$tmp/refb.meta" late_pairs) with a no-data batch between)" \
+	test "$(meta "$tmp/ref2b.meta" late_pairs)" -lt "$(meta "$tmp/refb.meta" late_pairs)"
+# gen-events makes about 1% of bots null: the seed counts count("bot"), so the
+# null group's rows are there with counts 0 (winagg --count would say more).
+nulls() { jq -s '[.[] | select(.requested_by == null)] | "\(length) \(map(.counts) | add // 0)"' -r "$1"; }
+read -r n0 c0 <<<"$(nulls "$tmp/ref1")"
+check "the reference has null-group rows, each counting 0 ($n0 rows, counts summed $c0)" \
+	test "$n0" -gt 10 -a "$c0" = 0
 
 # produce B: the split frames into partition p of wikimedia, in order; checked by reading back
 produce() {
@@ -121,7 +143,8 @@ batch_lines() {
 	awk '/^cfjob: batch [0-9]+: [0-9]+ records in, [0-9]+ rows to .*, committed \(/ {
 		print $4, $7, (/, windows flushed\)$/ ? "flushed" : "kept") }' "$tmp/$1.err"
 }
-# want_batches MAXB: "records flushed|kept" for each batch cfjob must commit over the whole topic
+# want_batches MAXB [LAST]: "records flushed|kept" for each batch cfjob must
+# commit over the whole topic; LAST (flushed by default) for the last
 want_batches() {
 	local k=0 total more
 	while :; do
@@ -131,7 +154,7 @@ want_batches() {
 			[ "$1" -gt 0 ] && [ $((f + $1)) -lt "$t" ] && t=$((f + $1)) && more=1
 			[ "$t" -gt "$f" ] && total=$((total + t - f))
 		done
-		[ "$more" = 1 ] && echo "$total kept" || { echo "$total flushed"; break; }
+		[ "$more" = 1 ] && echo "$total kept" || { echo "$total ${2:-flushed}"; break; }
 		k=$((k + 1))
 	done
 }
@@ -148,13 +171,14 @@ offsets_committed() {
 	if [ "$got" = "$want" ]; then ok "$1: committed offsets are the ends of the partitions"; else
 		notok "$1: committed offsets are the ends of the partitions" "got $(echo $got)"; fi
 }
-# check_run NAME LABEL BROKERS TOPIC REF STATE MAXB: everything about one run over the whole topic
+# check_run NAME LABEL BROKERS TOPIC REF STATE MAXB [LAST]: everything about one
+# run over the whole topic; LAST: flushed (the default) or kept
 check_run() {
-	local name=$1 label=$2 b=$3 topic=$4 want=$5 state=$6 maxb=$7 got rows
+	local name=$1 label=$2 b=$3 topic=$4 want=$5 state=$6 maxb=$7 last=${8:-flushed} got rows
 	check "$label: exits 0, nothing on stdout" test "$rc" = 0 -a ! -s "$tmp/$name.out"
 	got=$(batch_lines "$name" | awk '{print $1, $3}' | paste -sd,)
-	check "$label: cfjob committed the batches planned ($(want_batches "$maxb" | paste -sd,); got $got)" \
-		test "$got" = "$(want_batches "$maxb" | paste -sd,)"
+	check "$label: cfjob committed the batches planned ($(want_batches "$maxb" "$last" | paste -sd,); got $got)" \
+		test "$got" = "$(want_batches "$maxb" "$last" | paste -sd,)"
 	check "$label: the output schema's subject is named on stderr" \
 		grep -q "^wikimedia-job: output schema: subject $topic-value, id [0-9]*$" "$tmp/$name.err"
 	got=$(late_pairs "$name")
@@ -170,16 +194,25 @@ check_run() {
 # ---- 1 and 2: the local mock broker ----
 t0=$(now)
 . "$top/scripts/broker.sh"
-broker_start "$tmp" -t wikimedia:$P -t wikimedia.processed:1 -t wikimedia.processed.mb:1
+broker_start "$tmp" -t wikimedia:$P -t wikimedia.processed:1 -t wikimedia.processed.mb:1 \
+	-t wikimedia.processed.keep:1 -t wikimedia.processed.b2b:1
 st=$? mbpid=$!
 if [ "$st" = 0 ]; then
 	MB=$BROKERS
 	produce "$MB" "mock broker"
-	run_job mock1 -b "$MB" -r "$url" --state "$tmp/mock1" --exit-at-end
+	run_job mock1 -b "$MB" -r "$url" --state "$tmp/mock1" --flush-at-end
 	check_run mock1 "mock broker, one batch" "$MB" wikimedia.processed "$tmp/ref1" "$tmp/mock1" 0
-	run_job mockb -b "$MB" -r "$url" --state "$tmp/mockb" --exit-at-end --max-batch "$MAXB" \
+	run_job mockb -b "$MB" -r "$url" --state "$tmp/mockb" --flush-at-end --max-batch "$MAXB" \
 		--out-topic wikimedia.processed.mb
 	check_run mockb "mock broker, --max-batch $MAXB" "$MB" wikimedia.processed.mb "$tmp/refb" "$tmp/mockb" "$MAXB"
+	run_job mockk -b "$MB" -r "$url" --state "$tmp/mockk" --exit-at-end --max-batch "$MAXB" \
+		--out-topic wikimedia.processed.keep
+	check_run mockk "mock broker, --exit-at-end --max-batch $MAXB (open windows kept)" "$MB" \
+		wikimedia.processed.keep "$tmp/refk" "$tmp/mockk" "$MAXB" kept
+	run_job mock2b -b "$MB" -r "$url" --state "$tmp/mock2b" --flush-at-end --back-to-back \
+		--max-batch "$MAXB" --out-topic wikimedia.processed.b2b
+	check_run mock2b "mock broker, --back-to-back --max-batch $MAXB" "$MB" \
+		wikimedia.processed.b2b "$tmp/ref2b" "$tmp/mock2b" "$MAXB"
 	exec 9>&-
 	echo "# mock broker part: $(secs "$t0" "$(now)") s"
 else
@@ -199,28 +232,38 @@ if ! kafka_start "$tmp" 2>"$tmp/kafka-start.err"; then
 fi
 KB=$KAFKA_BROKERS
 echo "# real Kafka: broker on $KB answered after $(secs "$t0" "$(now)") s"
-if kafka_create_topic wikimedia "$P" 2>"$tmp/topic.err" && kafka_create_topic wikimedia.processed 1 2>>"$tmp/topic.err"; then
-	ok "real Kafka: topics wikimedia ($P partitions) and wikimedia.processed (1) created"
+if kafka_create_topic wikimedia "$P" 2>"$tmp/topic.err" && kafka_create_topic wikimedia.processed 1 2>>"$tmp/topic.err" &&
+	kafka_create_topic wikimedia.processed.keep 1 2>>"$tmp/topic.err"; then
+	ok "real Kafka: topics wikimedia ($P partitions), wikimedia.processed and wikimedia.processed.keep (1) created"
 else
 	notok "real Kafka: topics created" "$(head -c 300 "$tmp/topic.err")"
 	exit 0
 fi
 produce "$KB" "real Kafka"
-run_job kafka1 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
+run_job kafka1 -b "$KB" -r "$url" --state "$tmp/kafka1" --flush-at-end
 check_run kafka1 "real Kafka, one batch" "$KB" wikimedia.processed "$tmp/ref1" "$tmp/kafka1" 0
 rows=$(topic_count "$KB" wikimedia.processed)
+run_job kafkak -b "$KB" -r "$url" --state "$tmp/kafkak" --exit-at-end --max-batch "$MAXB" \
+	--out-topic wikimedia.processed.keep
+check_run kafkak "real Kafka, --exit-at-end --max-batch $MAXB (late pairs, null bots, open windows kept)" \
+	"$KB" wikimedia.processed.keep "$tmp/refk" "$tmp/kafkak" "$MAXB" kept
 
-# nothing_new NAME LABEL STATE: the run NAME read nothing new: status 0, one empty batch, no rows added
+# nothing_new NAME LABEL STATE BATCHES: the run NAME read nothing new: status 0,
+# the batches BATCHES ("records rows flushed|kept", comma-separated), no rows added
 nothing_new() {
 	check "$2: exits 0" test "$rc" = 0
-	check "$2: one batch of nothing ($(batch_lines "$1" | paste -sd,))" test "$(batch_lines "$1" | paste -sd,)" = "0 0 flushed"
+	check "$2: batches \"$4\" ($(batch_lines "$1" | paste -sd,))" test "$(batch_lines "$1" | paste -sd,)" = "$4"
 	check "$2: nothing new in wikimedia.processed ($rows rows)" test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
 	offsets_committed "$2" "$3"
 }
 run_job kafka2 -b "$KB" -r "$url" --state "$tmp/kafka1" --exit-at-end
-nothing_new kafka2 "real Kafka, again on the same state" "$tmp/kafka1"
+nothing_new kafka2 "real Kafka, --exit-at-end again on the same state" "$tmp/kafka1" ""
+check "real Kafka, --exit-at-end again on the same state: says there is nothing new" \
+	grep -q '^cfjob: nothing new in wikimedia; the last commit is batch 1$' "$tmp/kafka2.err"
+run_job kafka2f -b "$KB" -r "$url" --state "$tmp/kafka1" --flush-at-end
+nothing_new kafka2f "real Kafka, --flush-at-end again on the same state" "$tmp/kafka1" "0 0 flushed"
 run_job kafka3 -b "$KB" -r "$url" --state "$tmp/kafka3" --from end --exit-at-end
-nothing_new kafka3 "real Kafka, --from end on a new state" "$tmp/kafka3"
+nothing_new kafka3 "real Kafka, --from end on a new state" "$tmp/kafka3" "0 0 kept"
 
 run_job kafka4 -b "$KB" -r "$url" --state "$tmp/kafka1" --from end --exit-at-end
 check "real Kafka, --from end on a used state: refused with status 2 ($rc)" test "$rc" = 2

@@ -5,27 +5,39 @@
       splits a record stream of Confluent frames (gen-events --format frames)
       by record number: record i goes to DIR/p{i % PARTITIONS}.rs, at offset
       i // PARTITIONS of that partition, in generated order
-  job_reference.py rows NDJSON PARTITIONS MAX_BATCH META
+  job_reference.py rows NDJSON PARTITIONS MAX_BATCH META [AT_EOF [SCHEDULE]]
       the rows the job writes for the same events (gen-events --format
       ndjson, same options) split the same way, one JSON object a line,
-      sorted; a summary (batches, edits, late pairs) as JSON in META
+      sorted; a summary (batches, edits, late pairs) as JSON in META.
+      AT_EOF: flush (--flush-at-end, the default) or keep (--exit-at-end);
+      SCHEDULE: micro-batch (the default) or back-to-back (--back-to-back)
   job_reference.py agree FRAMES NDJSON SCHEMA
       the number of events whose type, bot and timestamp differ between the
       frames (decoded with fastavro) and the NDJSON, or differ in number
 
 The seed's query (DESIGN.md section 1): keep type == "edit", event time
 = timestamp (Unix seconds), count per 60 s window sliding every 30 s and per
-bot (true "Bot", false "Human", null stays null), watermark 60 s.
+bot (true "Bot", false "Human", null stays null), watermark 60 s. The count
+is Spark's count("bot"), the non-null values: a window's null group is a row
+with counts 0.
 
 Batches as cfjob(1) plans them with --exit-at-end: batch k reads offsets
 [k * MAX_BATCH, (k + 1) * MAX_BATCH) of every partition (MAX_BATCH 0: the
 whole topic in one batch); the last batch is the first that reaches the end
-of every partition, and it flushes every open window. Within a batch, as in
-Spark: a (record, window) pair is late when the window's end <= the watermark
-the batch started with; the watermark is the highest event time of the edits
-(the filter comes before withWatermark) of all earlier batches minus 60 s,
-and starts below every event. A window a batch closes gets no later records
-(they are late), so the rows are simply the counts that were not dropped.
+of every partition. Batch k runs with the watermark W(k): the highest event
+time of the edits (the filter comes before withWatermark) of batches 0 to
+k - 1, minus 60 s; W(0) is below every event. As in Spark 4:
+
+  micro-batch (a no-data batch after each data batch): a (record, window)
+      pair of batch k is late when the window's end <= W(k); the windows
+      whose end <= W(k + 1) are written at the end of batch k;
+  back-to-back (no no-data batch between data batches): late when the
+      window's end <= W(k - 1); the windows whose end <= W(k) are written.
+
+flush: the last batch writes every window still open; keep: they stay open
+(Spark's trigger(availableNow=True)). A window written gets no later records
+(they are late), so the rows are the counts that were not dropped, of the
+windows written.
 """
 import json
 import struct
@@ -65,7 +77,7 @@ def windows(t):
         s -= SLIDE
 
 
-def rows(ndjson, parts, max_batch, meta_path):
+def rows(ndjson, parts, max_batch, meta_path, at_eof="flush", schedule="micro-batch"):
     events = [json.loads(line) for line in open(ndjson, encoding="utf-8")]
     per_part = [(len(events) - p + parts - 1) // parts for p in range(parts)]
     longest = max(per_part) if per_part else 0
@@ -76,8 +88,9 @@ def rows(ndjson, parts, max_batch, meta_path):
         batches[0 if max_batch == 0 else offset // max_batch].append(e)
 
     counts, late, edits, maxt = Counter(), 0, 0, None
+    marks = [None]  # W(0), W(1), ...
     for batch in batches:
-        mark = None if maxt is None else maxt - DELAY
+        mark = marks[-1] if schedule == "micro-batch" else marks[-2] if len(marks) > 1 else None
         for e in batch:
             if e.get("type") != "edit" or e.get("timestamp") is None:
                 continue
@@ -87,10 +100,17 @@ def rows(ndjson, parts, max_batch, meta_path):
                 if mark is not None and s + SIZE <= mark:
                     late += 1
                     continue
-                counts[(s, LABELS[e.get("bot")])] += 1
+                # count("bot"): the null group's row is there, counting 0
+                counts[(s, LABELS[e.get("bot")])] += 0 if e.get("bot") is None else 1
         for e in batch:
             if e.get("type") == "edit" and e.get("timestamp") is not None:
                 maxt = e["timestamp"] if maxt is None else max(maxt, e["timestamp"])
+        marks.append(None if maxt is None else maxt - DELAY)
+    # keep: the windows written are those the last watermark applied finished
+    last = marks[-1] if schedule == "micro-batch" else marks[-2]
+    if at_eof == "keep":
+        counts = Counter({k: n for k, n in counts.items()
+                          if last is not None and k[0] + SIZE <= last})
     out = sorted(({"start": spark_time(s), "end": spark_time(s + SIZE), "requested_by": who,
                    "counts": n} for (s, who), n in counts.items()),
                  key=lambda r: (r["start"], r["end"], str(r["requested_by"])))
@@ -125,8 +145,10 @@ def main():
         split(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) == 5 and sys.argv[1] == "agree":
         agree(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 6 and sys.argv[1] == "rows":
-        rows(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif 6 <= len(sys.argv) <= 8 and sys.argv[1] == "rows" and \
+            sys.argv[6:7] in ([], ["flush"], ["keep"]) and \
+            sys.argv[7:8] in ([], ["micro-batch"], ["back-to-back"]):
+        rows(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:])
     else:
         sys.exit(__doc__)
 
