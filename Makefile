@@ -83,6 +83,13 @@ kafka-server:
 check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS)
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
+# winagg against Spark 4 batch by batch (tests/interop/spark_diff.py):
+# CONFORMANCE_CASES (2000) random cases from CONFORMANCE_SEED (default: the
+# time, printed); CONFORMANCE_REPLAY=SEED:INDEX runs one case and prints it.
+SPARK_DIFF = $(firstword $(wildcard tests/e2e/spark-diff.sh tests/interop/spark-diff.sh.wip))
+conformance: all pyenv
+	BIN=$(abspath $(BIN)) CONFORMANCE=1 SUITE_TIMEOUT=$${SUITE_TIMEOUT:-172800} tests/run $(SPARK_DIFF)
+
 # The whole suite again under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer; every report any process writes lands in
 # SAN_REPORTS and fails the run, whatever its test checked.
@@ -128,5 +135,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check sanitize fuzz bench install clean pyenv registry-server kafka-server
+.PHONY: all check sanitize fuzz bench install clean pyenv registry-server kafka-server conformance
 .SECONDARY:
