@@ -8,9 +8,13 @@ suite=demo
 "$TESTS/../scripts/demo" >"$tmp/out" 2>"$tmp/err"
 check "scripts/demo exits 0" test $? -eq 0
 sed 's/^/# /' "$tmp/err" | grep -E 'batch|demo:' | head -12
-check "the job ran in batches and flushed at the end" grep -q 'windows flushed' "$tmp/err"
+check "the job ran in batches and flushed at the end (--flush-at-end)" grep -q 'windows flushed' "$tmp/err"
 check "the job registered its output schema" grep -q 'subject wikimedia.processed-value, id 2' "$tmp/err"
 check "a table with a header and 20 rows" test "$(grep -c '^|20[0-9-]* [0-9:]*|' "$tmp/out")" -eq 20
+# The seed counts count("bot"): a window's null row is there, counting 0.
+check "the table's null rows count 0 (count(bot)), and it has some" \
+	test "$(grep -c '|        null|     0|$' "$tmp/out")" -ge 5 -a "$(grep -c '|        null|' "$tmp/out")" = "$(grep -c '|        null|     0|$' "$tmp/out")"
+check "the table starts with a window's first group" grep -q '^|20[0-9-]* [0-9:]*|20[0-9-]* [0-9:]*|         Bot|' <(grep '^|20' "$tmp/out" | head -1)
 check "the table says how many rows" grep -qE '^[0-9]+ rows; summed over windows' "$tmp/out"
 rows=$(sed -n 's/^\([0-9]*\) rows;.*/\1/p' "$tmp/out")
 # An hour of 60 s windows sliding by 30 s: about 121 windows, up to 3 groups each.

@@ -3,8 +3,10 @@
 # frames from gen-events produced with kcat -P to a 3-partition topic,
 # consumed with kcat -C -f '%R%s', copied through cfdeframe | cfframe -D into
 # kcat -P on a 1-partition topic, and compared as multisets of frames (the
-# order across partitions is not kept). Also pins what kcat -P does when its
-# topic does not exist (auto.create.topics.enable=false).
+# order across partitions is not kept). Then wikimedia-job, run as a cron job
+# would run it on a growing topic (null bots, late events), against
+# tests/interop/job_reference.py. Also pins what kcat -P does when its topic
+# does not exist (auto.create.topics.enable=false).
 suite=kafka-real
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
@@ -18,7 +20,7 @@ if ! kafka_available; then
 	fi
 	exit 0
 fi
-for t in kcat java python3; do
+for t in kcat java python3 jq; do
 	if ! command -v $t >/dev/null; then
 		notok "$t present" "$t not on PATH"
 		exit 0
@@ -107,6 +109,77 @@ else
 		"$(diff "$tmp/in.hex" "$tmp/out.hex" | grep -c '^[<>]') lines differ"
 fi
 [ -s "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err"
+
+# wikimedia-job on the real broker: 9,000 events (about 1% of the edits with a
+# null bot, 2% late) over 3 partitions, two --exit-at-end runs on one state
+# while the topic grows (a cron job's), then --flush-at-end; the rows are
+# compared with tests/interop/job_reference.py's: batches of 1,500 records a
+# partition, the null group counting 0 (Spark's count("bot")), the windows
+# still open kept by --exit-at-end and written by --flush-at-end.
+ref=$TESTS/interop/job_reference.py
+JP=3 JSEG=1500
+JGEN=(-n $((2 * JP * JSEG)) --seed 41 --start 1700000000 --rate 20 --late-share 0.02)
+if kafka_create_topic wikimedia "$JP" 2>"$tmp/jtopic.err" && kafka_create_topic wikimedia.processed 1 2>>"$tmp/jtopic.err"; then
+	ok "wikimedia-job: topics wikimedia ($JP partitions) and wikimedia.processed created"
+	mkdir "$tmp/registry"
+	jreg=file:$tmp/registry
+	id=$(SCHEMA_REGISTRY_URL=$jreg avroencode --print-id --schema "$TESTS/fixtures/wikimedia-value.avsc" \
+		--subject wikimedia-value --register)
+	mkdir "$tmp/job"
+	gen-events "${JGEN[@]}" --format frames --schema-id "$id" >"$tmp/job/frames.rs"
+	gen-events "${JGEN[@]}" --format ndjson >"$tmp/job/events.ndjson"
+	python3 "$ref" split "$tmp/job/frames.rs" "$tmp/job" "$JP" >/dev/null &&
+		python3 "$ref" rows "$tmp/job/events.ndjson" "$JP" "$JSEG" "$tmp/job/keep.meta" keep >"$tmp/job/keep.ref" &&
+		python3 "$ref" rows "$tmp/job/events.ndjson" "$JP" "$JSEG" "$tmp/job/flush.meta" flush >"$tmp/job/flush.ref"
+	check "wikimedia-job: reference computed" test $? = 0
+	jq -r '"# wikimedia-job reference: \(.edits) edits, \(.late_pairs) late pairs, \(.rows) rows"' "$tmp/job/flush.meta"
+	check "wikimedia-job: the reference has late pairs and null-group rows counting 0" \
+		test "$(jq .late_pairs "$tmp/job/keep.meta")" -gt 0 -a \
+		"$(jq -s 'map(select(.requested_by == null)) | length' "$tmp/job/keep.ref")" -gt 5 -a \
+		"$(jq -s 'map(select(.requested_by == null) | .counts) | add' "$tmp/job/keep.ref")" = 0
+	# jsegment K: records [K*JSEG, (K+1)*JSEG) of each partition, produced to it
+	jsegment() {
+		local p st bad=
+		for p in $(seq 0 $((JP - 1))); do
+			python3 -c '
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+a, b = int(sys.argv[2]), int(sys.argv[3])
+i = n = 0
+while i < len(data):
+    (length,) = struct.unpack(">i", data[i:i + 4])
+    if a <= n < b:
+        sys.stdout.buffer.write(data[i:i + 4 + length])
+    i += 4 + length
+    n += 1
+' "$tmp/job/p$p.rs" $(($1 * JSEG)) $((($1 + 1) * JSEG)) | cfdeframe | cfframe -D "$D" |
+				kcat -P -b "$B" -t wikimedia -p "$p" -D "$D" 2>>"$tmp/job/produce.err"
+			st=("${PIPESTATUS[@]}")
+			[ "${st[*]}" = "0 0 0 0" ] || bad+=" $p:${st[*]}"
+		done
+		check "wikimedia-job: segment $1 produced${bad:+ (failed:$bad)}" test -z "$bad"
+	}
+	jrows() {
+		kcat -C -b "$B" -t wikimedia.processed -e -q -f '%R%s' | cfdeframe | avrodecode -r "$jreg" --out ndjson |
+			jq -cS '{start: .window.start, end: .window.end, requested_by, counts}' | sort
+	}
+	norm() { jq -cS . "$1" | sort; }
+	for k in 0 1; do
+		jsegment "$k"
+		SCHEMA_REGISTRY_URL=$jreg wikimedia-job -q -b "$B" --state "$tmp/job/state" --exit-at-end >"$tmp/job/run$k.out" 2>&1
+		check "wikimedia-job: --exit-at-end run $((k + 1)) on the growing topic exits 0, says nothing" \
+			test $? = 0 -a ! -s "$tmp/job/run$k.out"
+		sed 's/^/#   /' "$tmp/job/run$k.out" | head -5
+	done
+	check "wikimedia-job: the two runs wrote the reference's rows, open windows kept ($(jrows | wc -l) rows, want $(jq .rows "$tmp/job/keep.meta"))" \
+		cmp -s <(jrows) <(norm "$tmp/job/keep.ref")
+	SCHEMA_REGISTRY_URL=$jreg wikimedia-job -q -b "$B" --state "$tmp/job/state" --flush-at-end >"$tmp/job/flush.out" 2>&1
+	check "wikimedia-job: --flush-at-end on that state exits 0" test $? = 0
+	check "wikimedia-job: then the topic holds every window of the reference ($(jq .rows "$tmp/job/flush.meta") rows)" \
+		cmp -s <(jrows) <(norm "$tmp/job/flush.ref")
+else
+	notok "wikimedia-job: topics created" "$(head -c 300 "$tmp/jtopic.err")"
+fi
 
 # kcat -P to a topic that does not exist (auto.create.topics.enable=false):
 # kcat 1.7.1 (librdkafka 2.0.2) waits topic.metadata.propagation.max.ms (30 s
