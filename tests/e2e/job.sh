@@ -13,6 +13,10 @@
 #      with --exit-at-end (the open windows kept, as Spark's availableNow);
 #      with --back-to-back --flush-at-end (Spark's schedule without no-data
 #      batches);
+#   Spark: the seed's aggregation run by pyspark (tests/interop/job_spark.py,
+#      a file source fed the same batches one at a time, each followed by its
+#      no-data batch) writes the rows of the --exit-at-end --max-batch 2000
+#      run, on the mock broker and on real Kafka (needs java and pyspark);
 #   3. a real Kafka broker (tests/kafka/kafka.sh): as 1, then --max-batch 2000
 #      with --exit-at-end (late pairs, null bots), a second run on the same
 #      state (nothing new: no batch), --flush-at-end on it (an empty batch
@@ -40,9 +44,11 @@ for t in kcat jq flock "$BIN/mockbroker" "$BIN/gen-events" "$BIN/cfjob" "$job"; 
 done
 need_pyenv && need_srfake || exit 0
 
-srfd= srpid= mbpid=
+srfd= srpid= mbpid= sparkpid=
 cleanup() {
 	local p
+	# Spark's JVM ends with its python (its gateway's stdin closes)
+	[ -n "$sparkpid" ] && kill "$sparkpid" 2>/dev/null && wait "$sparkpid" 2>/dev/null
 	[ -n "$srfd" ] && exec {srfd}>&-
 	exec 9>&-
 	kafka_stop
@@ -96,6 +102,28 @@ check "the two references differ (the batch split matters for these events)" \
 check "keeping the open windows writes fewer rows ($(meta "$tmp/refk.meta" rows) of $(meta "$tmp/refb.meta" rows)), none other" \
 	test "$(meta "$tmp/refk.meta" rows)" -lt "$(meta "$tmp/refb.meta" rows)" -a \
 	-z "$(comm -23 <(sort "$tmp/refk") <(sort "$tmp/refb"))"
+# Spark's rows for the batches of --max-batch $MAXB, computed while the job runs
+if ! command -v java >/dev/null 2>&1 || ! "$py" -c 'import pyspark' 2>/dev/null; then
+	missing "Spark's rows for the job's batches" "needs java and pyspark in $py: make pyenv"
+else
+	(SPARK_LOCAL_IP=127.0.0.1 TZ=UTC exec "$py" "$TESTS/interop/job_spark.py" "$tmp/events.ndjson" "$P" "$MAXB" \
+		"$tmp/spark" >"$tmp/sparkk" 2>"$tmp/spark.err") &
+	sparkpid=$!
+fi
+# spark_rows: waits for Spark (once) and checks its rows are the reference's; true if Spark's rows are there
+spark_done=
+spark_rows() {
+	if [ -z "$spark_done" ] && [ -n "$sparkpid" ]; then
+		wait "$sparkpid"
+		spark_done=$? sparkpid=
+		check "Spark ran the seed's query on the $(meta "$tmp/refk.meta" batches) batches (status $spark_done; $(grep -o 'job_spark.py: [0-9]* batches.*' "$tmp/spark.err"))" \
+			test "$spark_done" = 0
+		[ "$spark_done" = 0 ] || grep -v '^\s*at \|WARN' "$tmp/spark.err" | tail -5 | sed 's/^/#   /'
+		check "Spark's rows are the reference's with the open windows kept ($(wc -l <"$tmp/sparkk") rows, nulls counting 0)" \
+			cmp -s <(jq -cS . "$tmp/sparkk" | sort) <(jq -cS . "$tmp/refk" | sort)
+	fi
+	[ "$spark_done" = 0 ]
+}
 check "back to back drops fewer late pairs ($(meta "$tmp/ref2b.meta" late_pairs), $(meta "$tmp/refb.meta" late_pairs) with a no-data batch between)" \
 	test "$(meta "$tmp/ref2b.meta" late_pairs)" -lt "$(meta "$tmp/refb.meta" late_pairs)"
 # gen-events makes about 1% of bots null: the seed counts count("bot"), so the
@@ -209,6 +237,8 @@ if [ "$st" = 0 ]; then
 		--out-topic wikimedia.processed.keep
 	check_run mockk "mock broker, --exit-at-end --max-batch $MAXB (open windows kept)" "$MB" \
 		wikimedia.processed.keep "$tmp/refk" "$tmp/mockk" "$MAXB" kept
+	spark_rows && "$py" "$reader" "mock broker, --exit-at-end --max-batch $MAXB: Spark's rows" "$MB" \
+		wikimedia.processed.keep "$url" wikimedia.processed.keep-value "$out_schema" "$tmp/sparkk" "$tmp/mockk.spark.got"
 	run_job mock2b -b "$MB" -r "$url" --state "$tmp/mock2b" --flush-at-end --back-to-back \
 		--max-batch "$MAXB" --out-topic wikimedia.processed.b2b
 	check_run mock2b "mock broker, --back-to-back --max-batch $MAXB" "$MB" \
@@ -247,6 +277,8 @@ run_job kafkak -b "$KB" -r "$url" --state "$tmp/kafkak" --exit-at-end --max-batc
 	--out-topic wikimedia.processed.keep
 check_run kafkak "real Kafka, --exit-at-end --max-batch $MAXB (late pairs, null bots, open windows kept)" \
 	"$KB" wikimedia.processed.keep "$tmp/refk" "$tmp/kafkak" "$MAXB" kept
+spark_rows && "$py" "$reader" "real Kafka, --exit-at-end --max-batch $MAXB: Spark's rows" "$KB" \
+	wikimedia.processed.keep "$url" wikimedia.processed.keep-value "$out_schema" "$tmp/sparkk" "$tmp/kafkak.spark.got"
 
 # nothing_new NAME LABEL STATE BATCHES: the run NAME read nothing new: status 0,
 # the batches BATCHES ("records rows flushed|kept", comma-separated), no rows added
