@@ -59,6 +59,7 @@ struct agg {
 	int64_t cnt;		/* rows, or non-null values */
 	int64_t isum, imin, imax;	/* exact, while every number is an integer (allint) */
 	double sum, min, max;
+	double bsum;		/* --micro-batch: this batch's sum of doubles, added to sum at its end */
 	int allint, has;
 	struct set distinct;
 };
@@ -817,7 +818,7 @@ save_state(void)
 
 					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt, .isum = a->isum,
 					    .imin = a->imin, .imax = a->imax,
-					    .sum = a->sum, .min = a->min, .max = a->max, .allint = a->allint,
+					    .sum = a->sum + a->bsum, .min = a->min, .max = a->max, .allint = a->allint,
 					    .has = a->has, .dv = a->distinct.v, .ndv = a->distinct.cap};
 				}
 				o.len = 0;
@@ -1057,7 +1058,10 @@ agg_add(struct grp *g)
 			if (!a->has || v->iv > a->imax)
 				a->imax = v->iv;
 		}
-		a->sum += v->x;
+		if (cf.batch)
+			a->bsum += v->x;
+		else
+			a->sum += v->x;
 		if (!a->has || v->x < a->min)
 			a->min = v->x;
 		if (!a->has || v->x > a->max)
@@ -1244,6 +1248,7 @@ agg_merge(struct agg *a, const struct agg *b)
 	/* wraps only on the way: sum_overflows checked the total of the merge */
 	a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
 	a->sum += b->sum;
+	a->bsum += b->bsum;
 	a->allint &= b->allint;
 	for (s = 0; s < b->distinct.cap; s++)
 		if (b->distinct.v[s])
@@ -1500,6 +1505,27 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 }
 
 /*
+ * --micro-batch: Spark sums a batch's doubles per window and group in input
+ * order (its partial aggregation), then adds that to the stored sum; doubles
+ * do not add associatively (1e16 + 1 - 1e16 is 0 that way, 1 record by
+ * record), so winagg does the same: each batch's sums wait in bsum.
+ */
+static void
+fold_batch(void)
+{
+	size_t i, k, j;
+	struct grp *g;
+
+	for (i = 0; i < st.n; i++)
+		for (k = 0; k < st.w[i]->cap; k++)
+			for (g = st.w[i]->tab[k]; g; g = g->next)
+				for (j = 0; j < cf.nagg; j++) {
+					g->a[j].sum += g->a[j].bsum;
+					g->a[j].bsum = 0;
+				}
+}
+
+/*
  * --micro-batch: the watermark advances once, at the end of the input, and
  * the windows it finished are written, as Spark's no-data batch after a data
  * batch writes them. --back-to-back: Spark's data batch N drops late rows
@@ -1511,6 +1537,7 @@ end_batch(struct rs_writer *out)
 {
 	if (!cf.batch)
 		return;
+	fold_batch();
 	if (!cf.chained) {
 		watermark_moved(out);
 		return;
