@@ -84,7 +84,7 @@ check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS)
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
 # winagg against Spark 4 batch by batch (tests/interop/spark_diff.py):
-# CONFORMANCE_CASES (2000) random cases from CONFORMANCE_SEED (default: the
+# CONFORMANCE_CASES (300) random cases from CONFORMANCE_SEED (default: the
 # time, printed); CONFORMANCE_REPLAY=SEED:INDEX runs one case and prints it.
 SPARK_DIFF = $(firstword $(wildcard tests/e2e/spark-diff.sh tests/interop/spark-diff.sh.wip))
 conformance: all pyenv

@@ -2,11 +2,11 @@
 # Differential test of winagg against Spark 4 Structured Streaming, batch by
 # batch (pyspark from PyPI in build/venv, local mode, Java 17): the same
 # micro-batches go to Spark's streaming query (file source, foreachBatch) and
-# to one winagg --micro-batch/--back-to-back process per batch, and every
-# batch's rows must be the same, types included; see
-# tests/interop/spark_diff.py.
+# to one winagg --micro-batch/--back-to-back process per batch (or, one event
+# a batch, to one winagg run without --micro-batch), and every batch's rows
+# must be the same, types included; see tests/interop/spark_diff.py.
 #   default: the hand-written cases and a fixed seed's random cases (~2 min)
-#   CONFORMANCE=1: CONFORMANCE_CASES (default 2000) random cases from
+#   CONFORMANCE=1: CONFORMANCE_CASES (default 300) random cases from
 #     CONFORMANCE_SEED (default: the time); `make conformance`
 #   CONFORMANCE_REPLAY=SEED:INDEX: that one random case, printed in full
 # SPARK_DIFF_PARALLEL: queries at once (default 6).
@@ -23,8 +23,8 @@ if [ -n "${CONFORMANCE_REPLAY:-}" ]; then
 	export SPARK_DIFF_VERBOSE=1
 elif [ -n "${CONFORMANCE:-}" ]; then
 	seed=${CONFORMANCE_SEED:-$(date +%s)}
-	echo "# CONFORMANCE_SEED=$seed CONFORMANCE_CASES=${CONFORMANCE_CASES:-2000}"
-	set -- random "$seed" "${CONFORMANCE_CASES:-2000}"
+	echo "# CONFORMANCE_SEED=$seed CONFORMANCE_CASES=${CONFORMANCE_CASES:-300}"
+	set -- random "$seed" "${CONFORMANCE_CASES:-300}"
 else
 	set -- check
 fi

@@ -17,9 +17,16 @@ mode, watermark, time unit) and a schedule:
      batch between; after the last one Spark runs one no-data batch.
      winagg --back-to-back --state F, one process per batch, then one run on
      empty input for that last no-data batch.
+  R  "per record": every event a file of its own, each followed by a filler
+     file whose one record the filter drops, all present up front; winagg
+     without --micro-batch, one run over all of them: its rows must be those
+     of all Spark's batches together (the filler batch makes an event's
+     watermark the late-row watermark of the next event's batch, which is
+     winagg's per-record watermark; this subsumes the old spark-winagg.sh).
 
 Spark's query: schema t (long or double seconds, long ms or us), g (boolean,
-string or long), v (long or double); the time is cast(t as timestamp) (s),
+string or long), v (long or double), type (string); with the seed's filter
+(where: winagg --where type=edit) filter(type = 'edit') first; the time is cast(t as timestamp) (s),
 timestamp_millis (ms) or timestamp_micros (us); withWatermark; groupBy(window
 | session_window, g).agg(count(lit(1)), count(col), sum, min, max, avg);
 foreachBatch collects every batch's rows as to_json(struct(window{start,end}
@@ -75,14 +82,15 @@ def line(ev):
 
 def case(name, batches, *, kind=("tumble", 10000000, None, 0), aggs=(("count", "c", None),),
          group=("g", "g"), gtype="bool", vtype="long", ttype="long", unit="s", delay=0,
-         mode="append", schedule="A", note="", differs=None):
+         mode="append", schedule="A", note="", differs=None, where=False):
     """kind: ("tumble", len_us, None, offset_us) | ("slide", len_us, slide_us, offset_us)
-    | ("session", gap_us); durations in microseconds. differs: a deliberate
+    | ("session", gap_us); durations in microseconds. where: the seed's filter,
+    type = 'edit' (winagg --where type=edit), before withWatermark. differs: a deliberate
     difference that man/winagg.1 documents ("spark-fails": Spark fails or
     refuses the query, winagg runs every batch), checked as such."""
     return dict(name=name, batches=batches, kind=kind, aggs=list(aggs), group=group, gtype=gtype,
                 vtype=vtype, ttype=ttype, unit=unit, delay=delay, mode=mode, schedule=schedule, note=note,
-                differs=differs)
+                differs=differs, where=where)
 
 
 def dur_w(us):
@@ -97,7 +105,10 @@ def winagg_args(c, state):
     a = [winagg, "--in", "ndjson", "--out", "ndjson", "--time", "t", "--time-unit", c["unit"],
          "--state", state, "--time-format", "spark", "--mode", c["mode"],
          "--watermark", "%dms" % c["delay"], "--at-eof", "keep"]
-    a.append("--back-to-back" if c["schedule"] == "B" else "--micro-batch")
+    if c["schedule"] != "R":
+        a.append("--back-to-back" if c["schedule"] == "B" else "--micro-batch")
+    if c["where"]:
+        a += ["--where", "type=edit"]
     k = c["kind"]
     if k[0] == "session":
         a += ["--session", dur_w(k[1])]
@@ -114,10 +125,29 @@ def winagg_args(c, state):
     return a
 
 
+FILLER = {"type": "filler"}
+
+
+def per_record_files(c):
+    """R: every event a batch of its own, each followed by a filler batch the
+    filter drops (the filler makes the event's watermark the late-row one of
+    the next event's batch, as winagg's per-record watermark is)."""
+    return [x for b in c["batches"] for e in b for x in ([e], [FILLER])]
+
+
 def run_winagg(c, d):
     """[rows of batch i...], fail batch or None, message"""
     state = os.path.join(d, "winagg.state")
     args = winagg_args(c, state)
+    if c["schedule"] == "R":
+        # one run, the watermark moving after every record
+        p = subprocess.run(args, input="".join(line(e) + "\n" for b in per_record_files(c) for e in b),
+                           capture_output=True, text=True)
+        out = [[l for l in p.stdout.splitlines() if l]]
+        if p.returncode != 0:
+            msg = [m for m in p.stderr.strip().splitlines() if not m.startswith("winagg: summary")]
+            return out, 0, "status %d: %s" % (p.returncode, " | ".join(msg)[:300]), p.returncode
+        return out, None, "", 0
     batches = list(c["batches"]) + ([[]] if c["schedule"] == "B" else [])
     out = []
     for i, b in enumerate(batches):
@@ -135,8 +165,10 @@ def spark_query(spark, c, src):
     from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
     T = {"long": LongType(), "double": DoubleType(), "bool": BooleanType(), "string": StringType()}
     schema = StructType([StructField("t", T[c["ttype"]]), StructField("g", T[c["gtype"]]),
-                         StructField("v", T[c["vtype"]])])
+                         StructField("v", T[c["vtype"]]), StructField("type", StringType())])
     df = spark.readStream.schema(schema).option("maxFilesPerTrigger", 1).json(src)
+    if c["where"]:
+        df = df.filter(F.col("type") == "edit")
     ts = {"s": F.col("t").cast("timestamp"), "ms": F.timestamp_millis("t"),
           "us": F.timestamp_micros("t")}[c["unit"]]
     df = df.withColumn("ts", ts).withWatermark("ts", "%d milliseconds" % c["delay"])
@@ -190,6 +222,8 @@ def expected_wm(c, upto):
     m = None
     for b in c["batches"][:upto + 1]:
         for e in b:
+            if c["where"] and e.get("type") != "edit":
+                continue
             try:
                 us = secs_of(c, e)
             except (ValueError, OverflowError):
@@ -243,8 +277,12 @@ class Run:
         self.q = w.start()
 
     def failed(self, step, e):
+        import re
         msg = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
-        self.fail = (step, msg[:300])
+        # the error classes under foreachBatch's and the stream's wrappers
+        cls = [x for x in dict.fromkeys(re.findall(r"\[([A-Z][A-Z_]{4,})[\].]", str(e)))
+               if x not in ("FOREACH_BATCH_USER_FUNCTION_ERROR", "STREAM_FAILED")]
+        self.fail = (step, ("[%s] " % ",".join(cls) if cls else "") + msg[:300])
 
 
 def wait_settled(run, want_wm, timeout=30):
@@ -270,8 +308,9 @@ def spark_cases(spark, cases, dirs):
     try:
         # B: all files up front
         for r in runs:
-            if r.c["schedule"] == "B":
-                for i, b in enumerate(r.c["batches"]):
+            if r.c["schedule"] in "BR":
+                files = r.c["batches"] if r.c["schedule"] == "B" else per_record_files(r.c)
+                for i, b in enumerate(files):
                     write_file(r.src, i, b, r.mtime + i)
         for r in runs:
             try:
@@ -296,7 +335,7 @@ def spark_cases(spark, cases, dirs):
                 with r.lock:
                     r.per_step.append(sorted(set(r.rows) - r.seen))
         for r in runs:
-            if r.c["schedule"] == "B" and r.fail is None:
+            if r.c["schedule"] in "BR" and r.fail is None:
                 try:
                     r.q.processAllAvailable()
                     if not wait_settled(r, expected_wm(r.c, len(r.c["batches"]) - 1)):
@@ -315,6 +354,15 @@ def spark_cases(spark, cases, dirs):
         with r.lock:
             if r.c["schedule"] == "A":
                 out = [[x for bid in ids for x in r.rows[bid]] for ids in r.per_step]
+            elif r.c["schedule"] == "R":
+                # every batch's rows together (winagg's one run); a failure is "fails" (step 0)
+                n = len(per_record_files(r.c))
+                out = [[x for bid in sorted(r.rows) for x in r.rows[bid]]]
+                extra = sorted(set(r.rows) - set(range(n)))
+                if r.fail is not None:
+                    r.fail = (0, r.fail[1])
+                elif extra:
+                    r.fail = (0, "Spark ran more batches than files: %s" % extra)
             else:
                 n = len(r.c["batches"]) + 1 if r.fail is None else r.fail[0]
                 out = [r.rows.get(bid, []) for bid in range(n)]
@@ -375,8 +423,11 @@ def report(c, spark_out, spark_fail, w_out, w_fail, w_msg, w_status):
             "fails at batch %d" % w_fail if w_fail is not None else "runs every batch"))
         dump(c, spark_out, w_out)
         return False
+    if spark_fail and not refused and not spark_fail[1].startswith(
+            ("[ARITHMETIC_OVERFLOW]", "[CAST_OVERFLOW]", "[DATETIME_OVERFLOW]")):
+        diffs.insert(0, "Spark fails for another reason than an overflow: %s" % spark_fail[1][:200])
     what = "%s %s sched %s %s" % (c["kind"][0], c["mode"], c["schedule"],
-                                 "fails at batch %d both (Spark: %s)" % (sf, spark_fail[1][spark_fail[1].find("exception:"):][:110]) if sf is not None else
+                                 "fails at batch %d both (Spark: %s)" % (sf, spark_fail[1][:60]) if sf is not None else
                                  "%d rows" % sum(len(b) for b in spark_out))
     if not diffs:
         print("ok - %s: %s (%s)" % (SUITE, c["name"], what))
@@ -402,6 +453,8 @@ def dump(c, spark_out, w_out):
 
 def run_cases(spark, cases):
     ok = 0
+    # a chunk of queries runs in lockstep, as long as its longest: chunk alike lengths
+    cases = sorted(cases, key=lambda c: -(len(per_record_files(c)) if c["schedule"] == "R" else len(c["batches"])))
     for k in range(0, len(cases), PARALLEL):
         chunk = cases[k:k + PARALLEL]
         dirs = []
@@ -507,6 +560,29 @@ def hand_cases():
     cs.append(case("hand-null-time-overflow", [[E(100, True, 1)], [E(None, True, I64 - 1), E(None, True, 1)],
                                                [E(200)]],
                    aggs=[("sum", "s", "v")]))
+    # the seed's query: filter type = 'edit' before withWatermark, sliding
+    # 60 s / 30 s, 60 s of watermark, by bot, count("bot") and count(*);
+    # events of spark-winagg.sh's hand set, late and out of order
+    b = 1679319180
+    W = lambda t, bot, typ="edit": dict(type=typ, g=bot, t=t)
+    seed_events = [W(b + 5, False), W(b + 12, True), W(b + 40, None), W(b + 31, False),
+                   W(b + 61, True, "log"), W(b + 90, False), W(b + 30, True), W(b + 150, True),
+                   W(b + 29, False), W(b + 60, None), W(b + 95, False), W(b + 240, True),
+                   W(b + 150, False), W(b + 300, None), W(b + 301, False), W(b + 9999, True, None),
+                   dict(g=True, t=b + 9999), W(b + 400, True)]
+    seed_r = [seed_events[i] for i in (0, 1, 3, 5, 6, 7, 8, 9, 11, 12, 15, 17)]
+    seed = dict(kind=("slide", 60 * S, 30 * S, 0), group=("bot", "g"), delay=60000, where=True,
+                aggs=[("count-of", "counts", "g"), ("count", "n", None)])
+    for sched in "AB":
+        cs.append(case("hand-seed-" + sched, [seed_events[i:i + 3] for i in range(0, len(seed_events), 3)],
+                       schedule=sched, **seed))
+    cs.append(case("hand-seed-R", [seed_r], schedule="R", **seed))
+    cs.append(case("hand-seed-update", [seed_events[i:i + 4] for i in range(0, len(seed_events), 4)],
+                   mode="update", **seed))
+    # a record the filter drops moves no watermark, however far ahead
+    cs.append(case("hand-where-no-wm", [[E(5, True, type="edit")], [E(1000, True, type="log"), E(2000, True),
+                                        E(3000, True, type=None)], [E(6, True, type="edit")],
+                                        [E(100, False, type="edit")]], where=True))
     # Spark refuses session windows without a group-by column
     cs.append(case("hand-session-no-group", [[E(1, True)], [E(100)]], kind=("session", 5 * S), group=None,
                    note="Spark: global aggregation with session window not supported", differs="spark-fails"))
@@ -542,6 +618,7 @@ def rand_case(seed, idx):
     aggs = rnd.sample(ops, rnd.randint(1, len(ops)))
     mode = "append" if kind == "session" else rnd.choice(["append", "update"])
     schedule = rnd.choice(["A", "B"])
+    where = rnd.random() < 0.4
 
     def value():
         r = rnd.random()
@@ -588,13 +665,22 @@ def rand_case(seed, idx):
             v = value()
             if v != "missing":
                 ev["v"] = v
+            if where:
+                typ = rnd.choice(["edit"] * 5 + ["log", None, "missing"])
+                if typ != "missing":
+                    ev["type"] = typ
+                if typ != "edit" and ev.get("t") is not None and rnd.random() < 0.5:
+                    # far ahead: moves no watermark, being filtered out first
+                    ev["t"] = etime(t + 50 * wlen + delay * 10000)
             b.append(ev)
         batches.append(b)
     if rnd.random() < 0.8:   # a last batch whose watermark closes what is open
         far = t + 3 * wlen + delay * 1000 + rnd.choice([0, 1, wlen // 3])
-        batches.append([{"t": etime(far), "g": rnd.choice(gvals)}])
+        batches.append([dict({"t": etime(far), "g": rnd.choice(gvals)}, **({"type": "edit"} if where else {}))])
+    if where and sum(len(b) for b in batches) <= 14 and rnd.random() < 0.35:
+        schedule = "R"   # winagg without --micro-batch, against one event a batch
     return case("r%s-%d" % (seed, idx), batches, kind=k, aggs=aggs, group=group, gtype=gtype, vtype=vtype,
-                ttype=ttype, unit=unit, delay=delay, mode=mode, schedule=schedule)
+                ttype=ttype, unit=unit, delay=delay, mode=mode, schedule=schedule, where=where)
 
 
 # ---------------------------------------------------------------- refusals
