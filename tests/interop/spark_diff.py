@@ -229,7 +229,7 @@ def expected_wm(c, upto):
             except (ValueError, OverflowError):
                 us = None
             if us is not None and -I64 <= us < I64:
-                ms = int(us / 1000) if us >= 0 else -((-us) // 1000)
+                ms = us // 1000 if us >= 0 else -((-us) // 1000)
                 m = ms if m is None else max(m, ms)
     return 0 if m is None else max(0, m - c["delay"])
 
@@ -583,6 +583,22 @@ def hand_cases():
     cs.append(case("hand-where-no-wm", [[E(5, True, type="edit")], [E(1000, True, type="log"), E(2000, True),
                                         E(3000, True, type=None)], [E(6, True, type="edit")],
                                         [E(100, False, type="edit")]], where=True))
+    # found by make conformance: Spark's partial aggregation sums a batch's
+    # longs per window and group first (here 1 + -1 = 0), then adds that to
+    # the stored sum, so a stored 2^63-1 plus a batch of 1, -1 does not
+    # overflow; winagg --micro-batch adds record by record and stops on the 1
+    cs.append(case("hand-long-sum-batch-partial", [[E(1, True, I64 - 1)], [E(2, True, 1), E(3, True, -1)], [E(100)]],
+                   aggs=[("sum", "s", "v")], note="Spark sums a batch's longs first, then into the state"))
+    cs.append(case("hand-long-sum-batch-partial-b", [[E(1, True, I64 - 1)], [E(2, True, 1), E(3, True, -1)],
+                                                     [E(100)]],
+                   aggs=[("sum", "s", "v")], schedule="B", note="Spark sums a batch's longs first, then into the state"))
+    # the ends of the timestamp range: Spark takes a time whose windows
+    # start and end within 64-bit microseconds (a 10 s window ending at
+    # 9223372036850 s; one starting at -9223372036840 s)
+    cs.append(case("hand-range-top-s", [[E(5, True)], [E(9223372036849, True)], [E(9223372036849, True)]],
+                   note="window [9223372036840 s, 9223372036850 s] fits a timestamp"))
+    cs.append(case("hand-range-bottom-us", [[E(-9223372036840000000, True)], [E(100 * S, True)]], unit="us",
+                   note="window [-9223372036840 s, -9223372036830 s] fits a timestamp"))
     # Spark refuses session windows without a group-by column
     cs.append(case("hand-session-no-group", [[E(1, True)], [E(100)]], kind=("session", 5 * S), group=None,
                    note="Spark: global aggregation with session window not supported", differs="spark-fails"))
