@@ -634,6 +634,11 @@ def hand_cases():
     cs.append(case("hand-long-sum-batch-partial-b", [[E(1, True, I64 - 1)], [E(2, True, 1), E(3, True, -1)],
                                                      [E(100)]],
                    aggs=[("sum", "s", "v")], schedule="B", note="Spark sums a batch's longs first, then into the state"))
+    # and the other way round: a batch of 1, 2^63-1 overflows Spark's
+    # partial sum (the query fails), while winagg adds them to a stored -1
+    cs.append(case("hand-long-sum-batch-partial-fails", [[E(1, True, -1)], [E(2, True, 1), E(3, True, I64 - 1)],
+                                                         [E(100)]],
+                   aggs=[("sum", "s", "v")], note="Spark sums a batch's longs first, then into the state"))
     # the ends of the timestamp range: Spark takes a time whose windows
     # start and end within 64-bit microseconds (a 10 s window ending at
     # 9223372036850 s; one starting at -9223372036840 s)
