@@ -59,7 +59,8 @@ struct agg {
 	int64_t cnt;		/* rows, or non-null values */
 	int64_t isum, imin, imax;	/* exact, while every number is an integer (allint) */
 	double sum, min, max;
-	double bsum;		/* --micro-batch: this batch's sum of doubles, added to sum at its end */
+	double bsum;		/* --micro-batch: this batch's sums, added to sum and isum at its end */
+	int64_t bisum;
 	int allint, has;
 	struct set distinct;
 };
@@ -816,7 +817,8 @@ save_state(void)
 				for (j = 0; j < cf.nagg; j++) {
 					const struct agg *a = &g->a[j];
 
-					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt, .isum = a->isum,
+					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt,
+					    .isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum),
 					    .imin = a->imin, .imax = a->imax,
 					    .sum = a->sum + a->bsum, .min = a->min, .max = a->max, .allint = a->allint,
 					    .has = a->has, .dv = a->distinct.v, .ndv = a->distinct.cap};
@@ -1052,7 +1054,10 @@ agg_add(struct grp *g)
 			a->allint = 0;
 		else if (a->allint) {
 			/* checked by sum_overflows before any window got the record */
-			a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)v->iv);
+			if (cf.batch)
+				a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)v->iv);
+			else
+				a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)v->iv);
 			if (!a->has || v->iv < a->imin)
 				a->imin = v->iv;
 			if (!a->has || v->iv > a->imax)
@@ -1116,7 +1121,9 @@ read_values(const struct jp_doc *d, char *why, size_t n)
 /*
  * Spark sums longs as longs and, in ANSI mode (Spark 4's default), fails the
  * query when a sum overflows; winagg stops on the record instead (or drops
- * it under --on-error skip), before any window has it. The aggregates of
+ * it under --on-error skip), before any window has it. With --micro-batch,
+ * as in Spark, that is the batch's partial sum; its addition to the stored
+ * sum is checked at the end of the batch (fold_batch). The aggregates of
  * the groups gs (merged into one, for sessions) plus the record: the index
  * of a --sum that would overflow int64_t, or -1.
  */
@@ -1131,12 +1138,16 @@ sum_overflows(struct grp *const *gs, size_t n)
 
 		if (cf.agg[i].kind != WA_SUM || !vals[i].has || !vals[i].isint)
 			continue;
+		__int128 stored = 0;
+
+		/* --micro-batch: the batch's partial sum, as Spark's partial aggregation */
 		tot = vals[i].iv;
 		for (k = 0; k < n; k++) {
 			allint &= gs[k]->a[i].allint;
-			tot += gs[k]->a[i].isum;
+			tot += cf.batch ? gs[k]->a[i].bisum : gs[k]->a[i].isum;
+			stored += gs[k]->a[i].isum;
 		}
-		if (allint && (tot > INT64_MAX || tot < INT64_MIN))
+		if (allint && (tot > INT64_MAX || tot < INT64_MIN || stored > INT64_MAX || stored < INT64_MIN))
 			return (long)i;
 	}
 	return -1;
@@ -1196,27 +1207,33 @@ event_time(const struct jp_doc *d, int64_t *t)
 }
 
 /*
- * Whether every window of event time t has bounds a timestamp can hold
- * (int64_t microseconds: years -290308 to 294247), so that no arithmetic on
- * them overflows.
+ * The windows of event time t: the last starts at *last, and there are *n,
+ * starting *last - k * slide. 0, or -1 when one of them has a bound no
+ * timestamp can hold (int64_t microseconds: years -290308 to 294247), as
+ * Spark refuses them; computed in 128 bits, so that nothing overflows.
  */
 static int
-time_in_range(int64_t t)
+windows_of(int64_t t, int64_t *last, int64_t *n)
 {
-	int64_t x;
+	__int128 r, l, first, k;
 
-	if (cf.session)
-		return !__builtin_add_overflow(t, cf.gap, &x);
-	return !__builtin_sub_overflow(t, cf.offset, &x) && !__builtin_add_overflow(t, cf.size, &x) &&
-	    !__builtin_sub_overflow(t, cf.size, &x) && !__builtin_sub_overflow(x, cf.slide, &x);
-}
-
-static int64_t
-floormod(int64_t a, int64_t b)
-{
-	int64_t r = a % b;
-
-	return r < 0 ? r + b : r;
+	if (cf.session) {
+		*last = t;
+		*n = 1;
+		return (__int128)t + cf.gap > INT64_MAX ? -1 : 0;
+	}
+	r = ((__int128)t - cf.offset) % cf.slide;
+	if (r < 0)
+		r += cf.slide;
+	l = (__int128)t - r;
+	/* the starts s = l - k * slide with s > t - size: k < (l - t + size) / slide */
+	k = ((l - t + cf.size) + cf.slide - 1) / cf.slide;
+	first = l - (k - 1) * cf.slide;
+	if (k < 1 || l + cf.size > INT64_MAX || first < INT64_MIN)
+		return -1;
+	*last = (int64_t)l;
+	*n = (int64_t)k;
+	return 0;
 }
 
 static void
@@ -1249,6 +1266,7 @@ agg_merge(struct agg *a, const struct agg *b)
 	a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
 	a->sum += b->sum;
 	a->bsum += b->bsum;
+	a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)b->bisum);
 	a->allint &= b->allint;
 	for (s = 0; s < b->distinct.cap; s++)
 		if (b->distinct.v[s])
@@ -1398,7 +1416,7 @@ watermark_moved(struct rs_writer *out)
 static void
 record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 {
-	int64_t ev, last, s, mark = !cf.batch ? wm() :
+	int64_t ev, last, s, nwin, k, mark = !cf.batch ? wm() :
 	    cf.chained && st.late_mark != INT64_MIN ? st.late_mark : st.batch_mark;
 	size_t i;
 	int rc, anylate = 0;
@@ -1436,7 +1454,7 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 		    cf.unit == 3 ? "an ISO-8601 timestamp string" : "a number");
 		return;
 	}
-	if (rc < 0 || !time_in_range(ev)) {
+	if (rc < 0 || windows_of(ev, &last, &nwin) < 0) {
 		st.badrecs++;
 		tool_bad(t, r, "event time %s: out of range: %s", cf.time.seg[cf.time.n - 1],
 		    rc < 0 ? "more microseconds than 64 bits hold (a timestamp holds years -290308 to 294247)" :
@@ -1462,19 +1480,20 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	if (cf.session)
 		bad = session_add(ev, key->p ? key->p : "", key->len, mark, r);
 	else {
-		last = ev - floormod(ev - cf.offset, cf.slide);
 		/* no window gets the record if one of its sums would overflow */
-		for (bad = -1, s = last; vals_isum && bad < 0 && s > ev - cf.size; s -= cf.slide) {
+		for (bad = -1, k = 0; vals_isum && bad < 0 && k < nwin; k++) {
 			struct win *w;
 			struct grp *g;
 
+			s = last - k * cf.slide;
 			if (s + cf.size > mark && (w = window_find(s, s + cf.size)) &&
 			    (g = grp_find(w, key->p ? key->p : "", key->len)))
 				bad = sum_overflows(&g, 1);
 		}
-		for (s = last; bad < 0 && s > ev - cf.size; s -= cf.slide) {
+		for (k = 0; bad < 0 && k < nwin; k++) {
 			struct grp *g;
 
+			s = last - k * cf.slide;
 			if (s + cf.size <= mark) {
 				st.late++;
 				anylate = 1;
@@ -1520,8 +1539,23 @@ fold_batch(void)
 		for (k = 0; k < st.w[i]->cap; k++)
 			for (g = st.w[i]->tab[k]; g; g = g->next)
 				for (j = 0; j < cf.nagg; j++) {
-					g->a[j].sum += g->a[j].bsum;
-					g->a[j].bsum = 0;
+					struct agg *a = &g->a[j];
+
+					a->sum += a->bsum;
+					a->bsum = 0;
+					if (__builtin_add_overflow(a->isum, a->bisum, &a->isum) && a->allint) {
+						struct jw w = {0};
+
+						put_time(&w, st.w[i]->start);
+						jw_putc(&w, 0);
+						/* Spark fails the batch so; nothing of it is written or saved */
+						die(EXIT_DATA, "--sum %s: the batch's sum in the window starting %s "
+						    "(group %.*s) added to the stored sum overflows a 64-bit integer "
+						    "(Spark 4 fails the query so: ARITHMETIC_OVERFLOW); the state "
+						    "is as before the batch", cf.agg[j].name, w.p,
+						    (int)(g->keylen > 200 ? 200 : g->keylen), g->key);
+					}
+					a->bisum = 0;
 				}
 }
 
