@@ -248,9 +248,12 @@ parse_date(const char **pp, const char *e, int64_t *days)
 	return 0;
 }
 
-/* HH:MM:SS[.fraction] to units (1000 or 10^6 or 10^9 a second). */
+/*
+ * HH:MM:SS[.fraction] to units (1000 or 10^6 or 10^9 a second); digits finer
+ * than unit: -2, or dropped when truncate.
+ */
 static int
-parse_time(const char **pp, const char *e, int64_t unit, int64_t *v)
+parse_time(const char **pp, const char *e, int64_t unit, int truncate, int64_t *v)
 {
 	const char *p = *pp;
 	int h, mi, s;
@@ -266,7 +269,7 @@ parse_time(const char **pp, const char *e, int64_t unit, int64_t *v)
 		for (; p < e && *p >= '0' && *p <= '9'; p++) {
 			scale /= 10;
 			if (scale == 0) {
-				if (*p != '0')
+				if (*p != '0' && !truncate)
 					return -2;	/* finer than the type holds */
 				continue;
 			}
@@ -280,7 +283,7 @@ parse_time(const char **pp, const char *e, int64_t unit, int64_t *v)
 
 /* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
 int
-ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
+ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v)
 {
 	const char *p = s, *e = s + n;
 	int64_t days, tod, secs, r;
@@ -289,7 +292,7 @@ ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int64_t *v)
 	if (parse_date(&p, e, &days) < 0 || p >= e || (*p != 'T' && *p != ' '))
 		return -1;
 	p++;
-	if ((rc = parse_time(&p, e, unit, &tod)) < 0)
+	if ((rc = parse_time(&p, e, unit, truncate, &tod)) < 0)
 		return rc;
 	if (p < e && *p == 'Z' && !local)
 		p++;
@@ -470,7 +473,7 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 		return 0;
 	case AVL_TIME_MS:
 	case AVL_TIME_US:
-		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, v);
+		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, 0, v);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than %s holds", (int)n, s,
 			    t->lt == AVL_TIME_MS ? "time-millis" : "time-micros");
@@ -480,7 +483,7 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 		static const int64_t units[] = {1000, 1000000, 1000000000};
 		int u = (int)(t->lt - AVL_TS_MS) % 3;
 
-		rc = ave_parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, v);
+		rc = ave_parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, 0, v);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than the timestamp holds", (int)n, s);
 		return rc;

@@ -1169,25 +1169,12 @@ event_time(const struct jp_doc *d, int64_t *t)
 	if (cf.unit == 3) {
 		const char *s;
 		size_t n;
-		int rc;
 
-		if (v->t != JP_STR || jp_str(v, &sbuf, &s, &n) < 0)
+		/* more than 6 digits of fraction: Spark keeps the first 6 */
+		if (v->t != JP_STR || jp_str(v, &sbuf, &s, &n) < 0 ||
+		    ave_parse_ts(s, n, 1000000, 0, 1, t) < 0)
 			return -1;
-		rc = ave_parse_ts(s, n, 1000000, 0, t);
-		if (rc == -2) {
-			/* more than 6 digits of fraction: Spark keeps the first 6 */
-			char *c = xstrndup(s, n), *p = strchr(c, '.'), *q;
-
-			if (p) {
-				for (q = ++p; *q >= '0' && *q <= '9'; q++)
-					;
-				if (q - p > 6)
-					memmove(p + 6, q, strlen(q) + 1);
-			}
-			rc = ave_parse_ts(c, strlen(c), 1000000, 0, t);
-			free(c);
-		}
-		return rc < 0 ? -1 : 1;
+		return 1;
 	}
 	if (v->t != JP_NUM)
 		return -1;
