@@ -1053,8 +1053,14 @@ agg_add(struct grp *g)
 		if (!v->isint)
 			a->allint = 0;
 		else if (a->allint) {
-			/* checked by sum_overflows before any window got the record */
-			if (cf.batch)
+			/*
+			 * The integer sum is --sum's alone (min, max and avg would
+			 * overflow it for nothing); checked by sum_overflows before
+			 * any window got the record.
+			 */
+			if (cf.agg[i].kind != WA_SUM)
+				;
+			else if (cf.batch)
 				a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)v->iv);
 			else
 				a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)v->iv);
@@ -1522,6 +1528,10 @@ fold_batch(void)
 	size_t i, k, j;
 	struct grp *g;
 
+	for (j = 0; j < cf.nagg && cf.agg[j].kind != WA_SUM && cf.agg[j].kind != WA_AVG; j++)
+		;
+	if (j == cf.nagg)
+		return;	/* no sums: nothing waits in bsum or bisum */
 	for (i = 0; i < st.n; i++)
 		for (k = 0; k < st.w[i]->cap; k++)
 			for (g = st.w[i]->tab[k]; g; g = g->next)
@@ -1530,7 +1540,8 @@ fold_batch(void)
 
 					a->sum += a->bsum;
 					a->bsum = 0;
-					if (__builtin_add_overflow(a->isum, a->bisum, &a->isum) && a->allint) {
+					if (__builtin_add_overflow(a->isum, a->bisum, &a->isum) && a->allint &&
+					    cf.agg[j].kind == WA_SUM) {
 						struct jw w = {0};
 
 						put_time(&w, st.w[i]->start);

@@ -259,6 +259,17 @@ same_bytes "--micro-batch: late against the batch's watermark, closed with the n
 	"$tmp/want.micro-batch" "$tmp/out.micro-batch"
 check "--back-to-back: the state file keeps the batch before's watermark" grep -q '"late_watermark":25000000' "$s"
 
+# --min and --max of longs over two batches near 2^63: no sum is kept for
+# them, so none overflows (batch 2 stopped as "--sum hi: ... overflows" before,
+# and its 1 never became the minimum).
+rm -f "$s"
+for b in 9223372036854775807 1; do
+	echo "{\"t\":1,\"v\":$b}" | winagg "${B[@]}" --min lo=v --max hi=v --micro-batch --state "$s" --at-eof keep 2>>"$tmp/err.max"
+done >/dev/null
+echo '{"t":20}' | winagg "${B[@]}" --min lo=v --max hi=v --micro-batch --state "$s" >"$tmp/out.max" 2>>"$tmp/err.max"
+check "--min, --max of longs near 2^63 over two batches: both batches counted, no overflow" \
+	grep -qF '"end":"1970-01-01 00:00:10"},"lo":1,"hi":9223372036854775807}' "$tmp/out.max"
+
 # The options are kept in the state file as a JSON string: they must be UTF-8.
 rm -f "$s"
 winagg "${A[@]}" --where $'g=\xff' --state "$s" <"$tmp/h2" >"$tmp/out" 2>"$tmp/err"; st=$?
