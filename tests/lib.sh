@@ -59,3 +59,17 @@ srfake_start() {
 	notok "srfake starts" "$(cat "$tmp/srfake.err")"
 	return 1
 }
+
+# wikimedia_registry DIR: a file: registry in DIR with the input's value
+# schema (tests/fixtures/wikimedia-value.avsc) as id 1, version 1 of
+# wikimedia-value, as scripts/demo makes it
+wikimedia_registry() {
+	mkdir -p "$1/schemas/ids" "$1/subjects/wikimedia-value/versions"
+	python3 - "$TESTS/fixtures/wikimedia-value.avsc" "$1" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+json.dump({"schema": text}, open(sys.argv[2] + "/schemas/ids/1.json", "w"))
+json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
+          open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
+PY
+}

@@ -140,14 +140,7 @@ mkdir -p "$tmp/st" "$tmp/wrap"
 
 # The registry: the input's value schema as id 1 (as scripts/demo makes it).
 reg=$tmp/registry
-mkdir -p "$reg/schemas/ids" "$reg/subjects/wikimedia-value/versions"
-python3 - "$TESTS/fixtures/wikimedia-value.avsc" "$reg" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-json.dump({"schema": text}, open(sys.argv[2] + "/schemas/ids/1.json", "w"))
-json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
-          open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
-PY
+wikimedia_registry "$reg"
 
 # Record i goes to partition i mod 3 (kcat -P would put them all in one);
 # "small" gets records 0 to 1,499.

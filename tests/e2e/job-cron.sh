@@ -37,14 +37,7 @@ B=$BROKERS
 
 # The registry: the input's value schema as id 1.
 reg=$tmp/registry
-mkdir -p "$reg/schemas/ids" "$reg/subjects/wikimedia-value/versions"
-python3 - "$TESTS/fixtures/wikimedia-value.avsc" "$reg" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-json.dump({"schema": text}, open(sys.argv[2] + "/schemas/ids/1.json", "w"))
-json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
-          open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
-PY
+wikimedia_registry "$reg"
 
 GEN=(-n 12000 --seed 14 --start 1700000000 --rate 10 --late-share 0.02)
 gen-events "${GEN[@]}" --format frames --schema-id 1 >"$tmp/frames"
@@ -54,21 +47,7 @@ check "12000 events dealt out to $P partitions ($n)" test "$n" = 12000
 nulls=$(jq -r 'select(.type == "edit" and .bot == null) | 1' "$tmp/events.ndjson" | wc -l)
 check "some edits have a null bot ($nulls)" test "$nulls" -gt 20
 # part P FROM TO: records [FROM, TO) of partition P's file, as a record stream
-part() {
-	python3 - "$tmp/p$1.rs" "$2" "$3" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-lo, hi = int(sys.argv[2]), int(sys.argv[3])
-pos = i = 0
-out = sys.stdout.buffer
-while pos < len(data):
-    (n,) = struct.unpack(">i", data[pos:pos + 4])
-    if lo <= i < hi:
-        out.write(data[pos:pos + 4 + n])
-    pos += 4 + n
-    i += 1
-PY
-}
+part() { python3 "$ref" slice "$tmp/p$1.rs" "$2" "$3"; }
 # grow STEP: the topic gains offsets [STEPS[STEP-1], STEPS[STEP]) of each partition
 grow() {
 	local p bad=

@@ -75,19 +75,7 @@ check "the reference has null-group rows (counting 0) and late pairs" \
 segment() {
 	local k=$1 p bad=
 	for p in $(seq 0 $((P - 1))); do
-		python3 - "$tmp/p$p.rs" $((k * SEG)) $(((k + 1) * SEG)) <<'PY' |
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-a, b = int(sys.argv[2]), int(sys.argv[3])
-i = n = 0
-out = sys.stdout.buffer
-while i < len(data):
-    (length,) = struct.unpack(">i", data[i:i + 4])
-    if a <= n < b:
-        out.write(data[i:i + 4 + length])
-    i += 4 + length
-    n += 1
-PY
+		python3 "$ref" slice "$tmp/p$p.rs" $((k * SEG)) $(((k + 1) * SEG)) |
 		cfdeframe | cfframe -D "$D" | kcat -P -b "$B" -t wikimedia -p "$p" -D "$D" 2>>"$tmp/produce.err" ||
 			bad+=" $p"
 	done

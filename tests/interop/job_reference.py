@@ -5,6 +5,9 @@
       splits a record stream of Confluent frames (gen-events --format frames)
       by record number: record i goes to DIR/p{i % PARTITIONS}.rs, at offset
       i // PARTITIONS of that partition, in generated order
+  job_reference.py slice RS FROM TO
+      records [FROM, TO) of the record stream RS (a partition's file of
+      split), as a record stream on stdout: what a growing topic gains
   job_reference.py rows NDJSON PARTITIONS MAX_BATCH META [AT_EOF [SCHEDULE]]
       the rows the job writes for the same events (gen-events --format
       ndjson, same options) split the same way, one JSON object a line,
@@ -63,6 +66,18 @@ def split(frames, outdir, parts):
     for f in outs:
         f.close()
     print(n)
+
+
+def slice_rs(path, lo, hi):
+    data = open(path, "rb").read()
+    pos = i = 0
+    out = sys.stdout.buffer
+    while pos < len(data):
+        (n,) = struct.unpack(">i", data[pos:pos + 4])
+        if lo <= i < hi:
+            out.write(data[pos:pos + 4 + n])
+        pos += 4 + n
+        i += 1
 
 
 def spark_time(s):
@@ -143,6 +158,8 @@ def agree(frames, ndjson, schema_path):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "split":
         split(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "slice":
+        slice_rs(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif len(sys.argv) == 5 and sys.argv[1] == "agree":
         agree(sys.argv[2], sys.argv[3], sys.argv[4])
     elif 6 <= len(sys.argv) <= 8 and sys.argv[1] == "rows" and \
