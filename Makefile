@@ -80,7 +80,17 @@ build/srfake: tests/registry/srfake/main.go tests/registry/srfake/go.mod tests/r
 kafka-server:
 	tests/kafka/fetch
 
-check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS)
+# The Java peer of the Avro differential test (tests/interop/avro_peer.py):
+# Apache Avro 1.12's jars fetched by Maven into build/java/lib, AvroPeer.java
+# compiled into build/java/classes.
+JAVA_PEER = build/java/classes/AvroPeer.class
+java-peer: $(JAVA_PEER)
+$(JAVA_PEER): tests/interop/java/AvroPeer.java tests/interop/java/pom.xml
+	tests/interop/java/fetch
+	@mkdir -p $(dir $@)
+	javac -d $(dir $@) -cp 'build/java/lib/*' tests/interop/java/AvroPeer.java
+
+check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS) java-peer
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
 # winagg against Spark 4 batch by batch (tests/interop/spark_diff.py):
@@ -135,5 +145,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check sanitize fuzz bench install clean pyenv registry-server kafka-server conformance
+.PHONY: all check sanitize fuzz bench install clean pyenv registry-server kafka-server conformance java-peer
 .SECONDARY:
