@@ -93,12 +93,14 @@ $(JAVA_PEER): tests/interop/java/AvroPeer.java tests/interop/java/pom.xml
 check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS) java-peer
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
-# winagg against Spark 4 batch by batch (tests/interop/spark_diff.py):
-# CONFORMANCE_CASES (300) random cases from CONFORMANCE_SEED (default: the
-# time, printed); CONFORMANCE_REPLAY=SEED:INDEX runs one case and prints it.
+# winagg against Spark 4 batch by batch (tests/interop/spark_diff.py), and
+# avroencode/avrodecode against Java Avro 1.12 and fastavro
+# (tests/interop/avro_diff.py): CONFORMANCE_CASES (300 for Spark, 3000 for
+# Avro) random cases from CONFORMANCE_SEED (default: the time, printed);
+# CONFORMANCE_REPLAY=SEED:INDEX runs one case and prints it.
 SPARK_DIFF = $(firstword $(wildcard tests/e2e/spark-diff.sh tests/interop/spark-diff.sh.wip))
-conformance: all pyenv
-	BIN=$(abspath $(BIN)) CONFORMANCE=1 SUITE_TIMEOUT=$${SUITE_TIMEOUT:-172800} tests/run $(SPARK_DIFF)
+conformance: all pyenv java-peer
+	BIN=$(abspath $(BIN)) CONFORMANCE=1 SUITE_TIMEOUT=$${SUITE_TIMEOUT:-172800} tests/run $(SPARK_DIFF) tests/e2e/avro-diff.sh
 
 # The whole suite again under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer; every report any process writes lands in

@@ -25,7 +25,9 @@
 //       -> {"ok":true,"compatible":true|false,"description":...}
 //       SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).
 // GenericData has no logical-type conversions here: logical types are their
-// underlying values on both sides, as in the Avro JSON encoding.
+// underlying values on both sides, as in the Avro JSON encoding. Maps are
+// read into LinkedHashMaps (GenericDatumReader's HashMap would write a map's
+// entries in hash order): entries keep the order of the JSON text or the body.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,10 +35,12 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryDecoder;
@@ -48,6 +52,14 @@ import org.apache.avro.io.JsonEncoder;
 
 public final class AvroPeer {
     private static final ObjectMapper M = new ObjectMapper();
+
+    /** GenericData with maps in the order read (a LinkedHashMap). */
+    private static final GenericData DATA = new GenericData() {
+        @Override
+        public Object newMap(Object old, int size) {
+            return new LinkedHashMap<Object, Object>(Math.max(size, 16));
+        }
+    };
 
     private static Schema parse(String text) {
         return new Schema.Parser().parse(text);
@@ -83,14 +95,14 @@ public final class AvroPeer {
             Schema s = parse(text(req, "schema"));
             String json = text(req, "json");
             JsonDecoder in = DecoderFactory.get().jsonDecoder(s, json);
-            Object v = new GenericDatumReader<Object>(s).read(null, in);
+            Object v = new GenericDatumReader<Object>(s, s, DATA).read(null, in);
             // JsonDecoder leaves whatever follows the value unread: refuse it.
             com.fasterxml.jackson.core.JsonParser p = M.getFactory().createParser(json);
             p.readValueAsTree();
             if (p.nextToken() != null) throw new IllegalArgumentException("text after the value");
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             BinaryEncoder e = EncoderFactory.get().binaryEncoder(bos, null);
-            new GenericDatumWriter<Object>(s).write(v, e);
+            new GenericDatumWriter<Object>(s, DATA).write(v, e);
             e.flush();
             out.put("ok", true);
             out.put("hex", hex(bos.toByteArray()));
@@ -100,11 +112,11 @@ public final class AvroPeer {
             Schema r = rt == null ? w : parse(rt);
             byte[] body = unhex(text(req, "hex"));
             BinaryDecoder d = DecoderFactory.get().binaryDecoder(body, null);
-            Object v = new GenericDatumReader<Object>(w, r).read(null, d);
+            Object v = new GenericDatumReader<Object>(w, r, DATA).read(null, d);
             if (!d.isEnd()) throw new IllegalArgumentException("bytes left after the value");
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             JsonEncoder e = EncoderFactory.get().jsonEncoder(r, bos);
-            new GenericDatumWriter<Object>(r).write(v, e);
+            new GenericDatumWriter<Object>(r, DATA).write(v, e);
             e.flush();
             out.put("ok", true);
             out.put("json", bos.toString(StandardCharsets.UTF_8));
