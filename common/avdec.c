@@ -17,8 +17,11 @@
 
 #include "avdec.h"
 #include "err.h"
+#include "hash.h"
 
+/* Limits of the decoder, each named in its error message. */
 #define MAX_DEPTH 1000		/* nested records and containers in one body */
+#define MAX_PLAN_DEPTH 400	/* nested types while resolving the schemas (recursive types count once) */
 #define MAX_ZERO_ITEMS (1 << 20)	/* items that take no bytes (null, empty record) per body */
 #define MAX_DECIMAL 64		/* bytes of a decimal's unscaled value: 154 digits */
 
@@ -82,6 +85,17 @@ struct avd_plan {
 	struct { size_t off, len; } *segs;
 	size_t nsegs, capsegs;
 	struct jw scratch;
+	/* the entries of the maps being decoded (a stack, as maps nest), for duplicate keys */
+	struct ment *ments;
+	size_t nments, capments;
+	uint32_t *mtab;		/* entry index + 1 by key hash */
+	size_t mtabsize;
+};
+
+struct ment {
+	const unsigned char *key;	/* in the body */
+	size_t klen;
+	size_t keyoff, valoff, valend;	/* in the output: "key": at keyoff, the value from valoff */
 };
 
 struct cctx {
@@ -217,23 +231,28 @@ json_key(const char *name, int comma, size_t *len)
 
 /*
  * The writer type w can be read as the reader type r without a union in
- * between. level 2: the same type (named types by full name or alias);
- * 1: also named types by unqualified name; 0: also promotions.
+ * between, by how loose a match is allowed: M_EXACT the same type (named
+ * types by full name), M_ALIAS also a reader alias naming the writer's full
+ * name, M_SHORT also the unqualified name, M_PROMOTE also the promotions.
  */
+enum { M_PROMOTE, M_SHORT, M_ALIAS, M_EXACT };
+
 static int
 matches(const struct av_node *w, const struct av_node *r, int level)
 {
+	static const int how[] = {AVSC_SHORT, AVSC_SHORT, AVSC_ALIAS, AVSC_EXACT};
+
 	if (w->t == r->t) {
 		switch (w->t) {
 		case AV_RECORD: case AV_ENUM:
-			return avsc_names_match(w, r, level < 2);
+			return avsc_names_match(w, r, how[level]);
 		case AV_FIXED:
-			return avsc_names_match(w, r, level < 2) && w->size == r->size;
+			return avsc_names_match(w, r, how[level]) && w->size == r->size;
 		default:
 			return 1;
 		}
 	}
-	if (level)
+	if (level != M_PROMOTE)
 		return 0;
 	switch (w->t) {
 	case AV_INT:
@@ -272,17 +291,58 @@ sub(const struct avd_proj *p)
 	return p && !p->all && p->nkids ? p : NULL;
 }
 
-/* The writer's field for reader field rf: by its name or an alias, the writer's first. */
+/*
+ * The writer field of each reader field (wf[i], -1: none), the
+ * specification's way: exact names first; then a reader field no writer
+ * field matches by name takes the writer field one of its aliases names,
+ * unless that writer field is some reader field's by name. A reader field
+ * whose aliases name two writer fields, or a writer field two reader fields
+ * claim by alias, is refused (Java refuses the first: "Duplicate field").
+ * Java's Schema.applyAliases differs: it renames the writer's fields
+ * before matching, so a reader field keeping a name another one lists as
+ * an alias loses its writer field (tests/cli/avro-conformance.sh).
+ */
 static int
-writer_field(const struct av_node *w, const struct av_field *rf)
+match_fields(struct cctx *c, const struct av_node *w, const struct av_node *r, int *wf)
 {
-	long i = avsc_field(w, rf->name, rf->namelen), a;
-	size_t k;
+	/* per writer field: -1 held by name, i + 1 claimed by reader field i's alias, 0 free */
+	int *by = xcalloc(w->nfields ? w->nfields : 1, sizeof(int));
+	size_t i, k;
+	int rc = 0;
 
-	for (k = 0; k < rf->naliases; k++)
-		if ((a = avsc_field(w, rf->aliases[k], strlen(rf->aliases[k]))) >= 0 && (i < 0 || a < i))
-			i = a;
-	return (int)i;
+	for (i = 0; i < r->nfields; i++) {
+		long e = avsc_field(w, r->fields[i].name, r->fields[i].namelen);
+
+		wf[i] = (int)e;
+		if (e >= 0)
+			by[e] = -1;
+	}
+	for (i = 0; i < r->nfields && !rc; i++) {
+		const struct av_field *rf = &r->fields[i];
+
+		if (wf[i] >= 0 && by[wf[i]] == -1)
+			continue;	/* matched by name: its aliases are not looked at */
+		for (k = 0; k < rf->naliases && !rc; k++) {
+			long a = avsc_field(w, rf->aliases[k], strlen(rf->aliases[k]));
+
+			if (a < 0 || by[a] == -1 || a == wf[i])
+				continue;
+			if (wf[i] >= 0)
+				rc = cfail(c, "record %s: reader field \"%s\" names two writer fields by its "
+				    "aliases, \"%s\" and \"%s\"", r->fullname, rf->name, w->fields[wf[i]].name,
+				    w->fields[a].name);
+			else if (by[a])
+				rc = cfail(c, "record %s: writer field \"%s\" is named by the aliases of two "
+				    "reader fields, \"%s\" and \"%s\"", r->fullname, w->fields[a].name,
+				    r->fields[by[a] - 1].name, rf->name);
+			else {
+				wf[i] = (int)a;
+				by[a] = (int)i + 1;
+			}
+		}
+	}
+	free(by);
+	return rc;
 }
 
 /*
@@ -351,13 +411,14 @@ compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const stru
 	for (i = 0; i < w->nfields; i++)
 		slot_of_w[i] = -1;
 	n->inorder = 1;
+	if (match_fields(c, w, r, wf_of_r) < 0)
+		goto out;
 	/* Output fields: the reader's, in its order, those the projection keeps. */
 	for (i = 0; i < r->nfields; i++) {
 		if (proj && !proj_find(proj, r->fields[i].name)) {
 			wf_of_r[i] = -2;
 			continue;
 		}
-		wf_of_r[i] = writer_field(w, &r->fields[i]);
 		nout++;
 	}
 	n->nout = nout;
@@ -448,14 +509,21 @@ wrap_text(const char *name, size_t *len)
 	return t;
 }
 
-/* The reader union branch for writer type w: the first exact match, else by short name, else the first promotion. */
+/*
+ * The reader union branch for writer type w: the first of the same type
+ * (named types by full name), else the first whose alias is the writer's
+ * full name, else by unqualified name, else the first promotion. Exact
+ * names first: a union holding a type and another whose alias is its name
+ * reads itself (Java reads it too, but with another reader its
+ * Schema.applyAliases renames the writer's type first and takes the alias).
+ */
 static int
 pick_branch(const struct av_node *w, const struct av_node *ru)
 {
 	size_t i;
 	int level;
 
-	for (level = 2; level >= 0; level--)
+	for (level = M_EXACT; level >= M_PROMOTE; level--)
 		for (i = 0; i < ru->nbranches; i++)
 			if (matches(w, ru->branches[i], level))
 				return (int)i;
@@ -481,7 +549,7 @@ compile_union(struct cctx *c, struct pn *n, const struct av_node *w, const struc
 			int k = pick_branch(wb, r);
 
 			rb = k >= 0 ? r->branches[k] : NULL;
-		} else if (!matches(wb, r, 0))
+		} else if (!matches(wb, r, M_PROMOTE))
 			rb = NULL;
 		if (!rb) {
 			snprintf(msg, sizeof(msg), "union branch %zu (%s) has no match in the reader schema",
@@ -571,15 +639,16 @@ compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
 		cfail(c, "\"%s\" is a %s, not a record", proj->kids[0].name, avsc_type_name(r));
 		return NULL;
 	}
-	if (++c->depth > 400) {
-		cfail(c, "schemas nested too deeply");
+	if (++c->depth > MAX_PLAN_DEPTH) {
+		cfail(c, "schemas nested deeper than %d levels (the nesting limit of resolution)",
+		    MAX_PLAN_DEPTH);
 		return NULL;
 	}
 	if (w->t == AV_UNION)
 		n = new_pn(c, K_UNION, w, r);
 	else if (r->t == AV_UNION)
 		n = new_pn(c, K_WRAP, w, r);
-	else if (!matches(w, r, 0)) {
+	else if (!matches(w, r, M_PROMOTE)) {
 		cfail(c, "writer type %s cannot be read as %s", avsc_type_name(w), avsc_type_name(r));
 		c->depth--;
 		return NULL;
@@ -679,6 +748,8 @@ avd_free(struct avd_plan *p)
 		free(n);
 	}
 	free(p->segs);
+	free(p->ments);
+	free(p->mtab);
 	jw_free(&p->scratch);
 	free(p);
 }
@@ -751,15 +822,36 @@ rd_long(struct dctx *c)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static int32_t
-rd_int(struct dctx *c)
+/*
+ * An int of more than one byte: at most 5 (Java refuses a sixth, "Invalid
+ * int encoding"), its value within 32 bits (Java drops the bits of a fifth
+ * byte above them: we refuse it).
+ */
+static __attribute__((noinline)) uint32_t
+rd_int_slow(struct dctx *c)
 {
 	const unsigned char *at = c->p;
-	uint64_t v = rd_varint(c);
+	uint64_t v = rd_varint_slow(c);
 
+	if (c->p - at > 5)
+		derr(c, at, "invalid int: varint longer than 5 bytes");
 	if (v > UINT32_MAX)
 		derr(c, at, "invalid int: value does not fit in 32 bits");
-	return (int32_t)((uint32_t)(v >> 1) ^ -(uint32_t)(v & 1));
+	return (uint32_t)v;
+}
+
+static inline int32_t
+rd_int(struct dctx *c)
+{
+	const unsigned char *p = c->p;
+	uint32_t v;
+
+	if (__builtin_expect(p < c->end && *p < 0x80, 1)) {
+		c->p = p + 1;
+		v = *p;
+	} else
+		v = rd_int_slow(c);
+	return (int32_t)((v >> 1) ^ -(v & 1));
 }
 
 /* An int or a long, as the writer wrote it. */
@@ -848,15 +940,25 @@ rd_block(struct dctx *c, size_t item_min, const char *what, int64_t *bsize)
 			derr(c, at, "%s block of %llu items exceeds the %zu bytes left", what,
 			    (unsigned long long)u, (size_t)(c->end - c->p));
 	} else if (u > MAX_ZERO_ITEMS || (c->zero_items += u) > MAX_ZERO_ITEMS)
-		derr(c, at, "%s of more than %d items that take no bytes", what, MAX_ZERO_ITEMS);
+		derr(c, at, "%s of more than %d items that take no bytes (the limit of a body)", what,
+		    MAX_ZERO_ITEMS);
 	return u;
+}
+
+/* An enum or union index outside 0 to n - 1 (an enum without symbols, an empty union: any index). */
+static _Noreturn void
+bad_index(struct dctx *c, const unsigned char *at, const char *what, int64_t i, size_t n)
+{
+	if (n == 0)
+		derr(c, at, "%s index %lld, but the %s is empty", what, (long long)i, what);
+	derr(c, at, "%s index %lld out of range (0 to %zu)", what, (long long)i, n - 1);
 }
 
 static void
 enter(struct dctx *c)
 {
 	if (++c->depth > MAX_DEPTH)
-		derr(c, c->p, "values nested deeper than %d levels", MAX_DEPTH);
+		derr(c, c->p, "values nested deeper than %d levels (the nesting limit of a body)", MAX_DEPTH);
 }
 
 static void skip(struct dctx *c, const struct av_node *t);
@@ -865,8 +967,20 @@ static void skip(struct dctx *c, const struct av_node *t);
  * Past a varint without its value: the common one-to-five-byte case here,
  * the rest (and every error) in rd_varint_slow.
  */
+static __attribute__((noinline)) void
+skip_varint_slow(struct dctx *c, const struct av_node *t)
+{
+	/* t: the int, long or enum, or the union [null, it] */
+	if (t->t == AV_UNION)
+		t = t->branches[!t->sk_null];
+	if (t->t == AV_LONG)
+		(void)rd_varint_slow(c);
+	else
+		(void)rd_int_slow(c);
+}
+
 static inline void
-skip_varint(struct dctx *c)
+skip_varint(struct dctx *c, const struct av_node *t)
 {
 	const unsigned char *p = c->p;
 
@@ -879,7 +993,7 @@ skip_varint(struct dctx *c)
 				return;
 			}
 	}
-	(void)rd_varint_slow(c);
+	skip_varint_slow(c, t);
 }
 
 /*
@@ -911,7 +1025,7 @@ skip_fast(struct dctx *c, const struct av_node *t)
 		c->p += rd_len(c, "string");
 		break;
 	case AVSK_VARINT:
-		skip_varint(c);
+		skip_varint(c, t);
 		break;
 	case AVSK_BYTE:
 		rd_n(c, 1, "boolean");
@@ -954,10 +1068,13 @@ skip(struct dctx *c, const struct av_node *t)
 	case AV_FIXED:
 		rd_n(c, t->size, "fixed");
 		break;
-	case AV_ENUM:
-		if ((uint32_t)rd_int(c) >= t->nsymbols)
-			derr(c, at, "enum index out of range (%zu symbols)", t->nsymbols);
+	case AV_ENUM: {
+		int32_t e = rd_int(c);
+
+		if (e < 0 || (size_t)e >= t->nsymbols)
+			bad_index(c, at, "enum", e, t->nsymbols);
 		break;
+	}
 	case AV_RECORD:
 		enter(c);
 		for (i = 0; i < t->nfields; i++)
@@ -1001,8 +1118,7 @@ skip(struct dctx *c, const struct av_node *t)
 		int64_t b = rd_long(c);
 
 		if (b < 0 || (uint64_t)b >= t->nbranches)
-			derr(c, at, "union index %lld out of range (0 to %zu)", (long long)b,
-			    t->nbranches - 1);
+			bad_index(c, at, "union", b, t->nbranches);
 		skip(c, t->branches[b]);
 		break;
 	}
@@ -1256,16 +1372,102 @@ dec_record(struct dctx *c, const struct pn *n)
 	c->depth--;
 }
 
+static int
+same_key(const struct ment *a, const struct ment *b)
+{
+	return a->klen == b->klen && memcmp(a->key, b->key, a->klen) == 0;
+}
+
+/*
+ * A map whose entries e[0..n) were written from start on: when a key comes
+ * twice, the map is rewritten with each key once, where it first came, with
+ * the value it last had (Java's HashMap and fastavro's dict keep the last
+ * value; a JSON object with a key twice is ambiguous to its readers).
+ * Finding duplicates is the only cost of a map without them: pairs compared
+ * up to 8 entries, a hash table beyond.
+ */
+static void
+dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
+{
+	struct avd_plan *pl = c->plan;
+	struct jw *o = c->o;
+	size_t i, k, *first = NULL, *last;
+	int dup = 0;
+
+	if (n <= 8) {
+		for (i = 1; i < n && !dup; i++)
+			for (k = 0; k < i && !dup; k++)
+				dup = same_key(&e[i], &e[k]);
+		if (!dup)
+			return;
+	}
+	first = xcalloc(2 * n, sizeof(size_t));
+	last = first + n;
+	if (n <= 8) {
+		for (i = 0; i < n; i++)
+			for (first[i] = 0; !same_key(&e[i], &e[first[i]]); first[i]++)
+				;
+	} else {
+		size_t size = 16, mask;
+
+		while (size < 2 * n)
+			size *= 2;
+		if (size > pl->mtabsize) {
+			free(pl->mtab);
+			pl->mtab = xcalloc(size, sizeof(uint32_t));
+			pl->mtabsize = size;
+		} else
+			memset(pl->mtab, 0, size * sizeof(uint32_t));
+		mask = size - 1;
+		for (i = 0; i < n; i++) {
+			for (k = (size_t)fnv1a(e[i].key, e[i].klen) & mask; pl->mtab[k]; k = (k + 1) & mask)
+				if (same_key(&e[pl->mtab[k] - 1], &e[i]))
+					break;
+			if (pl->mtab[k]) {
+				first[i] = pl->mtab[k] - 1;
+				dup = 1;
+			} else {
+				pl->mtab[k] = (uint32_t)i + 1;
+				first[i] = i;
+			}
+		}
+		if (!dup) {
+			free(first);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)
+		last[first[i]] = i;
+	pl->scratch.len = 0;
+	jw_put(&pl->scratch, o->p + start, o->len - start);
+	o->len = start;
+	for (i = 0, k = 0; i < n; i++) {
+		const struct ment *v;
+
+		if (first[i] != i)
+			continue;
+		if (k++)
+			jw_putc(o, ',');
+		v = &e[last[i]];
+		jw_put(o, pl->scratch.p + (e[i].keyoff - start), e[i].valoff - e[i].keyoff);
+		jw_put(o, pl->scratch.p + (v->valoff - start), v->valend - v->valoff);
+	}
+	free(first);
+}
+
 static void
 dec_container(struct dctx *c, const struct pn *n)
 {
 	struct jw *o = c->o;
+	struct avd_plan *pl = c->plan;
 	int map = n->k == K_MAP, first = 1;
 	uint64_t cnt;
 	int64_t bsize;
+	size_t mbase = pl->nments, start;
 
 	enter(c);
 	jw_putc(o, map ? '{' : '[');
+	start = o->len;
 	while ((cnt = rd_block(c, map ? 1 : n->minsz, map ? "map" : "array", &bsize))) {
 		const unsigned char *bstart = c->p;
 
@@ -1274,20 +1476,37 @@ dec_container(struct dctx *c, const struct pn *n)
 				jw_putc(o, ',');
 			first = 0;
 			if (map) {
-				size_t len = rd_len(c, "map key");
+				size_t len = rd_len(c, "map key"), keyoff = o->len, valoff;
 				const unsigned char *k = c->p;
+				struct ment *m;
 
 				c->p += len;
 				put_str(c, k, len, "map key");
 				jw_putc(o, ':');
-			}
-			dec(c, n->item);
+				valoff = o->len;
+				dec(c, n->item);
+				if (pl->nments == pl->capments) {
+					pl->capments = pl->capments ? 2 * pl->capments : 64;
+					if (!(pl->ments = realloc(pl->ments, pl->capments * sizeof(*pl->ments))))
+						die(EXIT_ENV, "out of memory");
+				}
+				m = &pl->ments[pl->nments++];
+				m->key = k;
+				m->klen = len;
+				m->keyoff = keyoff;
+				m->valoff = valoff;
+				m->valend = o->len;
+			} else
+				dec(c, n->item);
 		}
 		/* A block's byte size must be true: projection trusts it to skip. */
 		if (bsize >= 0 && c->p - bstart != bsize)
 			derr(c, bstart, "%s block size %lld, but its items take %lld bytes",
 			    map ? "map" : "array", (long long)bsize, (long long)(c->p - bstart));
 	}
+	if (pl->nments - mbase > 1)
+		dedup_map(c, pl->ments + mbase, pl->nments - mbase, start);
+	pl->nments = mbase;
 	jw_putc(o, map ? '}' : ']');
 	c->depth--;
 }
@@ -1354,7 +1573,7 @@ dec(struct dctx *c, const struct pn *n)
 		int32_t i = rd_int(c);
 
 		if (i < 0 || (size_t)i >= n->nsym)
-			derr(c, at, "enum index %d out of range (0 to %zu)", (int)i, n->nsym - 1);
+			bad_index(c, at, "enum", i, n->nsym);
 		if (!n->sym[i])
 			derr(c, at, "enum symbol %s is not in the reader enum", n->w->symbols[i]);
 		jw_puts(o, n->sym[i]);
@@ -1370,7 +1589,7 @@ dec(struct dctx *c, const struct pn *n)
 	case K_UNION:
 		v = rd_long(c);
 		if (v < 0 || (uint64_t)v >= n->nbr)
-			derr(c, at, "union index %lld out of range (0 to %zu)", (long long)v, n->nbr - 1);
+			bad_index(c, at, "union", v, n->nbr);
 		if (!n->br[v])
 			derr(c, at, "%s", n->brerr[v]);
 		if (n->wrap[v]) {
@@ -1420,6 +1639,7 @@ avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
 	if (setjmp(c.jb)) {
 		out->len = before;
 		p->nsegs = 0;
+		p->nments = 0;
 		return -1;
 	}
 	dec(&c, p->root);
@@ -1605,10 +1825,23 @@ avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err
 		put_varint(out, 0);
 		return 0;
 	}
-	case AV_UNION:
-		/* The specification (1.11): a union's default is of its first branch. */
-		put_varint(out, 0);
-		return avd_encode_default(t->branches[0], v, out, err, errlen);
+	case AV_UNION: {
+		/*
+		 * The specification (1.12): a union's default may be of any
+		 * branch; the first branch the value is valid for is taken
+		 * (["null","long","double"] with 1.5: the double; Java 1.12
+		 * takes the long, 1).
+		 */
+		size_t at = out->len;
+
+		for (i = 0; i < t->nbranches; i++) {
+			put_varint(out, (int64_t)i);
+			if (avd_encode_default(t->branches[i], v, out, err, errlen) == 0)
+				return 0;
+			out->len = at;
+		}
+		return dfail(err, errlen, "default", t);
+	}
 	}
 	return -1;
 }

@@ -1,8 +1,7 @@
 /*
- * Avro schemas as the decoder and encoder need them. avro-c 1.11.1 parses
- * and validates the text (names, namespaces, structure); this model is built
- * beside it from the same JSON because avro-c drops what we need: logical
- * types ("logicalType" is ignored), field defaults and aliases.
+ * Avro schemas as the decoder and encoder need them: parsed and validated
+ * here (avsc.c says why avro-c no longer is the validator), with what avro-c
+ * 1.11.1 drops: logical types, field defaults and aliases.
  */
 #ifndef AVSC_H
 #define AVSC_H
@@ -22,6 +21,12 @@ enum av_logical {
 };
 
 struct av_node;
+
+/* Limits of avsc_parse, each named in its error message. */
+#define AVSC_MAX_NESTING 200		/* types nested in one schema */
+#define AVSC_MAX_DEFAULT_DEPTH 1000	/* values nested in a field default (records through their fields' defaults) */
+#define AVSC_MAX_FIXED (1 << 30)	/* bytes of a fixed */
+#define AVSC_MAX_FIELDS (UINT32_MAX / 4)	/* fields of a record */
 
 /* Shapes a decoder can skip without a walk: the value, or [null, value] (OPT). */
 enum { AVSK_GENERIC, AVSK_LEN, AVSK_VARINT, AVSK_BYTE, AVSK_OPT_LEN, AVSK_OPT_VARINT, AVSK_OPT_BYTE };
@@ -75,8 +80,13 @@ void avsc_free(struct av_schema *s);
 long avsc_field(const struct av_node *r, const char *name, size_t n);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
-/* Nonzero for names that mean the same named type: full name or reader alias, or (short_ok) the unqualified name. */
-int avsc_names_match(const struct av_node *writer, const struct av_node *reader, int short_ok);
+/*
+ * Nonzero for names that mean the same named type, by how loose a match is
+ * allowed: AVSC_EXACT the full name, AVSC_ALIAS also a reader alias,
+ * AVSC_SHORT also the unqualified name.
+ */
+enum { AVSC_EXACT, AVSC_ALIAS, AVSC_SHORT };
+int avsc_names_match(const struct av_node *writer, const struct av_node *reader, int how);
 
 struct jw;
 /* The schema as Spark's printSchema() shows it (spark-avro's type mapping). */
