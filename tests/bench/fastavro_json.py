@@ -5,7 +5,9 @@
 
 Reads a record stream of tagged bodies (4-byte schema id, ignored, then the
 Avro body), decodes each with fastavro.schemaless_reader and writes
-json.dumps of it, one line per record; at most N records when N is given.
+json.dumps of it, one line per record (logical types that JSON has no type
+for, fastavro's Decimal and datetime, as their str()); at most N records when
+N is given.
 """
 import io
 import json
@@ -34,7 +36,7 @@ def main():
         if n < 4 or len(body) != n:
             sys.exit("fastavro_json.py: null, impossible or truncated record")
         out.write(json.dumps(read(io.BytesIO(body[4:]), schema),
-                             ensure_ascii=False))
+                             ensure_ascii=False, default=str))
         out.write("\n")
         limit -= 1
     out.flush()
