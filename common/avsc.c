@@ -851,8 +851,9 @@ spark_line(const char *prefix, const char *name, const struct av_node *t, const 
 	}
 	jw_putc(o, '\n');
 	if (spark_children_of(u) && depth >= SPARK_MAX_DEPTH) {
-		snprintf(line, sizeof(line), "%s    |-- (nested deeper than %d levels, the limit of "
-		    "--print-schema: not shown)\n", prefix, SPARK_MAX_DEPTH);
+		jw_puts(o, prefix);
+		snprintf(line, sizeof(line), "    |-- (nested deeper than %d levels, the limit of "
+		    "--print-schema: not shown)\n", SPARK_MAX_DEPTH);
 		jw_puts(o, line);
 	} else if (depth < SPARK_MAX_DEPTH) {
 		char sub[5 * SPARK_MAX_DEPTH + 8];
