@@ -41,7 +41,13 @@ int reg_opts_set(struct reg_opts *o, int opt, const char *arg);
 struct registry *reg_open(const struct reg_opts *o);
 void reg_close(struct registry *r);
 
-/* by id: version 0 and subject NULL (an id may live under many subjects) */
+/*
+ * by id: version 0 and subject NULL (an id may live under many subjects).
+ * A schema with Confluent schema references comes self-contained: each
+ * referenced named type's definition put in place of the first use of its
+ * name (reg_expand); id, version and subject stay those of the schema asked
+ * for, not of the schemas it references.
+ */
 struct reg_schema {
 	uint32_t id;
 	int version;
@@ -51,14 +57,18 @@ struct reg_schema {
 
 /*
  * REG_NOTFOUND: 404-class answer (40401 subject, 40402 version, 40403 schema): a bad record.
- * REG_INVALID: the schema exists but is not usable (not AVRO, has references), or
- *   the registry refused a schema given to it (409, 422): a bad record.
+ * REG_INVALID: the schema exists but is not usable (not AVRO; a reference missing,
+ *   not AVRO, in a cycle, nested deeper than REG_REF_DEPTH, or defining a type
+ *   another one defines differently), or the registry refused a schema given
+ *   to it (409, 422): a bad record.
  * REG_FAIL: the environment: unreachable after retries, 401/403, 5xx after retries,
  *   a garbled answer: the caller dies with status 3.
  * On any non-OK return err holds a one-line message without the program name.
  * Returned pointers stay valid until the next call (the cache is bounded).
  */
 enum { REG_OK = 0, REG_NOTFOUND = 1, REG_INVALID = 2, REG_FAIL = 3 };
+#define REG_REF_DEPTH 32	/* references of references of ... */
+#define REG_REF_MAX 1000	/* distinct references resolved for one schema */
 
 int reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
     char *err, size_t errlen);
@@ -82,6 +92,9 @@ enum { REG_NEED_SCHEMA = 1, REG_NEED_ID = 2, REG_NEED_VERSION = 4 };
 struct reg_answer {
 	void *root;		/* the parsed body (a json_t) */
 	const char *schema, *subject;	/* NULL when absent */
+	void *refs;		/* the "references" array (a json_t), NULL if none;
+				 * each entry has a string name, a non-empty
+				 * string subject, a version >= 1 or -1 */
 	uint32_t id;
 	int version;		/* 0 when absent */
 	int has_id;
@@ -91,5 +104,19 @@ int reg_parse_response(long http_status, const char *body, size_t len,
     unsigned need, const char *what, const char *where,
     struct reg_answer *a, char *err, size_t errlen);
 void reg_answer_free(struct reg_answer *a);
+
+/*
+ * A schema with references made self-contained, as Confluent's AvroSchema
+ * reads it: the referenced schemas `refs` (dependencies first, as the
+ * references resolve depth-first; labels[i], or NULL, names refs[i] in
+ * messages) are parsed first into one name space, then `schema`, whose names
+ * may be those of any of them. Each referenced named type's definition is put,
+ * with its full name spelt out ("namespace": "" for none), in place of the
+ * first use of its name in depth-first order; later uses stay names. Returns
+ * the new text (malloc'd), or NULL with err: a text not JSON, a type two
+ * references define differently, nesting deeper than 1000 JSON levels.
+ */
+char *reg_expand(const char *schema, const char *const *refs, const char *const *labels,
+    size_t nrefs, char *err, size_t errlen);
 
 #endif

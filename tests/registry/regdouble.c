@@ -9,8 +9,8 @@
  *
  * Faults, in this order: the first --hang N requests get no answer (the
  * connection stays open until the client gives up); the next ones get the
- * --fail statuses in turn (429 with Retry-After: 1); with --garble every
- * other answer is a 200 with a non-JSON body; with --auth or --token a
+ * --fail statuses in turn (429 with Retry-After: 1; 0: the normal answer);
+ * with --garble every other answer is a 200 with a non-JSON body; with --auth or --token a
  * request without that Authorization header gets 401. --log FILE writes a
  * line per request: method, path, auth=yes|no, and ctype=Content-Type when
  * there is a body.
@@ -360,7 +360,7 @@ serve(struct conn *c)
 		fault = d.nreq - (unsigned long)d.hang;
 		if (d.nreq <= (unsigned long)d.hang)
 			c->hung = 1;
-		else if (fault <= (unsigned long)d.nfail)
+		else if (fault <= (unsigned long)d.nfail && d.fails[fault - 1])
 			reply_error(c, d.fails[fault - 1], d.fails[fault - 1] * 100L + 1,
 			    "injected failure");
 		else if (d.garble)
