@@ -1,6 +1,9 @@
 /* The registry answer parser on arbitrary bodies, under every status class and
  * field requirement: never reads out of bounds, always says why it refused,
- * and what it accepts has the fields asked for. */
+ * and what it accepts has the fields asked for (references well formed).
+ * With bit 6 of the first byte set, the rest is a schema and the schemas it
+ * references, split at NUL bytes, for reg_expand: JSON out, or a reason. */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,35 @@
 #include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+expand(const char *p, size_t n)
+{
+	const char *refs[8];
+	char *copy = malloc(n + 1), *s, *out, err[256];
+	size_t nrefs = 0, i;
+	json_t *j;
+
+	if (!copy)
+		return 0;
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	for (s = copy, i = 0; i < n && nrefs < 8; i++)
+		if (!copy[i])
+			refs[nrefs++] = copy + i + 1;
+	err[0] = '\0';
+	out = reg_expand(s, refs, NULL, nrefs, err, sizeof(err));
+	if (!out && (!err[0] || strlen(err) >= sizeof(err)))
+		abort();
+	if (out) {
+		if (!(j = json_loads(out, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)))
+			abort();
+		json_decref(j);
+		free(out);
+	}
+	free(copy);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,6 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] & 0x40)
+		return expand((const char *)data + 1, size - 1);
 	st = statuses[data[0] & 7];
 	need = (data[0] >> 3) & 7;
 	err[0] = '\0';
@@ -43,6 +77,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)strlen(a.schema);
 		if (a.subject)
 			(void)strlen(a.subject);
+		if (a.refs && (!json_is_array((json_t *)a.refs) ||
+		    !json_array_size((json_t *)a.refs)))
+			abort();
 	}
 	reg_answer_free(&a);
 	return 0;
