@@ -57,7 +57,14 @@ int jw_str(struct jw *w, const unsigned char *s, size_t n, size_t *bad);
 /* A JSON string whose code points are the bytes 0-255 (Avro's bytes and fixed); avro-c 1.11.1's avro_value_to_json cuts bytes at the first 0x00. */
 void jw_bytes(struct jw *w, const unsigned char *s, size_t n);
 void jw_i64(struct jw *w, int64_t v);
-/* Shortest text that reads back as the same value; NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (avro-c 1.11.1's avro_value_to_json fails on them). */
+/*
+ * The text with the fewest significant digits that reads back as the same
+ * value, of those the nearest to it (as Python's repr, and Java 19+ but for
+ * its two digits where one would do: 4.9E-324), in Python's repr format:
+ * positional from 1e-4 to below 1e16 with at least one digit after the
+ * point ("100.0", "0.0001"), else scientific ("1e+16", "5e-324",
+ * "1.5e-05"); floats the same way with the shortest float digits
+ * ("3.4028235e+38"). NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (avro-c 1.11.1's avro_value_to_json fails on them). */
 void jw_double(struct jw *w, double v);
 void jw_float(struct jw *w, float v);
 

@@ -51,6 +51,56 @@ shortest_doubles_read_back(void **state)
 	}
 }
 
+/* The fewest digits, nearest the value, in Python's repr format (the old %.15g..%.17g search failed the first four). */
+static void
+shortest_nearest_as_python_repr(void **state)
+{
+	static const struct { uint64_t bits; const char *s; } t[] = {
+		{0x0000000000000001ull, "5e-324"},
+		{0x000060ce1d3b993full, "5.2587542003786e-310"},
+		{0x0060000000000000ull, "7.120236347223045e-307"},
+		{0x0100000000000000ull, "7.291122019556398e-304"},
+		{0x4350000000000000ull, "1.8014398509481984e+16"},
+		{0x7fefffffffffffffull, "1.7976931348623157e+308"},
+		{0x3fb999999999999aull, "0.1"},
+		{0x3f1a36e2eb1c432dull, "0.0001"},
+		{0x3ee4f8b588e368f1ull, "1e-05"},
+		{0x4059000000000000ull, "100.0"},
+		{0x8000000000000000ull, "-0.0"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct jw w = {0};
+		double d;
+
+		memcpy(&d, &t[i].bits, 8);
+		jw_double(&w, d);
+		assert_string_equal(text(&w), t[i].s);
+		jw_free(&w);
+	}
+}
+
+static void
+floats_shortest(void **state)
+{
+	static const struct { uint32_t bits; const char *s; } t[] = {
+		{0x00000001, "1e-45"}, {0x7f7fffff, "3.4028235e+38"}, {0x3dcccccd, "0.1"},
+		{0x5a000000, "9007199000000000.0"}, {0x00800000, "1.1754944e-38"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct jw w = {0};
+		float f;
+
+		memcpy(&f, &t[i].bits, 4);
+		jw_float(&w, f);
+		assert_string_equal(text(&w), t[i].s);
+		jw_free(&w);
+	}
+}
+
 static void
 floats_and_specials(void **state)
 {
@@ -121,6 +171,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(integers),
 		cmocka_unit_test(shortest_doubles_read_back),
+		cmocka_unit_test(shortest_nearest_as_python_repr),
+		cmocka_unit_test(floats_shortest),
 		cmocka_unit_test(floats_and_specials),
 		cmocka_unit_test(strings_escaped_as_jackson_does),
 		cmocka_unit_test(invalid_utf8_refused_with_offset),
