@@ -33,6 +33,8 @@ struct ave_ctx {
 	size_t npath, cappath;
 	uint32_t **hints;	/* per record node id: where each field was found last time */
 	size_t nhints;
+	const struct av_node *rec;	/* the record and field being encoded, for messages */
+	const struct av_field *fld;
 	char *msg;
 	size_t msglen;
 	jmp_buf jb;
@@ -226,10 +228,26 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-/* [+-]YYYY[Y...]-MM-DD, as avrodecode writes it (and Java's Instant). */
 static int
-parse_date(const char **pp, const char *e, int64_t *days)
+leap(int64_t y)
 {
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * Text forms that have the shape of a date or time but name none (February
+ * 30, hour 24, second 60, offset +25:00) return -3 with *why set, instead of
+ * being carried into the next day as days_from_civil would: java.time's ISO
+ * parsers (LocalDate, LocalTime, OffsetDateTime) refuse them, and Spark's
+ * casts give null.
+ */
+#define IMPOSSIBLE(msg) (*why = (msg), -3)
+
+/* [+-]YYYY[Y...]-MM-DD, as avrodecode writes it (and Java's Instant); proleptic Gregorian, year 0 a leap year. */
+static int
+parse_date(const char **pp, const char *e, int64_t *days, const char **why)
+{
+	static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *p = *pp;
 	int sign = 1, m, d, n = 0;
 	int64_t y = 0;
@@ -241,26 +259,36 @@ parse_date(const char **pp, const char *e, int64_t *days)
 		n++;
 	}
 	if (n < 4 || p >= e || *p++ != '-' || digits(&p, e, 2, &m) < 0 || p >= e ||
-	    *p++ != '-' || digits(&p, e, 2, &d) < 0 || m < 1 || m > 12 || d < 1 || d > 31)
+	    *p++ != '-' || digits(&p, e, 2, &d) < 0)
 		return -1;
-	*days = days_from_civil(sign * y, (unsigned)m, (unsigned)d);
+	y *= sign;
+	if (m < 1 || m > 12)
+		return IMPOSSIBLE("no month 00 or above 12");
+	if (d < 1 || d > mdays[m - 1] + (m == 2 && leap(y))) {
+		if (d == 29 && m == 2)
+			return IMPOSSIBLE("February 29 of a year that is not a leap year");
+		return IMPOSSIBLE(d == 0 ? "no day 00" : "no such day in that month");
+	}
+	*days = days_from_civil(y, (unsigned)m, (unsigned)d);
 	*pp = p;
 	return 0;
 }
 
 /*
  * HH:MM:SS[.fraction] to units (1000 or 10^6 or 10^9 a second); digits finer
- * than unit: -2, or dropped when truncate.
+ * than unit: -2, or dropped when truncate. 24:00:00 and leap seconds (:60)
+ * are -3, as java.time's LocalTime and Spark refuse them (Java's
+ * Instant.parse alone takes them, as the next midnight and as :59).
  */
 static int
-parse_time(const char **pp, const char *e, int64_t unit, int truncate, int64_t *v)
+parse_time(const char **pp, const char *e, int64_t unit, int truncate, int64_t *v, const char **why)
 {
 	const char *p = *pp;
 	int h, mi, s;
 	int64_t frac = 0, scale = unit;
 
 	if (digits(&p, e, 2, &h) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &mi) < 0 ||
-	    p >= e || *p++ != ':' || digits(&p, e, 2, &s) < 0 || h > 23 || mi > 59 || s > 59)
+	    p >= e || *p++ != ':' || digits(&p, e, 2, &s) < 0)
 		return -1;
 	if (p < e && *p == '.') {
 		p++;
@@ -276,23 +304,31 @@ parse_time(const char **pp, const char *e, int64_t unit, int truncate, int64_t *
 			frac += (*p - '0') * scale;
 		}
 	}
+	if (h > 23)
+		return IMPOSSIBLE("hour above 23 (24:00 is not taken)");
+	if (mi > 59)
+		return IMPOSSIBLE("minute above 59");
+	if (s > 59)
+		return IMPOSSIBLE("second above 59 (leap seconds are not taken)");
 	*v = ((int64_t)h * 3600 + mi * 60 + s) * unit + frac;
 	*pp = p;
 	return 0;
 }
 
-/* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
-int
-ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v)
+static int
+parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v,
+    const char **why)
 {
 	const char *p = s, *e = s + n;
 	int64_t days, tod, secs, r;
 	int rc;
 
-	if (parse_date(&p, e, &days) < 0 || p >= e || (*p != 'T' && *p != ' '))
+	if ((rc = parse_date(&p, e, &days, why)) < 0)
+		return rc;
+	if (p >= e || (*p != 'T' && *p != ' '))
 		return -1;
 	p++;
-	if ((rc = parse_time(&p, e, unit, truncate, &tod)) < 0)
+	if ((rc = parse_time(&p, e, unit, truncate, &tod, why)) < 0)
 		return rc;
 	if (p < e && *p == 'Z' && !local)
 		p++;
@@ -301,6 +337,11 @@ ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int
 
 		if (digits(&p, e, 2, &oh) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &om) < 0)
 			return -1;
+		if (p != e)
+			return -1;
+		/* java.time's ZoneOffset: -18:00 to +18:00 */
+		if (om > 59 || oh > 18 || (oh == 18 && om > 0))
+			return IMPOSSIBLE("offset beyond +-18:00 or with minutes above 59");
 		tod -= sign * ((int64_t)oh * 3600 + om * 60) * unit;
 	}
 	if (p != e)
@@ -319,6 +360,15 @@ ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int
 		return -1;
 	*v = r;
 	return 0;
+}
+
+/* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
+int
+ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v)
+{
+	const char *why;
+
+	return parse_ts(s, n, unit, local, truncate, v, &why);
 }
 
 /* mag = mag * 10 + digit, little-endian in mag[0..*len); -1 past MAX_DECIMAL bytes. */
@@ -343,46 +393,122 @@ mul10_add(unsigned char *mag, size_t *len, unsigned digit)
 }
 
 /*
- * A decimal string to the minimal big-endian two's complement of its
- * unscaled value (as Java's BigInteger.toByteArray). Returns the byte count,
- * -1 when the text is not a decimal, -2 when it has more places than scale,
- * -3 when it is too large.
+ * What a decimal's string in plain JSON is read as: decimal text when it has
+ * the characters of one (digits, sign, point, exponent; spaces and
+ * underscores, which Python's Decimal() takes, and NaN or Infinity, all to be
+ * refused), else the underlying bytes as code points (avrodecode --raw,
+ * or the Avro JSON form read as --encoding auto). So "1e2" or "1.2.3" can
+ * never be taken for the bytes of their characters.
  */
 static int
-parse_decimal(const char *s, size_t n, int scale, unsigned char *out)
+decimal_shaped(const char *s, size_t n)
+{
+	const char *p = s, *e = s + n;
+	int digit = 0;
+
+	if (p < e && (*p == '+' || *p == '-'))
+		p++;
+	if ((e - p == 3 && strncasecmp(p, "nan", 3) == 0) || (e - p == 3 && strncasecmp(p, "inf", 3) == 0) ||
+	    (e - p == 8 && strncasecmp(p, "infinity", 8) == 0))
+		return 1;
+	for (p = s; p < e; p++) {
+		if (*p >= '0' && *p <= '9')
+			digit = 1;
+		else if (!strchr("+-.eE_ \t\r\n", *p) || !*p)
+			return 0;
+	}
+	return digit;
+}
+
+/*
+ * A decimal text to the minimal big-endian two's complement of its unscaled
+ * value at the schema's scale, as Java's BigDecimal(String) and
+ * Conversions.DecimalConversion: [+-] digits [. digits] [e|E [+-] digits],
+ * with digits on at least one side of the point ("1.", ".5", "+1", "1e2"
+ * taken). Exact arithmetic: the value is rescaled to the scale without
+ * rounding (trailing zeros past the scale are fine, "1.230" at scale 2; any
+ * other digit past it is refused), and refused when its unscaled value has
+ * more digits than the precision. Zero has no sign ("-0.00" is 00). Returns
+ * the byte count; -1 when the text is not a decimal; -3 with why set when
+ * the value does not fit the type.
+ */
+static int
+parse_decimal(const char *s, size_t n, int precision, int scale, unsigned char *out,
+    char *why, size_t whylen)
 {
 	unsigned char mag[MAX_DECIMAL + 1];
-	const char *p = s, *e = s + n;
-	int neg = 0, places = -1, nd = 0, i, k;
+	const char *p = s, *e = s + n, *ib, *ie, *fb = NULL, *fe = NULL, *q;
+	const char *first = NULL, *last = NULL;
+	int neg = 0, i, esign = 1;
+	int64_t ex = 0, nfrac, x, ndig, tail;
 	size_t len = 1;
 
-	memset(mag, 0, sizeof(mag));
-	if (p < e && *p == '-') {
-		neg = 1;
-		p++;
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (ib = p; p < e && *p >= '0' && *p <= '9'; p++)
+		;
+	ie = p;
+	if (p < e && *p == '.') {
+		for (fb = ++p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		fe = p;
 	}
-	if (p >= e)
-		return -1;
-	for (; p < e; p++) {
-		if (*p == '.' && places < 0 && nd > 0) {
-			places = 0;
-			continue;
-		}
-		if (*p < '0' || *p > '9')
+	if (ie == ib && fe == fb)
+		return -1;	/* no digit: "", "-", ".", "e5" */
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			esign = *p++ == '-' ? -1 : 1;
+		if (p >= e)
 			return -1;
-		nd++;
-		if (places >= 0)
-			places++;
-		if (mul10_add(mag, &len, (unsigned)(*p - '0')) < 0)
-			return -3;
+		for (; p < e && *p >= '0' && *p <= '9'; p++)
+			if ((ex = ex * 10 + (*p - '0')) > 999999999) {
+				snprintf(why, whylen, "its exponent is out of range");
+				return -3;
+			}
+		if (p[-1] < '0' || p[-1] > '9')
+			return -1;
+		ex *= esign;
 	}
-	if (nd == 0 || (places == 0))
+	if (p != e)
 		return -1;
-	if (places > scale)
-		return -2;
-	for (k = places < 0 ? 0 : places; k < scale; k++)
+	/* the first and last digit that is not 0, in the integer part, then the fraction */
+	for (q = ib; q < ie; q++)
+		if (*q != '0') {
+			if (!first)
+				first = q;
+			last = q;
+		}
+	for (q = fb; fb && q < fe; q++)
+		if (*q != '0') {
+			if (!first)
+				first = q;
+			last = q;
+		}
+	if (!first) {
+		out[0] = 0;
+		return 1;
+	}
+	/* value = digits first..last (point skipped) * 10^x */
+	nfrac = fb ? fe - fb : 0;
+	x = ex - nfrac + (fb && last >= fb ? fe - 1 - last : nfrac + (ie - 1 - last));
+	ndig = (last - first + 1) - (fb && first < ie && last >= fb ? 1 : 0);
+	if (x + scale < 0) {
+		snprintf(why, whylen, "it has %lld decimal places, more than the scale %d (it would need rounding)",
+		    (long long)-x, scale);
+		return -3;
+	}
+	if (ndig + x + scale > precision) {
+		snprintf(why, whylen, "it has %lld digits at scale %d, more than the precision %d",
+		    (long long)(ndig + x + scale), scale, precision);
+		return -3;
+	}
+	memset(mag, 0, sizeof(mag));
+	for (q = first; q <= last; q++)
+		if (*q != '.' && mul10_add(mag, &len, (unsigned)(*q - '0')) < 0)
+			goto big;
+	for (tail = x + scale; tail > 0; tail--)
 		if (mul10_add(mag, &len, 0) < 0)
-			return -3;
+			goto big;
 	if (neg) {
 		unsigned carry = 1;
 
@@ -400,10 +526,13 @@ parse_decimal(const char *s, size_t n, int scale, unsigned char *out)
 	    (mag[len - 1] == 0xff && (mag[len - 2] & 0x80))))
 		len--;
 	if (len > MAX_DECIMAL)
-		return -3;
+		goto big;
 	for (i = 0; i < (int)len; i++)
 		out[i] = mag[len - 1 - (size_t)i];
 	return (int)len;
+big:
+	snprintf(why, whylen, "its unscaled value takes more than %d bytes", MAX_DECIMAL);
+	return -3;
 }
 
 static int
@@ -459,38 +588,41 @@ code_points(const char *s, size_t n, struct jw *out)
 	return 0;
 }
 
-/* A logical type's rendering (plain JSON) of an int or long, or -1. */
+/* A logical type's rendering (plain JSON) of an int or long, or -1; an impossible date or time is an error. */
 static int
 logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n, int64_t *v)
 {
-	const char *p = s;
+	static const int64_t units[] = {1000, 1000000, 1000000000};
+	const char *p = s, *why = "";
 	int rc;
 
 	switch (t->lt) {
 	case AVL_DATE:
-		if (parse_date(&p, s + n, v) < 0 || p != s + n)
-			return -1;
-		return 0;
+		if ((rc = parse_date(&p, s + n, v, &why)) == 0 && p != s + n)
+			rc = -1;
+		break;
 	case AVL_TIME_MS:
 	case AVL_TIME_US:
-		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, 0, v);
+		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, 0, v, &why);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than %s holds", (int)n, s,
 			    t->lt == AVL_TIME_MS ? "time-millis" : "time-micros");
-		return rc < 0 || p != s + n ? -1 : 0;
+		if (rc == 0 && p != s + n)
+			rc = -1;
+		break;
 	case AVL_TS_MS: case AVL_TS_US: case AVL_TS_NS:
-	case AVL_LTS_MS: case AVL_LTS_US: case AVL_LTS_NS: {
-		static const int64_t units[] = {1000, 1000000, 1000000000};
-		int u = (int)(t->lt - AVL_TS_MS) % 3;
-
-		rc = ave_parse_ts(s, n, units[u], t->lt >= AVL_LTS_MS, 0, v);
+	case AVL_LTS_MS: case AVL_LTS_US: case AVL_LTS_NS:
+		rc = parse_ts(s, n, units[(int)(t->lt - AVL_TS_MS) % 3], t->lt >= AVL_LTS_MS, 0, v, &why);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than the timestamp holds", (int)n, s);
-		return rc;
-	}
+		break;
 	default:
 		return -1;
 	}
+	if (rc == -3)
+		efail(c, "\"%.*s\" is not a real %s: %s", n > 60 ? 60 : (int)n, s,
+		    t->lt == AVL_DATE ? "date" : t->lt <= AVL_TIME_US ? "time" : "date-time", why);
+	return rc < 0 ? -1 : 0;
 }
 
 static void enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v);
@@ -547,6 +679,16 @@ enc_float(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	}
 }
 
+/* "decimal(5,2) of field price of record t.E", for messages */
+static void
+decimal_what(struct ave_ctx *c, const struct av_node *t, char *s, size_t n)
+{
+	int k = snprintf(s, n, "decimal(%d,%d)", t->precision, t->scale);
+
+	if (c->rec && k >= 0 && (size_t)k < n)
+		snprintf(s + k, n - (size_t)k, " of field %s of record %s", c->fld->name, c->rec->fullname);
+}
+
 /* Bytes or fixed: a decimal or uuid rendering in plain JSON, else code points. */
 static void
 enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
@@ -563,23 +705,28 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		n = v->n;
 	} else
 		str_of(c, v, &s, &n);
-	if (c->o.mode != AVE_AVRO && t->lt == AVL_DECIMAL) {
-		k = parse_decimal(s, n, t->scale, b);
-		if (k == -2)
-			efail(c, "\"%.*s\" has more decimal places than the scale (%d)", (int)n, s, t->scale);
-		if (k == -3)
-			efail(c, "\"%.*s\" is too large for a decimal", (int)n, s);
-		if (k < 0 && v->t == JP_NUM)
-			expected(c, "a decimal", v);
-	}
-	if (k >= 0) {
+	if (c->o.mode != AVE_AVRO && t->lt == AVL_DECIMAL && (v->t == JP_NUM || decimal_shaped(s, n))) {
+		char why[160], what[400];
+
+		k = parse_decimal(s, n, t->precision, t->scale, b, why, sizeof(why));
+		if (k == -1)
+			expected(c, "a decimal ([+-]digits[.digits][e[+-]digits])", v);
+		if (k >= 0 && t->t == AV_FIXED && (size_t)k > t->size) {
+			snprintf(why, sizeof(why), "it takes %d bytes, more than fixed %s has (%zu)", k,
+			    t->fullname, t->size);
+			k = -3;
+		}
+		if (k < 0) {
+			const char *qt = v->t == JP_STR ? "\"" : "";
+
+			decimal_what(c, t, what, sizeof(what));
+			efail(c, "%s%.*s%s does not fit %s: %s", qt, n > 60 ? 60 : (int)n, s, qt, what, why);
+		}
 		if (t->t == AV_BYTES) {
 			put_long(c->out, k);
 			jw_put(c->out, b, (size_t)k);
 			return;
 		}
-		if ((size_t)k > t->size)
-			efail(c, "\"%.*s\" does not fit a decimal of %zu bytes", (int)n, s, t->size);
 		memset(jw_room(c->out, t->size), (b[0] & 0x80) ? 0xff : 0, t->size - (size_t)k);
 		c->out->len += t->size - (size_t)k;
 		jw_put(c->out, b, (size_t)k);
@@ -682,6 +829,8 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	size_t i, found = 0;
 	uint32_t *hint = hints_for(c, t);
 	char msg[200];
+	const struct av_node *outer = c->rec;
+	const struct av_field *outer_f = c->fld;
 
 	if (v->t != JP_OBJ)
 		expected(c, t->nfields ? "an object (record)" : "an object (empty record)", v);
@@ -690,6 +839,8 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		long m = member(c, v, f->name, f->namelen, hint[i]);
 
 		push(c, f->name, f->namelen, 0);
+		c->rec = t;
+		c->fld = f;
 		if (m >= 0) {
 			found++;
 			hint[i] = (uint32_t)m;
@@ -703,6 +854,8 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		}
 		c->npath--;
 	}
+	c->rec = outer;
+	c->fld = outer_f;
 	if (found < v->n && !c->o.ignore_unknown) {
 		/* Name the first key the record does not have. */
 		for (i = 0; i < v->n; i++) {
@@ -839,9 +992,9 @@ pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
 			if ((double)(float)x == (double)x && (int64_t)(float)x == x &&
 			    (b = find_type(u, AV_FLOAT)) >= 0)
 				return b;
-			if ((b = find_type(u, AV_DOUBLE)) >= 0)
+			if ((b = find_type(u, AV_DOUBLE)) >= 0 || (b = find_type(u, AV_FLOAT)) >= 0)
 				return b;
-			return find_type(u, AV_FLOAT);
+			goto decimal;
 		}
 		d = num_double(v);
 		if ((b = find_type(u, AV_DOUBLE)) >= 0 && (find_type(u, AV_FLOAT) < 0 ||
@@ -849,6 +1002,7 @@ pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
 			return b;
 		if ((b = find_type(u, AV_FLOAT)) >= 0)
 			return b;
+decimal:
 		for (i = 0; i < u->nbranches; i++)	/* a decimal written as a number */
 			if (u->branches[i]->lt == AVL_DECIMAL)
 				return (int)i;
@@ -879,8 +1033,7 @@ pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
 				return (int)i;
 			if (e->t == AV_FIXED && e->lt == AVL_UUID && parse_uuid(s, n, tmp) == 0)
 				return (int)i;
-			if (e->t == AV_FIXED && e->lt == AVL_DECIMAL &&
-			    parse_decimal(s, n, e->scale, tmp) >= 0)
+			if (e->t == AV_FIXED && e->lt == AVL_DECIMAL && decimal_shaped(s, n))
 				return (int)i;
 		}
 		for (i = 0; i < u->nbranches; i++) {
@@ -1041,6 +1194,8 @@ ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
 	c->msg = msg;
 	c->msglen = msglen;
 	c->npath = 0;
+	c->rec = NULL;
+	c->fld = NULL;
 	if (setjmp(c->jb)) {
 		out->len = before;
 		return -1;
