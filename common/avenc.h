@@ -37,7 +37,10 @@ int ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *
  * An ISO-8601 date-time ("2026-11-23T10:00:01.123Z", an offset such as
  * +02:00, or no zone when local) to units (1000: ms, ...) since the epoch.
  * 0; -1 when it is not one; -2 when it has more fraction than unit holds,
- * unless truncate, which drops the finer digits (as Spark's cast does).
+ * unless truncate, which drops the finer digits (as Spark's cast does); -3
+ * when it names no real instant: a day past the month's end (2026-02-30,
+ * February 29 of a common year), hour 24, minute or second 60, an offset
+ * beyond +-18:00 or with minutes above 59.
  */
 int ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v);
 
