@@ -1030,6 +1030,17 @@ skip_fast(struct dctx *c, const struct av_node *t)
 	case AVSK_BYTE:
 		rd_n(c, 1, "boolean");
 		break;
+	case AVSK_ENUM: {
+		/* One byte of a non-negative index below the symbol count, or skip() */
+		const struct av_node *e = t->t == AV_UNION ? t->branches[!t->sk_null] : t;
+		const unsigned char *p = c->p;
+
+		if (p < c->end && !(*p & 0x81) && (size_t)(*p >> 1) < e->nsymbols)
+			c->p = p + 1;
+		else
+			skip(c, e);
+		break;
+	}
 	default:
 		skip(c, t);
 	}

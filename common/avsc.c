@@ -658,7 +658,8 @@ skip_kind(const struct av_node *t)
 {
 	switch (t->t) {
 	case AV_STRING: case AV_BYTES: return AVSK_LEN;
-	case AV_INT: case AV_LONG: case AV_ENUM: return AVSK_VARINT;
+	case AV_INT: case AV_LONG: return AVSK_VARINT;
+	case AV_ENUM: return AVSK_ENUM;
 	case AV_BOOLEAN: return AVSK_BYTE;
 	default: return AVSK_GENERIC;
 	}

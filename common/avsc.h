@@ -28,8 +28,10 @@ struct av_node;
 #define AVSC_MAX_FIXED (1 << 30)	/* bytes of a fixed */
 #define AVSC_MAX_FIELDS (UINT32_MAX / 4)	/* fields of a record */
 
-/* Shapes a decoder can skip without a walk: the value, or [null, value] (OPT). */
-enum { AVSK_GENERIC, AVSK_LEN, AVSK_VARINT, AVSK_BYTE, AVSK_OPT_LEN, AVSK_OPT_VARINT, AVSK_OPT_BYTE };
+/* Shapes a decoder can skip without a walk: the value, or [null, value] (OPT).
+ * An enum's index is checked against its symbols even when skipped. */
+enum { AVSK_GENERIC, AVSK_LEN, AVSK_VARINT, AVSK_BYTE, AVSK_ENUM,
+	AVSK_OPT_LEN, AVSK_OPT_VARINT, AVSK_OPT_BYTE, AVSK_OPT_ENUM };
 
 struct av_field {
 	const char *name;
