@@ -1447,8 +1447,10 @@ dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 			return;
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		last[first[i]] = i;
+		c->e->dupkeys += first[i] != i;
+	}
 	pl->scratch.len = 0;
 	jw_put(&pl->scratch, o->p + start, o->len - start);
 	o->len = start;
@@ -1644,6 +1646,7 @@ avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
 	struct dctx c = {.o = out, .plan = p, .e = e};
 	size_t before = out->len;
 
+	e->dupkeys = 0;
 	/* An empty default has no buffer: no arithmetic on NULL. */
 	c.p = c.start = body ? body : (const unsigned char *)"";
 	c.end = c.start + len;

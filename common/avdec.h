@@ -49,6 +49,7 @@ void avd_free(struct avd_plan *p);
 struct avd_err {
 	size_t off;		/* byte offset in the body */
 	char msg[200];
+	size_t dupkeys;		/* set by avd_decode, also on success: map keys the body gave again (each kept once) */
 };
 
 /* Appends the JSON of one body to out. 0, or -1 with e set (out is then left as it was). */
