@@ -1126,7 +1126,7 @@ skip(struct dctx *c, const struct av_node *t)
 		c->depth--;
 		break;
 	case AV_UNION: {
-		int64_t b = rd_long(c);
+		int64_t b = rd_int(c);	/* an int, as the specification says (Java: readInt) */
 
 		if (b < 0 || (uint64_t)b >= t->nbranches)
 			bad_index(c, at, "union", b, t->nbranches);
@@ -1600,7 +1600,7 @@ dec(struct dctx *c, const struct pn *n)
 		dec_container(c, n);
 		break;
 	case K_UNION:
-		v = rd_long(c);
+		v = rd_int(c);	/* the index is an int */
 		if (v < 0 || (uint64_t)v >= n->nbr)
 			bad_index(c, at, "union", v, n->nbr);
 		if (!n->br[v])
