@@ -1,6 +1,7 @@
 # avrodecode against Java Avro 1.12 (the peer; the Avro 1.12 specification
 # the reference), issue 15: which schemas are valid, how reader aliases,
-# union defaults, varint lengths and map keys given twice resolve and decode.
+# union defaults, union branches, varint lengths, indexes in skipped values and
+# map keys given twice resolve and decode.
 #
 # Each case holds our answer and Java 1.12.2's: "same", or what Java does
 # instead (a difference we chose, each one documented in avrodecode(1)).
@@ -80,6 +81,8 @@ S refuse same {"type":"record","name":"R","aliases":["1y"],"fields":[]}
 S refuse same {"type":"record","name":"R","aliases":"S","fields":[]}
 S accept same {"type":"record","name":"R","aliases":["a.S"],"fields":[]}
 S refuse same {"type":"record","name":"R","namespace":"n","fields":[{"name":"x","type":{"type":"enum","name":"E","namespace":"","symbols":["A"]}},{"name":"y","type":"n.E"}]}
+# A \u0000 in an object key (a map default's key): jansson cannot hold it.
+S refuse differs {"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"int"},"default":{"a\u0000b":1}}]}
 # The specification's names are ASCII; Java 1.12 takes any Unicode letter.
 S refuse differs {"type":"record","name":"café","fields":[]}
 S refuse differs {"type":"record","name":"R","fields":[{"name":"café","type":"int"}]}
@@ -116,7 +119,15 @@ D aliases naming each other|{"type":"record","name":"R","fields":[{"name":"a","t
 D alias of a field the writer holds by name: the default|{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int","aliases":["a"],"default":7}]}|02|{"a":1,"b":7}|java: missing required field a
 D aliases naming two writer fields|{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"b","type":"int","aliases":["a","c"]}]}|0204|error: reader field "b" names two writer fields by its aliases|same
 D a writer field two reader aliases name|{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"b","type":"int","aliases":["a"]},{"name":"c","type":"int","aliases":["a"],"default":0}]}|02|error: writer field "a" is named by the aliases of two reader fields|java: missing required field b
+# A writer's default is never used to read; Java renames the writer by the
+# reader's aliases and checks the writer's defaults again (the renamed field
+# is missing from them).
+D writer default of a record whose field the reader renames|{"type":"record","name":"R","fields":[{"name":"d","type":{"type":"record","name":"S","fields":[{"name":"f0","type":"int"}]},"default":{"f0":3}}]}|{"type":"record","name":"R","fields":[{"name":"d","type":{"type":"record","name":"S","fields":[{"name":"r_f0","type":"int","aliases":["f0"]}]}}]}|02|{"d":{"r_f0":1}}|java: Invalid default for field d
+D reader default naming a renamed field by its old name, the field's own default|{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"d","type":{"type":"record","name":"S","fields":[{"name":"r_p","type":"int","aliases":["p"],"default":5}]},"default":{"p":3}}]}|02|{"a":1,"d":{"r_p":5}}|same
 # Union branches: exact full names first, then aliases, then unqualified names.
+# Named types match by name only: Java falls back to a branch of the same kind.
+D union: a record no reader branch names|{"type":"record","name":"o","fields":[{"name":"u","type":[{"type":"record","name":"A","fields":[{"name":"x","type":"int"}]}]}]}|{"type":"record","name":"o","fields":[{"name":"u","type":[{"type":"record","name":"B","fields":[]}]}]}|0002|error: union branch 0 (A) has no match|java: {"u":{"B":{}}}
+D union: the same with the reader's alias|{"type":"record","name":"o","fields":[{"name":"u","type":[{"type":"record","name":"A","fields":[{"name":"x","type":"int"}]}]}]}|{"type":"record","name":"o","fields":[{"name":"u","type":[{"type":"record","name":"B","aliases":["A"],"fields":[]}]}]}|0002|{"u":{"B":{}}}|same
 D union: a type and another aliased to it, read with itself|{"type":"record","name":"R","fields":[{"name":"x","type":["null",{"type":"record","name":"B","aliases":["A"],"fields":[{"name":"s","type":"string"}]},{"type":"record","name":"A","fields":[{"name":"i","type":"int"}]}]}]}|-|0402|{"x":{"A":{"i":1}}}|same
 D union: the writer's A into a reader holding A and B aliased A|{"type":"record","name":"R","fields":[{"name":"x","type":["null",{"type":"record","name":"A","fields":[{"name":"i","type":"int"}]}]}]}|{"type":"record","name":"R","fields":[{"name":"x","type":["null",{"type":"record","name":"B","aliases":["A"],"fields":[{"name":"i","type":"int"}]},{"type":"record","name":"A","fields":[{"name":"i","type":"int"}]}]}]}|0202|{"x":{"A":{"i":1}}}|java: {"x":{"B":{"i":1}}}
 D union: writer A and B into the reader's B aliased A and A|{"type":"record","name":"R","fields":[{"name":"x","type":["null",{"type":"record","name":"A","fields":[{"name":"i","type":"int"}]},{"type":"record","name":"B","fields":[{"name":"s","type":"string"}]}]}]}|{"type":"record","name":"R","fields":[{"name":"x","type":["null",{"type":"record","name":"B","aliases":["A"],"fields":[{"name":"s","type":"string"},{"name":"z","type":"int","default":0}]},{"type":"record","name":"A","fields":[{"name":"i","type":"int"}]}]}]}|0202|{"x":{"A":{"i":1}}}|java: Duplicate in union
@@ -139,6 +150,12 @@ D long of ten bytes|"long"|-|feffffffffffffffff01|9223372036854775807|same
 D long of eleven bytes|"long"|-|8080808080808080808000|error: invalid long: varint longer than 64 bits|same
 D long whose tenth byte leaves 64 bits|"long"|-|8080808080808080807f|error: invalid long: varint longer than 64 bits|java: 4611686018427387904
 D int of six bytes in a skipped writer field|{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"b","type":"int"}]}|80808080800002|error: invalid int: varint longer than 5 bytes|same
+# Indexes of skipped values are checked too (a writer field the reader drops).
+D enum index out of range in a dropped field|{"type":"record","name":"r","fields":[{"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}},{"name":"b","type":"boolean"}]}|{"type":"record","name":"r","fields":[{"name":"b","type":"boolean"}]}|0101|error: enum index -1 out of range|same
+D enum index out of range in a dropped [null, enum]|{"type":"record","name":"r","fields":[{"name":"e","type":["null",{"type":"enum","name":"E","symbols":["A","B"]}]},{"name":"b","type":"boolean"}]}|{"type":"record","name":"r","fields":[{"name":"b","type":"boolean"}]}|020601|error: enum index 3 out of range|same
+D union index out of range in a dropped field|{"type":"record","name":"r","fields":[{"name":"u","type":["null","int"]},{"name":"b","type":"boolean"}]}|{"type":"record","name":"r","fields":[{"name":"b","type":"boolean"}]}|0401|error: union index 2 out of range|same
+# A block's byte size must be the bytes its items take (a reader may skip by it).
+D array block whose byte size is false|{"type":"array","items":"int"}|-|01000400|error: array block size 0, but its items take 1 bytes|java: [2]
 # Maps: a key given twice keeps its first place and its last value.
 D map key twice|{"type":"map","values":"int"}|-|0602610202620402610600|{"a":3,"b":2}|same
 D map key twice in two blocks, nested in a record the reader reorders|{"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"string"}},{"name":"i","type":"int"}]}|{"type":"record","name":"R","fields":[{"name":"i","type":"int"},{"name":"m","type":{"type":"map","values":"string"}}]}|0402610278026202790202610478310004|{"i":2,"m":{"a":"x1","b":"y"}}|same
