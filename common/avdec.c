@@ -345,6 +345,16 @@ match_fields(struct cctx *c, const struct av_node *w, const struct av_node *r, i
 	return rc;
 }
 
+/* The buffers a plan's decoding grows (segments, map entries and their table, scratch). */
+static void
+free_buffers(struct avd_plan *p)
+{
+	free(p->segs);
+	free(p->ments);
+	free(p->mtab);
+	jw_free(&p->scratch);
+}
+
 /*
  * The default of a reader field the writer lacks, rendered once, as a decoder
  * would: encoded to binary, then decoded by the plan (works around avro-c
@@ -373,14 +383,13 @@ render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *
 		/* Decode with a throwaway plan shell that shares the compiled nodes. */
 		struct avd_plan tmp = {.root = dp};
 
-		if (avd_decode(&tmp, (unsigned char *)bin.p, bin.len, &out, &e) < 0) {
+		int bad = avd_decode(&tmp, (unsigned char *)bin.p, bin.len, &out, &e) < 0;
+
+		free_buffers(&tmp);
+		if (bad) {
 			cfail(c, "default of field \"%s\": %s", f->name, e.msg);
-			free(tmp.segs);
-			jw_free(&tmp.scratch);
 			goto out;
 		}
-		free(tmp.segs);
-		jw_free(&tmp.scratch);
 	}
 	n->defs[i] = out.p;
 	n->deflen[i] = out.len;
@@ -747,10 +756,7 @@ avd_free(struct avd_plan *p)
 		free_strs(n->brerr, n->nbr);
 		free(n);
 	}
-	free(p->segs);
-	free(p->ments);
-	free(p->mtab);
-	jw_free(&p->scratch);
+	free_buffers(p);
 	free(p);
 }
 
