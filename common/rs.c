@@ -412,6 +412,8 @@ rs_commit(struct rs_writer *w, size_t n)
 void
 rs_put(struct rs_writer *w, const void *p, size_t n)
 {
+	if (n == 0)	/* an empty body's buffer may be NULL: memcpy must not see it */
+		return;
 	if (n >= w->cap) {
 		rs_flush(w);
 		io_write_all(w->fd, p, n);
