@@ -142,8 +142,8 @@ check_grammar(const struct sch *z, int m, const char *s, size_t n, int jp_ok)
 	json_decref(j);
 }
 
-/* Decodes body with plan p into out (cleared first); aborts when it fails. */
-static void
+/* Decodes body with plan p into out (cleared first); aborts when it fails. Returns the map keys given twice. */
+static size_t
 decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t len,
     struct jw *out, const char *what)
 {
@@ -156,6 +156,7 @@ decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t 
 		snprintf(m2, sizeof(m2), "%s at body byte %zu", e.msg, e.off);
 		fatal(z, m, what, m2);
 	}
+	return e.dupkeys;
 }
 
 /* Encodes the text t with context c into out (cleared first); aborts when it fails. */
@@ -179,6 +180,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jw out = {0}, again = {0}, text = {0}, text2 = {0}, body2 = {0};
 	struct avd_err e;
+	size_t dup;
 	const struct sch *z;
 	const char *s;
 	char msg[400];
@@ -216,7 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fatal(z, m, "encode", "the output before the body was overwritten");
 
 	/* the body is valid Avro of the schema */
-	decode(z, m, z->avro, out.p + 1, out.len - 1, &text, "the body does not decode");
+	dup = decode(z, m, z->avro, out.p + 1, out.len - 1, &text, "the body does not decode");
 
 	/* the same again */
 	jw_putc(&again, '#');
@@ -226,7 +228,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Avro JSON round trip: the same bytes */
 	reencode(z, m, z->enc[1][0], &text, &body2, "Avro JSON of the body does not encode");
-	if (body2.len != out.len - 1 || memcmp(body2.p, out.p + 1, body2.len) != 0)
+	/* a map key given twice is decoded once (its last value): fewer bytes back */
+	if (!dup && (body2.len != out.len - 1 || memcmp(body2.p, out.p + 1, body2.len) != 0))
 		fatal(z, m, "round trip", "the Avro JSON of the body encodes to other bytes");
 
 	/*
