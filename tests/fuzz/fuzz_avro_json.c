@@ -159,10 +159,10 @@ decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t 
 	return e.dupkeys;
 }
 
-/* Encodes the text t with context c into out (cleared first); aborts when it fails. */
-static void
+/* Encodes the text t with context c into out (cleared first); aborts when it fails, unless its message holds allowed: then -1. */
+static int
 reencode(const struct sch *z, int m, struct ave_ctx *c, const struct jw *t, struct jw *out,
-    const char *what)
+    const char *what, const char *allowed)
 {
 	char msg[400];
 
@@ -170,9 +170,12 @@ reencode(const struct sch *z, int m, struct ave_ctx *c, const struct jw *t, stru
 	if (jp_parse(&doc2, t->p, t->len) != 0)
 		fatal(z, m, what, "avrodecode's output is not JSON to jp");
 	if (ave_encode(c, z->s->root, &doc2, out, msg, sizeof(msg)) != 0) {
+		if (allowed && strstr(msg, allowed))
+			return -1;
 		fprintf(stderr, "%.*s\n", (int)(t->len > 2000 ? 2000 : t->len), t->p);
 		fatal(z, m, what, msg);
 	}
+	return 0;
 }
 
 int
@@ -227,7 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fatal(z, m, "determinism", "a second encode of the document differs");
 
 	/* Avro JSON round trip: the same bytes */
-	reencode(z, m, z->enc[1][0], &text, &body2, "Avro JSON of the body does not encode");
+	reencode(z, m, z->enc[1][0], &text, &body2, "Avro JSON of the body does not encode", NULL);
 	/* a map key given twice is decoded once (its last value): fewer bytes back */
 	if (!dup && (body2.len != out.len - 1 || memcmp(body2.p, out.p + 1, body2.len) != 0))
 		fatal(z, m, "round trip", "the Avro JSON of the body encodes to other bytes");
@@ -243,7 +246,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fatal(z, m, "the body does not decode to plain JSON", e.msg);
 		goto done;
 	}
-	reencode(z, m, z->enc[0][0], &text, &body2, "plain JSON of the body does not encode");
+	/*
+	 * A decimal the body holds with more digits than its precision is
+	 * written by plain decoding (as Java and fastavro read it) but refused by
+	 * plain encoding (as Java's DecimalConversion refuses it): no way back.
+	 */
+	if (reencode(z, m, z->enc[0][0], &text, &body2, "plain JSON of the body does not encode",
+	    "more than the precision") < 0)
+		goto done;
 	decode(z, m, z->plain, body2.p, body2.len, &text2, "the re-encoded body does not decode");
 	if (text.len != text2.len || memcmp(text.p, text2.p, text.len) != 0) {
 		fprintf(stderr, "first:  %.*s\nsecond: %.*s\n", (int)(text.len > 2000 ? 2000 : text.len),
