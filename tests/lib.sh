@@ -17,6 +17,16 @@ same_bytes() {
 	echo "#   want:"; xxd "$2" | head -5 | sed 's/^/#     /'
 	echo "#   got:"; xxd "$3" | head -5 | sed 's/^/#     /'
 }
+# same_text NAME STATUS WANT GOT ERRFILE: ok when STATUS is 0 and GOT is WANT;
+# else both texts and the command's standard error (ERRFILE)
+same_text() {
+	if [ "$2" -eq 0 ] && [ "$4" = "$3" ]; then ok "$1"; return; fi
+	if [ "$2" -eq 0 ]; then notok "$1" "the text differs"; else notok "$1" "status $2"; fi
+	printf '#   want: %s
+#   got:  %s
+' "$3" "$4"
+	sed 's/^/#   /' "$5"
+}
 # skip NAME WHY: a check not run here, as a TAP SKIP
 skip() { echo "ok - $suite: $1 # SKIP $2"; }
 # missing NAME WHY: something a check needs is missing: a failure under $CI, a SKIP elsewhere
@@ -43,6 +53,26 @@ py_env() {
 	srfake=${SRFAKE:-$TESTS/../build/srfake}
 	export PYTHONDONTWRITEBYTECODE=1
 	unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
+}
+# conformance_args CASES: the arguments of a differential driver (spark_diff.py,
+# avro_diff.py) in conf_args: "replay SEED INDEX" under CONFORMANCE_REPLAY,
+# "random SEED N" under CONFORMANCE (CASES cases by default, the seed the time,
+# printed), else "check" (the fixed seed of make check)
+conformance_args() {
+	if [ -n "${CONFORMANCE_REPLAY:-}" ]; then
+		conf_args=(replay "${CONFORMANCE_REPLAY%%:*}" "${CONFORMANCE_REPLAY##*:}")
+	elif [ -n "${CONFORMANCE:-}" ]; then
+		conf_seed=${CONFORMANCE_SEED:-$(date +%s)}
+		echo "# CONFORMANCE_SEED=$conf_seed CONFORMANCE_CASES=${CONFORMANCE_CASES:-$1}"
+		conf_args=(random "$conf_seed" "${CONFORMANCE_CASES:-$1}")
+	else
+		conf_args=(check)
+	fi
+}
+# conformance_seed: after a random run, its seed again and how to replay a case
+conformance_seed() {
+	[ -z "${CONFORMANCE:-}" ] ||
+		echo "# CONFORMANCE_SEED=$conf_seed (replay a case: CONFORMANCE_REPLAY=$conf_seed:INDEX make conformance)"
 }
 # need_pyenv: true when $py has fastavro and confluent-kafka, else reports it missing
 need_pyenv() {

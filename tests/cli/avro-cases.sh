@@ -21,13 +21,7 @@ form() {
 	local got st
 	got=$(record "$body" | avrodecode --schema "$tmp/w.avsc" --out ndjson "${extra[@]}" "$@" 2>"$tmp/err")
 	st=$?
-	if [ $st -eq 0 ] && [ "$got" = "$want" ]; then
-		ok "$case ($name)"
-	else
-		notok "$case ($name)" "status $st"
-		printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
-		sed 's/^/#   /' "$tmp/err"
-	fi
+	same_text "$case ($name)" $st "$want" "$got" "$tmp/err"
 }
 
 # back NAME JSON ARGS...: avroencode of JSON must be the case's body
@@ -37,13 +31,7 @@ back() {
 	local got
 	got=$(printf '%s\n' "$json" | avroencode --schema "$tmp/w.avsc" --bare --in ndjson "$@" 2>"$tmp/err" |
 	    tail -c +5 | xxd -p | tr -d '\n')
-	if [ "$got" = "$want" ]; then
-		ok "$case (back from $name)"
-	else
-		notok "$case (back from $name)" "bytes differ"
-		printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
-		sed 's/^/#   /' "$tmp/err"
-	fi
+	same_text "$case (back from $name)" 0 "$want" "$got" "$tmp/err"
 }
 
 run_case() {

@@ -255,13 +255,7 @@ while IFS= read -r line; do
 				sed 's/^/#   got:  /' "$tmp/err"
 			fi ;;
 		*)
-			if [ $st -eq 0 ] && [ "$got" = "$want" ]; then
-				ok "$name"
-			else
-				notok "$name" "status $st"
-				printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
-				sed 's/^/#   /' "$tmp/err"
-			fi ;;
+			same_text "$name" $st "$want" "$got" "$tmp/err" ;;
 		esac
 		if [ -n "$java" ]; then
 			a=$(jans $n)

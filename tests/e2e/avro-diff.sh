@@ -17,20 +17,12 @@ command -v java >/dev/null 2>&1 || { missing "java" "no java on PATH (the Java p
 [ -f "$TESTS/../build/java/classes/AvroPeer.class" ] ||
 	{ missing "java peer" "build/java/classes/AvroPeer.class missing: make java-peer"; exit 0; }
 
-if [ -n "${CONFORMANCE_REPLAY:-}" ]; then
-	set -- replay "${CONFORMANCE_REPLAY%%:*}" "${CONFORMANCE_REPLAY##*:}"
-elif [ -n "${CONFORMANCE:-}" ]; then
-	seed=${CONFORMANCE_SEED:-$(date +%s)}
-	echo "# CONFORMANCE_SEED=$seed CONFORMANCE_CASES=${CONFORMANCE_CASES:-3000}"
-	set -- random "$seed" "${CONFORMANCE_CASES:-3000}"
-else
-	set -- check
-fi
-"$py" "$TESTS/interop/avro_diff.py" "$BIN" "$tmp" "$@" 2>"$tmp/err" | tee "$tmp/tap"
+conformance_args 3000
+"$py" "$TESTS/interop/avro_diff.py" "$BIN" "$tmp" "${conf_args[@]}" 2>"$tmp/err" | tee "$tmp/tap"
 st=${PIPESTATUS[0]}
 if [ "$st" -ne 0 ] || ! grep -q '^ok ' "$tmp/tap"; then
 	notok "run" "status $st"
 	tail -20 "$tmp/err" | sed 's/^/#   /'
 fi
-[ -n "${CONFORMANCE:-}" ] && echo "# CONFORMANCE_SEED=$seed (replay a case: CONFORMANCE_REPLAY=$seed:INDEX make conformance)"
+conformance_seed
 exit 0

@@ -18,21 +18,13 @@ export SPARK_LOCAL_IP=127.0.0.1 TZ=UTC
 command -v java >/dev/null 2>&1 || { missing "java" "no java on PATH (Spark 4 needs Java 17)"; exit 0; }
 "$py" -c 'import pyspark' 2>/dev/null || { missing "pyspark" "$py lacks pyspark: make pyenv"; exit 0; }
 
-if [ -n "${CONFORMANCE_REPLAY:-}" ]; then
-	set -- replay "${CONFORMANCE_REPLAY%%:*}" "${CONFORMANCE_REPLAY##*:}"
-	export SPARK_DIFF_VERBOSE=1
-elif [ -n "${CONFORMANCE:-}" ]; then
-	seed=${CONFORMANCE_SEED:-$(date +%s)}
-	echo "# CONFORMANCE_SEED=$seed CONFORMANCE_CASES=${CONFORMANCE_CASES:-300}"
-	set -- random "$seed" "${CONFORMANCE_CASES:-300}"
-else
-	set -- check
-fi
-"$py" "$TESTS/interop/spark_diff.py" "$BIN/winagg" "$tmp" "$@" 2>"$tmp/spark.log" | tee "$tmp/tap"
+conformance_args 300
+[ -z "${CONFORMANCE_REPLAY:-}" ] || export SPARK_DIFF_VERBOSE=1
+"$py" "$TESTS/interop/spark_diff.py" "$BIN/winagg" "$tmp" "${conf_args[@]}" 2>"$tmp/spark.log" | tee "$tmp/tap"
 st=${PIPESTATUS[0]}
 if [ "$st" -ne 0 ] || ! grep -q '^ok ' "$tmp/tap"; then
 	notok "spark run" "status $st"
 	grep -v '^\s*at ' "$tmp/spark.log" | tail -20 | sed 's/^/#   /'
 fi
-[ -n "${CONFORMANCE:-}" ] && echo "# CONFORMANCE_SEED=$seed (replay a case: CONFORMANCE_REPLAY=$seed:INDEX make conformance)"
+conformance_seed
 exit 0
