@@ -6,7 +6,8 @@
 # AVRO_VALUES_N random doubles, default 2,000,000; an exact reference for
 # floats). Java's bytes for the decimals were taken from Apache Avro 1.12's
 # Conversions.DecimalConversion and are checked again live when java and the
-# jars of make java-peer are there.
+# jars of make java-peer are there; the dates and times are held against
+# java.time's parsers (LocalDate, LocalTime, OffsetDateTime, LocalDateTime).
 suite=avro-values
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 unset SCHEMA_REGISTRY_URL SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO SCHEMA_REGISTRY_BEARER_TOKEN
@@ -195,6 +196,96 @@ t_bad local-timestamp-micros 2026-02-28T24:00:00 "hour above 23"
 t_bad time-millis 24:00:00 "hour above 23"
 t_bad time-millis 23:59:60 "leap seconds are not taken"
 t_bad time-millis 12:60:00 "minute above 59"
+
+# java.time itself, when there: the same values and the same refusals, each
+# text read by the parser of its type (LocalDate, LocalTime, OffsetDateTime,
+# LocalDateTime) against avroencode, whose number avrodecode --raw shows.
+if command -v java >/dev/null; then
+	cat >"$tmp/TimeRef.java" <<'EOF'
+import java.io.*;
+import java.time.*;
+import java.time.temporal.ChronoUnit;
+/* lines "logical-type<TAB>text": the Avro number java.time gives, or ERR */
+public class TimeRef {
+  public static void main(String[] a) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(System.in));
+    LocalDateTime epoch = LocalDateTime.of(1970, 1, 1, 0, 0);
+    for (String line; (line = r.readLine()) != null;) {
+      String[] f = line.split("\t", -1);
+      try {
+        long v;
+        switch (f[0]) {
+        case "date": v = LocalDate.parse(f[1]).toEpochDay(); break;
+        case "time-millis": v = LocalTime.parse(f[1]).toNanoOfDay() / 1000000; break;
+        case "timestamp-millis": v = OffsetDateTime.parse(f[1]).toInstant().toEpochMilli(); break;
+        default: v = ChronoUnit.MICROS.between(epoch, LocalDateTime.parse(f[1]));
+        }
+        System.out.println(v);
+      } catch (Exception e) { System.out.println("ERR"); }
+    }
+  }
+}
+EOF
+	: >"$tmp/tj.in"; : >"$tmp/tours"
+	while read -r lt v; do
+		printf '%s\t%s\n' "$lt" "$v" >>"$tmp/tj.in"
+		if printf '{"t":"%s"}\n' "$v" | avroencode --schema "$tmp/$lt.avsc" --bare --in ndjson >"$tmp/o" 2>/dev/null; then
+			avrodecode --schema "$tmp/$lt.avsc" --raw --out ndjson <"$tmp/o" | sed 's/^{"t":\(.*\)}$/\1/' >>"$tmp/tours"
+		else
+			echo ERR >>"$tmp/tours"
+		fi
+	done <<'TIMES'
+date 2026-02-28
+date 2026-02-29
+date 2024-02-29
+date 1900-02-29
+date 2000-02-29
+date 0000-02-29
+date 2026-04-30
+date 2026-04-31
+date 2026-06-31
+date 2026-13-01
+date 2026-00-10
+date 2026-01-00
+date 1969-12-31
+time-millis 00:00:00.000
+time-millis 23:59:59.999
+time-millis 12:30:15.250
+time-millis 24:00:00.000
+time-millis 23:60:00.000
+time-millis 23:59:60.000
+timestamp-millis 2026-02-28T23:59:59.999Z
+timestamp-millis 2026-02-30T00:00:00.000Z
+timestamp-millis 2026-04-31T00:00:00.000Z
+timestamp-millis 2024-02-29T12:00:00.000Z
+timestamp-millis 2026-01-01T24:00:00.000Z
+timestamp-millis 2026-01-01T10:60:00.000Z
+timestamp-millis 2026-06-30T23:59:60.000Z
+timestamp-millis 2026-01-01T10:00:00.000+02:00
+timestamp-millis 2026-01-01T10:00:00.000+18:00
+timestamp-millis 2026-01-01T10:00:00.000-18:00
+timestamp-millis 2026-01-01T10:00:00.000+18:01
+timestamp-millis 2026-01-01T10:00:00.000+05:60
+timestamp-millis 2026-01-01T10:00:00.123-03:30
+local-timestamp-micros 2024-02-29T12:00:00.000001
+local-timestamp-micros 2026-02-29T00:00:00.000000
+local-timestamp-micros 2026-06-31T00:00:00.000000
+local-timestamp-micros 2026-06-30T23:59:59.999999
+local-timestamp-micros 2026-02-28T24:00:00.000000
+TIMES
+	if java "$tmp/TimeRef.java" <"$tmp/tj.in" >"$tmp/tj.out" 2>"$tmp/tj.err"; then
+		if cmp -s "$tmp/tj.out" "$tmp/tours"; then
+			ok "$(wc -l <"$tmp/tj.in") dates and times: the values and refusals of java.time"
+		else
+			notok "dates and times against java.time" "differ (type, text, Java, ours):"
+			paste "$tmp/tj.in" "$tmp/tj.out" "$tmp/tours" | awk -F'\t' '$3 != $4' | sed 's/^/#   /'
+		fi
+	else
+		missing "dates and times against java.time" "java failed: $(head -3 "$tmp/tj.err")"
+	fi
+else
+	missing "dates and times against java.time" "no java on PATH"
+fi
 
 # winagg: an impossible event time is a bad record, not an event of the next day.
 printf '{"t":"2026-02-30T00:00:00Z"}\n' >"$tmp/ev.json"
