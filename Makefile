@@ -2,9 +2,14 @@
 TOOLS = cfdeframe cfframe avrodecode avroencode winagg
 # Shell scripts with a man page, copied into bin/ beside the tools.
 SCRIPTS = cfjob wikimedia-job avro-console-consumer
-LIB = err io rs frame tool registry jw avsc avdec jp avenc wa
-UNIT = be rs frame jw
-FUZZ = rs_reader rs_stamped cfdeframe cfframe_delim registry_response avro_body avro_diff avro_json winagg_args winagg_state
+# The library every tool links: each common/NAME.c (see docs/DESIGN.md, "Layers").
+LIB = $(sort $(basename $(notdir $(wildcard common/*.c))))
+# Unit tests (tests/unit/test_NAME.c, cmocka) and libFuzzer targets (tests/fuzz/fuzz_NAME.c).
+UNIT = $(sort $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
+FUZZ = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+
+# The one version of the toolkit: every tool's and script's --version prints it.
+VERSION = 0.16.0
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -34,14 +39,17 @@ TOOL_BINS = $(TOOLS:%=$(BIN)/%)
 
 all: $(TOOL_BINS) $(BIN)/mockbroker $(BIN)/gen-events $(SCRIPTS:%=$(BIN)/%)
 
-$(SCRIPTS:%=$(BIN)/%): $(BIN)/%: scripts/%
+$(SCRIPTS:%=$(BIN)/%): $(BIN)/%: scripts/% Makefile
 	@mkdir -p $(BIN)
-	cp $< $@
+	sed 's/@VERSION@/$(VERSION)/g' $< >$@
 	chmod +x $@
 
 $(BUILD)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/common/tool.o: ALL_CFLAGS += -DCFKIT_VERSION='"$(VERSION)"'
+$(BUILD)/common/tool.o: Makefile
 
 $(LIBA): $(LIBOBJ)
 	rm -f $@
@@ -123,7 +131,7 @@ FUZZ_BINS = $(FUZZ:%=build/fuzz/fuzz_%)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB:%=common/%.c) common/*.h
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all $(PKG_CFLAGS) -o $@ $< $(LIB:%=common/%.c) $(PKG_LIBS) $(AVROC)
+	    -fno-sanitize-recover=all -DCFKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(LIB:%=common/%.c) $(PKG_LIBS) $(AVROC)
 fuzz: $(FUZZ_BINS)
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run $(FUZZ_BINS)
 

@@ -84,7 +84,7 @@ struct avd_plan {
 	/* run time */
 	struct { size_t off, len; } *segs;
 	size_t nsegs, capsegs;
-	struct jw scratch;
+	struct buf scratch;
 	/* the entries of the maps being decoded (a stack, as maps nest), for duplicate keys */
 	struct ment *ments;
 	size_t nments, capments;
@@ -217,15 +217,15 @@ new_pn(struct cctx *c, enum kind k, const struct av_node *w, const struct av_nod
 static char *
 json_key(const char *name, int comma, size_t *len)
 {
-	struct jw w = {0};
+	struct buf w = {0};
 	size_t bad;
 
 	if (comma)
-		jw_putc(&w, ',');
+		buf_putc(&w, ',');
 	jw_str(&w, (const unsigned char *)name, strlen(name), &bad);
-	jw_putc(&w, ':');
+	buf_putc(&w, ':');
 	*len = w.len;
-	jw_putc(&w, 0);
+	buf_putc(&w, 0);
 	return w.p;
 }
 
@@ -352,7 +352,7 @@ free_buffers(struct avd_plan *p)
 	free(p->segs);
 	free(p->ments);
 	free(p->mtab);
-	jw_free(&p->scratch);
+	buf_free(&p->scratch);
 }
 
 /*
@@ -364,7 +364,7 @@ static int
 render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *proj,
     struct pn *n, size_t i)
 {
-	struct jw bin = {0}, out = {0};
+	struct buf bin = {0}, out = {0};
 	struct avd_err e;
 	struct pn *dp;
 	char msg[200];
@@ -396,8 +396,8 @@ render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *
 	out.p = NULL;
 	rc = 0;
 out:
-	jw_free(&bin);
-	jw_free(&out);
+	buf_free(&bin);
+	buf_free(&out);
 	return rc;
 }
 
@@ -764,7 +764,7 @@ avd_free(struct avd_plan *p)
 
 struct dctx {
 	const unsigned char *p, *start, *end;
-	struct jw *o;
+	struct buf *o;
 	struct avd_plan *plan;
 	int depth;
 	size_t zero_items;
@@ -1216,7 +1216,7 @@ put_ts(struct dctx *c, int64_t v, const struct pn *n)
 	k += snprintf(s + k, sizeof(s) - (size_t)k, "T%02d:%02d:%02d.%0*lld%s\"",
 	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
 	    frac_digits(n->unit), (long long)frac, n->utc ? "Z" : "");
-	jw_put(c->o, s, (size_t)k);
+	buf_put(c->o, s, (size_t)k);
 }
 
 static void
@@ -1233,7 +1233,7 @@ put_time(struct dctx *c, int64_t v, const struct pn *n)
 	}
 	k = snprintf(s, sizeof(s), "\"%02d:%02d:%02d.%0*lld\"", (int)(secs / 3600),
 	    (int)(secs / 60 % 60), (int)(secs % 60), frac_digits(n->unit), (long long)frac);
-	jw_put(c->o, s, (size_t)k);
+	buf_put(c->o, s, (size_t)k);
 }
 
 /*
@@ -1249,7 +1249,7 @@ put_decimal(struct dctx *c, const unsigned char *b, size_t n, int scale)
 	char digits[MAX_DECIMAL * 3 + 16], *q = digits + sizeof(digits);
 	int neg = n && (b[0] & 0x80), k;
 	size_t i, len, start = 0;
-	struct jw *o = c->o;
+	struct buf *o = c->o;
 
 	if (n > MAX_DECIMAL)
 		derr(c, b, "decimal of %zu bytes (at most %d)", n, MAX_DECIMAL);
@@ -1286,23 +1286,23 @@ put_decimal(struct dctx *c, const unsigned char *b, size_t n, int scale)
 	if (q == digits + sizeof(digits))
 		*--q = '0';
 	len = (size_t)(digits + sizeof(digits) - q);
-	jw_putc(o, '"');
+	buf_putc(o, '"');
 	if (neg)
-		jw_putc(o, '-');
+		buf_putc(o, '-');
 	if (scale > 0) {
 		if (len <= (size_t)scale) {
-			jw_put(o, "0.", 2);
+			buf_put(o, "0.", 2);
 			for (i = len; i < (size_t)scale; i++)
-				jw_putc(o, '0');
-			jw_put(o, q, len);
+				buf_putc(o, '0');
+			buf_put(o, q, len);
 		} else {
-			jw_put(o, q, len - (size_t)scale);
-			jw_putc(o, '.');
-			jw_put(o, q + len - (size_t)scale, (size_t)scale);
+			buf_put(o, q, len - (size_t)scale);
+			buf_putc(o, '.');
+			buf_put(o, q + len - (size_t)scale, (size_t)scale);
 		}
 	} else
-		jw_put(o, q, len);
-	jw_putc(o, '"');
+		buf_put(o, q, len);
+	buf_putc(o, '"');
 }
 
 static void
@@ -1320,7 +1320,7 @@ put_uuid(struct dctx *c, const unsigned char *b)
 		*q++ = hex[b[i] & 15];
 	}
 	*q++ = '"';
-	jw_put(c->o, s, (size_t)(q - s));
+	buf_put(c->o, s, (size_t)(q - s));
 }
 
 static void dec(struct dctx *c, const struct pn *n);
@@ -1328,23 +1328,23 @@ static void dec(struct dctx *c, const struct pn *n);
 static void
 dec_record(struct dctx *c, const struct pn *n)
 {
-	struct jw *o = c->o;
+	struct buf *o = c->o;
 	struct avd_plan *pl = c->plan;
 	size_t i, base, segbase;
 
 	enter(c);
 	if (n->inorder) {
-		jw_putc(o, '{');
+		buf_putc(o, '{');
 		for (i = 0; i < n->nsteps; i++) {
 			const struct step *s = &n->steps[i];
 
 			if (s->pn) {
-				jw_put(o, n->keys[s->slot], n->keylen[s->slot]);
+				buf_put(o, n->keys[s->slot], n->keylen[s->slot]);
 				dec(c, s->pn);
 			} else
 				skip_fast(c, s->skip);
 		}
-		jw_putc(o, '}');
+		buf_putc(o, '}');
 		c->depth--;
 		return;
 	}
@@ -1372,19 +1372,19 @@ dec_record(struct dctx *c, const struct pn *n)
 			skip_fast(c, s->skip);
 	}
 	pl->scratch.len = 0;
-	jw_put(&pl->scratch, o->p + base, o->len - base);
+	buf_put(&pl->scratch, o->p + base, o->len - base);
 	o->len = base;
-	jw_putc(o, '{');
+	buf_putc(o, '{');
 	for (i = 0; i < n->nout; i++) {
-		jw_put(o, n->keys[i], n->keylen[i]);
+		buf_put(o, n->keys[i], n->keylen[i]);
 		if (pl->segs[segbase + i].len == 0)
 			;
 		else if (pl->segs[segbase + i].len != (size_t)-1)
-			jw_put(o, pl->scratch.p + pl->segs[segbase + i].off, pl->segs[segbase + i].len);
+			buf_put(o, pl->scratch.p + pl->segs[segbase + i].off, pl->segs[segbase + i].len);
 		else
-			jw_put(o, n->defs[i], n->deflen[i]);
+			buf_put(o, n->defs[i], n->deflen[i]);
 	}
-	jw_putc(o, '}');
+	buf_putc(o, '}');
 	pl->nsegs = segbase;
 	c->depth--;
 }
@@ -1407,7 +1407,7 @@ static void
 dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 {
 	struct avd_plan *pl = c->plan;
-	struct jw *o = c->o;
+	struct buf *o = c->o;
 	size_t i, k, *first = NULL, *last;
 	int dup = 0;
 
@@ -1458,7 +1458,7 @@ dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 		c->e->dupkeys += first[i] != i;
 	}
 	pl->scratch.len = 0;
-	jw_put(&pl->scratch, o->p + start, o->len - start);
+	buf_put(&pl->scratch, o->p + start, o->len - start);
 	o->len = start;
 	for (i = 0, k = 0; i < n; i++) {
 		const struct ment *v;
@@ -1466,10 +1466,10 @@ dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 		if (first[i] != i)
 			continue;
 		if (k++)
-			jw_putc(o, ',');
+			buf_putc(o, ',');
 		v = &e[last[i]];
-		jw_put(o, pl->scratch.p + (e[i].keyoff - start), e[i].valoff - e[i].keyoff);
-		jw_put(o, pl->scratch.p + (v->valoff - start), v->valend - v->valoff);
+		buf_put(o, pl->scratch.p + (e[i].keyoff - start), e[i].valoff - e[i].keyoff);
+		buf_put(o, pl->scratch.p + (v->valoff - start), v->valend - v->valoff);
 	}
 	free(first);
 }
@@ -1477,7 +1477,7 @@ dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 static void
 dec_container(struct dctx *c, const struct pn *n)
 {
-	struct jw *o = c->o;
+	struct buf *o = c->o;
 	struct avd_plan *pl = c->plan;
 	int map = n->k == K_MAP, first = 1;
 	uint64_t cnt;
@@ -1485,14 +1485,14 @@ dec_container(struct dctx *c, const struct pn *n)
 	size_t mbase = pl->nments, start;
 
 	enter(c);
-	jw_putc(o, map ? '{' : '[');
+	buf_putc(o, map ? '{' : '[');
 	start = o->len;
 	while ((cnt = rd_block(c, map ? 1 : n->minsz, map ? "map" : "array", &bsize))) {
 		const unsigned char *bstart = c->p;
 
 		while (cnt--) {
 			if (!first)
-				jw_putc(o, ',');
+				buf_putc(o, ',');
 			first = 0;
 			if (map) {
 				size_t len = rd_len(c, "map key"), keyoff = o->len, valoff;
@@ -1501,7 +1501,7 @@ dec_container(struct dctx *c, const struct pn *n)
 
 				c->p += len;
 				put_str(c, k, len, "map key");
-				jw_putc(o, ':');
+				buf_putc(o, ':');
 				valoff = o->len;
 				dec(c, n->item);
 				if (pl->nments == pl->capments) {
@@ -1526,7 +1526,7 @@ dec_container(struct dctx *c, const struct pn *n)
 	if (pl->nments - mbase > 1)
 		dedup_map(c, pl->ments + mbase, pl->nments - mbase, start);
 	pl->nments = mbase;
-	jw_putc(o, map ? '}' : ']');
+	buf_putc(o, map ? '}' : ']');
 	c->depth--;
 }
 
@@ -1534,13 +1534,13 @@ static void
 dec(struct dctx *c, const struct pn *n)
 {
 	const unsigned char *at = c->p;
-	struct jw *o = c->o;
+	struct buf *o = c->o;
 	int64_t v;
 	size_t len;
 
 	switch (n->k) {
 	case K_NULL:
-		jw_put(o, "null", 4);
+		buf_put(o, "null", 4);
 		break;
 	case K_BOOL: {
 		unsigned b = *rd_n(c, 1, "boolean");
@@ -1548,9 +1548,9 @@ dec(struct dctx *c, const struct pn *n)
 		if (b > 1)
 			derr(c, at, "invalid boolean byte 0x%02x", b);
 		if (b)
-			jw_put(o, "true", 4);
+			buf_put(o, "true", 4);
 		else
-			jw_put(o, "false", 5);
+			buf_put(o, "false", 5);
 		break;
 	}
 	case K_INT:
@@ -1595,7 +1595,7 @@ dec(struct dctx *c, const struct pn *n)
 			bad_index(c, at, "enum", i, n->nsym);
 		if (!n->sym[i])
 			derr(c, at, "enum symbol %s is not in the reader enum", n->w->symbols[i]);
-		jw_puts(o, n->sym[i]);
+		buf_puts(o, n->sym[i]);
 		break;
 	}
 	case K_RECORD:
@@ -1612,17 +1612,17 @@ dec(struct dctx *c, const struct pn *n)
 		if (!n->br[v])
 			derr(c, at, "%s", n->brerr[v]);
 		if (n->wrap[v]) {
-			jw_put(o, n->wrap[v], n->wraplen[v]);
+			buf_put(o, n->wrap[v], n->wraplen[v]);
 			dec(c, n->br[v]);
-			jw_putc(o, '}');
+			buf_putc(o, '}');
 		} else
 			dec(c, n->br[v]);
 		break;
 	case K_WRAP:
 		if (n->wrap1) {
-			jw_put(o, n->wrap1, n->wrap1len);
+			buf_put(o, n->wrap1, n->wrap1len);
 			dec(c, n->item);
-			jw_putc(o, '}');
+			buf_putc(o, '}');
 		} else
 			dec(c, n->item);
 		break;
@@ -1633,7 +1633,7 @@ dec(struct dctx *c, const struct pn *n)
 		s[0] = '"';
 		len = 1 + (size_t)put_date(s + 1, sizeof(s) - 2, v);
 		s[len++] = '"';
-		jw_put(o, s, len);
+		buf_put(o, s, len);
 		break;
 	}
 	case K_TIME:
@@ -1647,7 +1647,7 @@ dec(struct dctx *c, const struct pn *n)
 
 int
 avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
-    struct jw *out, struct avd_err *e)
+    struct buf *out, struct avd_err *e)
 {
 	struct dctx c = {.o = out, .plan = p, .e = e};
 	size_t before = out->len;
@@ -1676,10 +1676,10 @@ avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
 /* ---- defaults to binary ---- */
 
 static void
-put_varint(struct jw *w, int64_t v)
+put_varint(struct buf *w, int64_t v)
 {
 	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	char *o = jw_room(w, 10), *s = o;
+	char *o = buf_room(w, 10), *s = o;
 
 	while (u >= 0x80) {
 		*o++ = (char)(u | 0x80);
@@ -1698,16 +1698,16 @@ dfail(char *err, size_t errlen, const char *what, const struct av_node *t)
 
 /* Bytes from a string of code points 0-255. */
 static int
-code_points(json_t *v, struct jw *out)
+code_points(json_t *v, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)json_string_value(v);
 	size_t n = json_string_length(v), i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] < 0x80)
-			jw_putc(out, (char)s[i]);
+			buf_putc(out, (char)s[i]);
 		else if ((s[i] == 0xc2 || s[i] == 0xc3) && i + 1 < n) {
-			jw_putc(out, (char)(((s[i] & 3) << 6) | (s[i + 1] & 0x3f)));
+			buf_putc(out, (char)(((s[i] & 3) << 6) | (s[i + 1] & 0x3f)));
 			i++;
 		} else
 			return -1;
@@ -1716,7 +1716,7 @@ code_points(json_t *v, struct jw *out)
 }
 
 int
-avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err, size_t errlen)
+avd_encode_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -1726,7 +1726,7 @@ avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err
 	case AV_BOOLEAN:
 		if (!json_is_boolean(v))
 			return dfail(err, errlen, "default", t);
-		jw_putc(out, json_is_true(v) ? 1 : 0);
+		buf_putc(out, json_is_true(v) ? 1 : 0);
 		return 0;
 	case AV_INT:
 	case AV_LONG:
@@ -1752,16 +1752,16 @@ avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err
 		if (t->t == AV_FLOAT) {
 			float f = (float)d;
 
-			jw_put(out, &f, 4);	/* little-endian hosts only (x86-64, arm64) */
+			buf_put(out, &f, 4);	/* little-endian hosts only (x86-64, arm64) */
 		} else
-			jw_put(out, &d, 8);
+			buf_put(out, &d, 8);
 		return 0;
 	}
 	case AV_STRING:
 		if (!json_is_string(v))
 			return dfail(err, errlen, "default", t);
 		put_varint(out, (int64_t)json_string_length(v));
-		jw_put(out, json_string_value(v), json_string_length(v));
+		buf_put(out, json_string_value(v), json_string_length(v));
 		return 0;
 	case AV_BYTES: {
 		size_t at;
@@ -1774,14 +1774,14 @@ avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err
 			return dfail(err, errlen, "default", t);
 		/* Now that the length is known, rewrite its varint. */
 		{
-			struct jw tmp = {0};
+			struct buf tmp = {0};
 			size_t n = out->len - at;
 
 			put_varint(&tmp, (int64_t)n);
-			jw_put(&tmp, out->p + at, n);
+			buf_put(&tmp, out->p + at, n);
 			out->len = at - 1;
-			jw_put(out, tmp.p, tmp.len);
-			jw_free(&tmp);
+			buf_put(out, tmp.p, tmp.len);
+			buf_free(&tmp);
 		}
 		return 0;
 	}
@@ -1837,7 +1837,7 @@ avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err
 			put_varint(out, (int64_t)json_object_size(v));
 			json_object_foreach(v, k, mv) {
 				put_varint(out, (int64_t)strlen(k));
-				jw_puts(out, k);
+				buf_puts(out, k);
 				if (avd_encode_default(t->items, mv, out, err, errlen) < 0)
 					return -1;
 			}

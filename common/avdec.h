@@ -54,13 +54,13 @@ struct avd_err {
 
 /* Appends the JSON of one body to out. 0, or -1 with e set (out is then left as it was). */
 int avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
-    struct jw *out, struct avd_err *e);
+    struct buf *out, struct avd_err *e);
 
 /*
  * Avro binary of a JSON value in the form of a field default (the
  * specification's rules: unions take their first branch, bytes are strings
  * of code points). 0, or -1 with err set.
  */
-int avd_encode_default(const struct av_node *t, json_t *v, struct jw *out, char *err, size_t errlen);
+int avd_encode_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen);
 
 #endif

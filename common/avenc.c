@@ -27,8 +27,8 @@ struct seg {
 struct ave_ctx {
 	struct ave_opts o;
 	const struct jp_doc *d;
-	struct jw *out;
-	struct jw sbuf;		/* unescaped strings */
+	struct buf *out;
+	struct buf sbuf;		/* unescaped strings */
 	struct seg *path;
 	size_t npath, cappath;
 	uint32_t **hints;	/* per record node id: where each field was found last time */
@@ -58,7 +58,7 @@ ave_free(struct ave_ctx *c)
 		return;
 	size_t i;
 
-	jw_free(&c->sbuf);
+	buf_free(&c->sbuf);
 	free(c->path);
 	for (i = 0; i < c->nhints; i++)
 		free(c->hints[i]);
@@ -137,10 +137,10 @@ push(struct ave_ctx *c, const char *name, size_t len, size_t idx)
 }
 
 static void
-put_long(struct jw *w, int64_t v)
+put_long(struct buf *w, int64_t v)
 {
 	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	char *o = jw_room(w, 10), *s = o;
+	char *o = buf_room(w, 10), *s = o;
 
 	while (u >= 0x80) {
 		*o++ = (char)(u | 0x80);
@@ -570,10 +570,10 @@ parse_uuid(const char *s, size_t n, unsigned char *out)
 
 /* Bytes from a string of code points 0-255. -1 on a code point above U+00FF. */
 static int
-code_points(const char *s, size_t n, struct jw *out)
+code_points(const char *s, size_t n, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-	char *o = jw_room(out, n), *o0 = o;
+	char *o = buf_room(out, n), *o0 = o;
 
 	while (p < e) {
 		if (*p < 0x80)
@@ -671,11 +671,11 @@ enc_float(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 
 		if (isinf(f) && !isinf(d))
 			efail(c, "%.*s is out of range for float", (int)v->n, v->s);
-		jw_put(c->out, &f, 4);
+		buf_put(c->out, &f, 4);
 	} else {
 		if (isinf(d) && v->t == JP_NUM)
 			efail(c, "%.*s is out of range for double", (int)v->n, v->s);
-		jw_put(c->out, &d, 8);
+		buf_put(c->out, &d, 8);
 	}
 }
 
@@ -724,17 +724,17 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		}
 		if (t->t == AV_BYTES) {
 			put_long(c->out, k);
-			jw_put(c->out, b, (size_t)k);
+			buf_put(c->out, b, (size_t)k);
 			return;
 		}
-		memset(jw_room(c->out, t->size), (b[0] & 0x80) ? 0xff : 0, t->size - (size_t)k);
+		memset(buf_room(c->out, t->size), (b[0] & 0x80) ? 0xff : 0, t->size - (size_t)k);
 		c->out->len += t->size - (size_t)k;
-		jw_put(c->out, b, (size_t)k);
+		buf_put(c->out, b, (size_t)k);
 		return;
 	}
 	if (c->o.mode != AVE_AVRO && t->lt == AVL_UUID && t->t == AV_FIXED &&
 	    parse_uuid(s, n, b) == 0) {
-		jw_put(c->out, b, 16);
+		buf_put(c->out, b, 16);
 		return;
 	}
 	if (t->t == AV_BYTES)
@@ -755,10 +755,10 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	if (n >= 64) {
 		/* The one-byte length placeholder is too short: move the bytes up. */
 		char tmp[10];
-		struct jw lw = {tmp, 0, sizeof(tmp)};
+		struct buf lw = {tmp, 0, sizeof(tmp)};
 
 		put_long(&lw, (int64_t)n);
-		jw_room(c->out, lw.len - 1);
+		buf_room(c->out, lw.len - 1);
 		memmove(c->out->p + at - 1 + lw.len, c->out->p + at, n);
 		memcpy(c->out->p + at - 1, tmp, lw.len);
 		c->out->len += lw.len - 1;
@@ -901,7 +901,7 @@ enc_container(struct ave_ctx *c, const struct av_node *t, const struct jp_node *
 
 				str_of(c, k, &s, &n);
 				put_long(c->out, (int64_t)n);
-				jw_put(c->out, s, n);
+				buf_put(c->out, s, n);
 				push(c, k->s, k->n, 0);
 				enc(c, t->items, jp_val(c->d, v, i));
 			} else {
@@ -1038,12 +1038,12 @@ decimal:
 		}
 		for (i = 0; i < u->nbranches; i++) {
 			const struct av_node *e = u->branches[i];
-			struct jw tmp = {0};
+			struct buf tmp = {0};
 			int fits = 0;
 
 			if (e->t == AV_FIXED) {
 				fits = code_points(s, n, &tmp) == 0 && tmp.len == e->size;
-				jw_free(&tmp);
+				buf_free(&tmp);
 				if (fits)
 					return (int)i;
 			}
@@ -1139,7 +1139,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	case AV_BOOLEAN:
 		if (v->t != JP_TRUE && v->t != JP_FALSE)
 			expected(c, "boolean", v);
-		jw_putc(c->out, v->t == JP_TRUE);
+		buf_putc(c->out, v->t == JP_TRUE);
 		break;
 	case AV_INT:
 	case AV_LONG:
@@ -1154,7 +1154,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 			expected(c, "string", v);
 		str_of(c, v, &s, &n);
 		put_long(c->out, (int64_t)n);
-		jw_put(c->out, s, n);
+		buf_put(c->out, s, n);
 		break;
 	case AV_BYTES:
 	case AV_FIXED:
@@ -1185,7 +1185,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 
 int
 ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
-    struct jw *out, char *msg, size_t msglen)
+    struct buf *out, char *msg, size_t msglen)
 {
 	size_t before = out->len;
 

@@ -31,7 +31,7 @@ void ave_free(struct ave_ctx *c);
  * left as it was).
  */
 int ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
-    struct jw *out, char *msg, size_t msglen);
+    struct buf *out, char *msg, size_t msglen);
 
 /*
  * An ISO-8601 date-time ("2026-11-23T10:00:01.123Z", an offset such as

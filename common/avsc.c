@@ -807,7 +807,7 @@ spark_type(const struct av_node *n, char *s, size_t len)
 	}
 }
 
-static void spark_children(const struct av_node *n, const char *prefix, struct jw *o,
+static void spark_children(const struct av_node *n, const char *prefix, struct buf *o,
     const struct av_node **stack, int depth);
 
 #define SPARK_MAX_DEPTH 64	/* levels --print-schema shows */
@@ -822,7 +822,7 @@ spark_children_of(const struct av_node *n)
 
 static void
 spark_line(const char *prefix, const char *name, const struct av_node *t, const char *nullword,
-    struct jw *o, const struct av_node **stack, int depth)
+    struct buf *o, const struct av_node **stack, int depth)
 {
 	char type[64], line[200];
 	int nullable, i;
@@ -832,30 +832,30 @@ spark_line(const char *prefix, const char *name, const struct av_node *t, const 
 	if (u->t == AV_RECORD)
 		for (i = 0; i < depth; i++)
 			if (stack[i] == u) {
-				jw_puts(o, prefix);
-				jw_puts(o, "-- ");
-				jw_puts(o, name);
-				jw_puts(o, ": struct (recursive reference to ");
-				jw_puts(o, u->fullname);
-				jw_puts(o, ")\n");
+				buf_puts(o, prefix);
+				buf_puts(o, "-- ");
+				buf_puts(o, name);
+				buf_puts(o, ": struct (recursive reference to ");
+				buf_puts(o, u->fullname);
+				buf_puts(o, ")\n");
 				return;
 			}
 	/* In pieces: a name may be longer than any line buffer. */
-	jw_puts(o, prefix);
-	jw_puts(o, "-- ");
-	jw_puts(o, name);
-	jw_puts(o, ": ");
-	jw_puts(o, type);
+	buf_puts(o, prefix);
+	buf_puts(o, "-- ");
+	buf_puts(o, name);
+	buf_puts(o, ": ");
+	buf_puts(o, type);
 	if (nullword) {
 		snprintf(line, sizeof(line), " (%s = %s)", nullword, nullable ? "true" : "false");
-		jw_puts(o, line);
+		buf_puts(o, line);
 	}
-	jw_putc(o, '\n');
+	buf_putc(o, '\n');
 	if (spark_children_of(u) && depth >= SPARK_MAX_DEPTH) {
-		jw_puts(o, prefix);
+		buf_puts(o, prefix);
 		snprintf(line, sizeof(line), "    |-- (nested deeper than %d levels, the limit of "
 		    "--print-schema: not shown)\n", SPARK_MAX_DEPTH);
-		jw_puts(o, line);
+		buf_puts(o, line);
 	} else if (depth < SPARK_MAX_DEPTH) {
 		char sub[5 * SPARK_MAX_DEPTH + 8];
 
@@ -866,7 +866,7 @@ spark_line(const char *prefix, const char *name, const struct av_node *t, const 
 }
 
 static void
-spark_children(const struct av_node *n, const char *prefix, struct jw *o,
+spark_children(const struct av_node *n, const char *prefix, struct buf *o,
     const struct av_node **stack, int depth)
 {
 	size_t i, m = 0;
@@ -889,8 +889,8 @@ spark_children(const struct av_node *n, const char *prefix, struct jw *o,
 		spark_line(prefix, "element", n->items, "containsNull", o, stack, depth);
 		break;
 	case AV_MAP:
-		jw_puts(o, prefix);
-		jw_puts(o, "-- key: string\n");
+		buf_puts(o, prefix);
+		buf_puts(o, "-- key: string\n");
 		spark_line(prefix, "value", n->items, "valueContainsNull", o, stack, depth);
 		break;
 	default:
@@ -899,13 +899,13 @@ spark_children(const struct av_node *n, const char *prefix, struct jw *o,
 }
 
 void
-avsc_spark_tree(const struct av_node *root, struct jw *o)
+avsc_spark_tree(const struct av_node *root, struct buf *o)
 {
 	const struct av_node *stack[SPARK_MAX_DEPTH];
 	int nullable;
 	const struct av_node *u = spark_unwrap(root, &nullable);
 
-	jw_puts(o, "root\n");
+	buf_puts(o, "root\n");
 	if (u->t == AV_RECORD) {
 		stack[0] = u;
 		spark_children(u, " |", o, stack, 1);

@@ -90,8 +90,8 @@ const char *avsc_type_name(const struct av_node *n);
 enum { AVSC_EXACT, AVSC_ALIAS, AVSC_SHORT };
 int avsc_names_match(const struct av_node *writer, const struct av_node *reader, int how);
 
-struct jw;
+struct buf;
 /* The schema as Spark's printSchema() shows it (spark-avro's type mapping). */
-void avsc_spark_tree(const struct av_node *root, struct jw *out);
+void avsc_spark_tree(const struct av_node *root, struct buf *out);
 
 #endif

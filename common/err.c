@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,4 +118,56 @@ xstrndup(const char *s, size_t n)
 	memcpy(d, s, n);
 	d[n] = 0;
 	return d;
+}
+
+void *
+xmallocarray(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		die(EXIT_ENV, "out of memory (%zu x %zu bytes)", n, size);
+	return xmalloc(n * size);
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		die(EXIT_ENV, "out of memory (%zu x %zu bytes)", n, size);
+	return xrealloc(p, n * size);
+}
+
+void *
+xgrowarray(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap && p)
+		return p;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			die(EXIT_ENV, "out of memory (%zu elements)", need);
+		c *= 2;
+	}
+	p = xreallocarray(p, c, size);
+	*cap = c;
+	return p;
+}
+
+int
+err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	return -1;
+}
+
+int
+err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }

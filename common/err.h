@@ -27,5 +27,25 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
+/* n elements of size bytes, the product checked for overflow (status 3). */
+void *xmallocarray(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+/*
+ * Makes an array of *cap elements of size bytes hold at least need: doubles
+ * *cap (from 16) until it does, every product checked; returns the array.
+ */
+void *xgrowarray(void *p, size_t *cap, size_t need, size_t size);
+
+#include <stdarg.h>
+
+/*
+ * The one error setter: a message into a caller's buffer (err, errlen),
+ * for the library functions that report rather than die. Does nothing when
+ * errlen is 0; returns -1, so that "return err_set(...)" reads as failing.
+ */
+int err_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int err_vset(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -355,7 +355,7 @@ put_utf8(char *o, unsigned cp)
 }
 
 int
-jp_str(const struct jp_node *v, struct jw *buf, const char **out, size_t *len)
+jp_str(const struct jp_node *v, struct buf *buf, const char **out, size_t *len)
 {
 	const char *p = v->s, *end = v->s + v->n;
 	char *o;
@@ -368,7 +368,7 @@ jp_str(const struct jp_node *v, struct jw *buf, const char **out, size_t *len)
 		return 0;
 	}
 	buf->len = 0;
-	o = jw_room(buf, v->n + 1);
+	o = buf_room(buf, v->n + 1);
 	while (p < end) {
 		if (*p != '\\') {
 			const char *q = memchr(p, '\\', (size_t)(end - p));

@@ -43,8 +43,8 @@ void jp_free(struct jp_doc *d);
  * grows). 0, or -1 when the string is not valid (bad escape, lone surrogate,
  * invalid UTF-8).
  */
-struct jw;
-int jp_str(const struct jp_node *v, struct jw *buf, const char **out, size_t *len);
+struct buf;
+int jp_str(const struct jp_node *v, struct buf *buf, const char **out, size_t *len);
 
 /*
  * Renames object keys, in every object of the document: a key written as

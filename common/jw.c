@@ -5,31 +5,6 @@
 #include "err.h"
 #include "jw.h"
 
-void
-jw_free(struct jw *w)
-{
-	free(w->p);
-	w->p = NULL;
-	w->len = w->cap = 0;
-}
-
-void
-jw_grow(struct jw *w, size_t n)
-{
-	size_t cap = w->cap ? w->cap : 4096;
-	char *p;
-
-	while (cap - w->len < n) {
-		if (cap > SIZE_MAX / 2)
-			die(EXIT_ENV, "out of memory");
-		cap *= 2;
-	}
-	if (!(p = realloc(w->p, cap)))
-		die(EXIT_ENV, "out of memory (%zu bytes)", cap);
-	w->p = p;
-	w->cap = cap;
-}
-
 /* 0: copy as is; 1: escape; 2: start of a multi-byte UTF-8 sequence (or invalid). */
 static const unsigned char cls[256] = {
 	1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
@@ -123,9 +98,9 @@ esc(char *o, unsigned c)
 }
 
 int
-jw_str(struct jw *w, const unsigned char *s, size_t n, size_t *bad)
+jw_str(struct buf *w, const unsigned char *s, size_t n, size_t *bad)
 {
-	char *o0 = jw_room(w, 6 * n + 2), *o = o0;
+	char *o0 = buf_room(w, 6 * n + 2), *o = o0;
 	size_t i = 0, k;
 
 	*o++ = '"';
@@ -156,9 +131,9 @@ jw_str(struct jw *w, const unsigned char *s, size_t n, size_t *bad)
 }
 
 void
-jw_bytes(struct jw *w, const unsigned char *s, size_t n)
+jw_bytes(struct buf *w, const unsigned char *s, size_t n)
 {
-	char *o0 = jw_room(w, 6 * n + 2), *o = o0;
+	char *o0 = buf_room(w, 6 * n + 2), *o = o0;
 	size_t i;
 
 	*o++ = '"';
@@ -179,7 +154,7 @@ jw_bytes(struct jw *w, const unsigned char *s, size_t n)
 }
 
 void
-jw_i64(struct jw *w, int64_t v)
+jw_i64(struct buf *w, int64_t v)
 {
 	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -190,16 +165,16 @@ jw_i64(struct jw *w, int64_t v)
 	} while (u);
 	if (v < 0)
 		*--q = '-';
-	jw_put(w, q, (size_t)(e - q));
+	buf_put(w, q, (size_t)(e - q));
 }
 
 static int
-nonfinite(struct jw *w, double v)
+nonfinite(struct buf *w, double v)
 {
 	if (isnan(v))
-		jw_puts(w, "\"NaN\"");
+		buf_puts(w, "\"NaN\"");
 	else if (isinf(v))
-		jw_puts(w, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		buf_puts(w, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else
 		return 0;
 	return 1;
@@ -574,9 +549,9 @@ shortest(uint64_t m, int e, int lower_near, int prec, uint64_t *digits, int *exp
  * "1.5e-05").
  */
 static void
-put_decimal_text(struct jw *w, int neg, uint64_t digits, int exp10)
+put_decimal_text(struct buf *w, int neg, uint64_t digits, int exp10)
 {
-	char d[24], *o0 = jw_room(w, 48), *o = o0;
+	char d[24], *o0 = buf_room(w, 48), *o = o0;
 	int k = 0, i, x;
 
 	do {
@@ -626,14 +601,14 @@ put_decimal_text(struct jw *w, int neg, uint64_t digits, int exp10)
 
 /* A finite IEEE binary value of fbits fraction bits and ebits exponent bits (prec: 17, 9). */
 static void
-put_binary(struct jw *w, uint64_t bits, int fbits, int ebits, int prec)
+put_binary(struct buf *w, uint64_t bits, int fbits, int ebits, int prec)
 {
 	uint64_t frac = bits & ((1ull << fbits) - 1), digits;
 	int be = (int)(bits >> fbits & ((1u << ebits) - 1)), neg = (int)(bits >> (fbits + ebits) & 1);
 	int bias = (1 << (ebits - 1)) - 1 + fbits, exp10;
 
 	if (!be && !frac) {
-		jw_put(w, neg ? "-0.0" : "0.0", neg ? 4 : 3);
+		buf_put(w, neg ? "-0.0" : "0.0", neg ? 4 : 3);
 		return;
 	}
 	if (be)
@@ -644,7 +619,7 @@ put_binary(struct jw *w, uint64_t bits, int fbits, int ebits, int prec)
 }
 
 void
-jw_double(struct jw *w, double v)
+jw_double(struct buf *w, double v)
 {
 	uint64_t bits;
 
@@ -655,7 +630,7 @@ jw_double(struct jw *w, double v)
 }
 
 void
-jw_float(struct jw *w, float v)
+jw_float(struct buf *w, float v)
 {
 	uint32_t bits;
 

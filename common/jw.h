@@ -1,5 +1,5 @@
 /*
- * A growable output buffer and the JSON writers the toolkit shares: strings
+ * The JSON writers the toolkit shares, into a struct buf (buf.h): strings
  * (validated UTF-8, escaped as Jackson does), integers and shortest
  * round-trip floating point numbers. Written straight into the buffer, no DOM.
  */
@@ -10,53 +10,16 @@
 #include <stdint.h>
 #include <string.h>
 
-struct jw {
-	char *p;
-	size_t len, cap;
-};
-
-void jw_free(struct jw *w);
-/* Makes room for n more bytes; dies (status 3) when memory runs out. */
-void jw_grow(struct jw *w, size_t n);
-
-static inline char *
-jw_room(struct jw *w, size_t n)
-{
-	if (w->cap - w->len < n)
-		jw_grow(w, n);
-	return w->p + w->len;
-}
-
-static inline void
-jw_put(struct jw *w, const void *s, size_t n)
-{
-	if (!n)
-		return;	/* nothing, and no arithmetic on a buffer not yet made */
-	memcpy(jw_room(w, n), s, n);
-	w->len += n;
-}
-
-static inline void
-jw_putc(struct jw *w, char c)
-{
-	*jw_room(w, 1) = c;
-	w->len++;
-}
-
-static inline void
-jw_puts(struct jw *w, const char *s)
-{
-	jw_put(w, s, strlen(s));
-}
+#include "buf.h"
 
 /*
  * A JSON string from n bytes of UTF-8. Returns 0, or -1 with *bad set to
  * the offset of the first byte that is not valid UTF-8 (nothing is written).
  */
-int jw_str(struct jw *w, const unsigned char *s, size_t n, size_t *bad);
+int jw_str(struct buf *w, const unsigned char *s, size_t n, size_t *bad);
 /* A JSON string whose code points are the bytes 0-255 (Avro's bytes and fixed); avro-c 1.11.1's avro_value_to_json cuts bytes at the first 0x00. */
-void jw_bytes(struct jw *w, const unsigned char *s, size_t n);
-void jw_i64(struct jw *w, int64_t v);
+void jw_bytes(struct buf *w, const unsigned char *s, size_t n);
+void jw_i64(struct buf *w, int64_t v);
 /*
  * The text with the fewest significant digits that reads back as the same
  * value, of those the nearest to it (as Python's repr, and Java 19+ but for
@@ -65,8 +28,8 @@ void jw_i64(struct jw *w, int64_t v);
  * point ("100.0", "0.0001"), else scientific ("1e+16", "5e-324",
  * "1.5e-05"); floats the same way with the shortest float digits
  * ("3.4028235e+38"). NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (avro-c 1.11.1's avro_value_to_json fails on them). */
-void jw_double(struct jw *w, double v);
-void jw_float(struct jw *w, float v);
+void jw_double(struct buf *w, double v);
+void jw_float(struct buf *w, float v);
 
 /* Length of the longest valid UTF-8 prefix of s[0..n) (no overlongs, surrogates or code points above U+10FFFF). */
 size_t utf8_valid_prefix(const unsigned char *s, size_t n);

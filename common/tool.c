@@ -234,3 +234,25 @@ until_finish(struct until *u)
 	u->v = NULL;
 	u->n = 0;
 }
+
+#ifndef CFKIT_VERSION
+#define CFKIT_VERSION "unknown"
+#endif
+const char cfkit_version[] = CFKIT_VERSION;
+
+void
+tool_version(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *next = i + 1 < argc ? argv[i + 1] : "";
+
+		if (!strcmp(argv[i], "--"))
+			return;
+		if (strcmp(argv[i], "--version"))
+			continue;
+		if (*next && strspn(next, "0123456789") == strlen(next))
+			continue;
+		printf("%s (cfkit) %s\n", progname, cfkit_version);
+		exit(fflush(stdout) ? EXIT_ENV : 0);
+	}
+}

@@ -29,6 +29,14 @@ void tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
 /* Flushes stdout, reports skipped records, returns the exit status. */
 int tool_finish(struct tool *t);
 
+/*
+ * --version: prints "PROGNAME (cfkit) VERSION" and exits 0 when argv holds
+ * --version before any "--", unless a whole number follows it (avrodecode's
+ * and avroencode's --version N, the subject's version). Call after err_init.
+ */
+void tool_version(int argc, char **argv);
+extern const char cfkit_version[];
+
 /* Option values shared by the tools. Each dies with status 2 on a bad value. */
 int opt_on_error(const char *arg, int allow_null);
 size_t opt_size(const char *opt, const char *arg);

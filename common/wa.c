@@ -166,7 +166,7 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 		w->b = v[0] == 't';
 	} else if (*v == '"') {
 		struct jp_doc d = {0};
-		struct jw tmp = {0};
+		struct buf tmp = {0};
 		const char *str;
 		size_t len;
 
@@ -174,7 +174,7 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 		    jp_str(&d.root, &tmp, &str, &len) < 0) {
 			snprintf(err, errlen, "invalid quoted string %s", v);
 			jp_free(&d);
-			jw_free(&tmp);
+			buf_free(&tmp);
 			wa_where_free(w);
 			return -1;
 		}
@@ -185,7 +185,7 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 		w->str[len] = 0;
 		w->slen = len;
 		jp_free(&d);
-		jw_free(&tmp);
+		buf_free(&tmp);
 	} else {
 		w->num = strtod(v, &end);
 		if (*v && !*end && end != v && *v != ' ' && isfinite(w->num)) {
@@ -235,7 +235,7 @@ cmp_result(int op, int c)
 }
 
 int
-wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct jw *sbuf)
+wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct buf *sbuf)
 {
 	const struct jp_node *v = wa_get(d, &w->path);
 	int eq;
@@ -282,7 +282,7 @@ const char *const wa_agg_name[] = {"count", "count-of", "sum", "min", "max", "av
 struct sp {
 	struct jp_doc d;	/* the line */
 	struct jp_doc vd;	/* a group or distinct value, checked as JSON */
-	struct jw buf;		/* unescaped strings */
+	struct buf buf;		/* unescaped strings */
 	char *err;
 	size_t errlen;
 };
@@ -292,7 +292,7 @@ sp_free(struct sp *p)
 {
 	jp_free(&p->d);
 	jp_free(&p->vd);
-	jw_free(&p->buf);
+	buf_free(&p->buf);
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -484,25 +484,25 @@ wa_state_head_free(struct wa_state_head *h)
 }
 
 void
-wa_state_put_head(struct jw *o, const struct wa_state_head *h)
+wa_state_put_head(struct buf *o, const struct wa_state_head *h)
 {
 	char num[64];
 	size_t bad;
 
-	jw_puts(o, "{\"format\":\"winagg-state\",\"version\":1,\"config\":");
+	buf_puts(o, "{\"format\":\"winagg-state\",\"version\":1,\"config\":");
 	jw_str(o, (const unsigned char *)h->config, strlen(h->config), &bad);
-	jw_puts(o, ",\"max_time\":");
+	buf_puts(o, ",\"max_time\":");
 	if (h->max_time == INT64_MIN)
-		jw_puts(o, "null");
+		buf_puts(o, "null");
 	else
 		jw_i64(o, h->max_time);
 	snprintf(num, sizeof(num), ",\"windows\":%zu", h->windows);
-	jw_puts(o, num);
+	buf_puts(o, num);
 	if (h->late_mark != INT64_MIN) {
-		jw_puts(o, ",\"late_watermark\":");
+		buf_puts(o, ",\"late_watermark\":");
 		jw_i64(o, h->late_mark);
 	}
-	jw_putc(o, '}');
+	buf_putc(o, '}');
 }
 
 static int64_t
@@ -740,7 +740,7 @@ wa_state_group_free(struct wa_state_group *g)
 
 /* %.17g, or jw_double's strings for NaN and the infinities. */
 static void
-put_f64(struct jw *o, double v)
+put_f64(struct buf *o, double v)
 {
 	char num[40];
 
@@ -748,46 +748,46 @@ put_f64(struct jw *o, double v)
 		jw_double(o, v);
 		return;
 	}
-	jw_put(o, num, (size_t)snprintf(num, sizeof(num), "%.17g", v));
+	buf_put(o, num, (size_t)snprintf(num, sizeof(num), "%.17g", v));
 }
 
 void
-wa_state_put_group(struct jw *o, const struct wa_state_group *g)
+wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 {
 	size_t j, k, nd, bad;
 	char num[64];
 
-	jw_puts(o, "{\"start\":");
+	buf_puts(o, "{\"start\":");
 	jw_i64(o, g->start);
-	jw_puts(o, ",\"end\":");
+	buf_puts(o, ",\"end\":");
 	jw_i64(o, g->end);
-	jw_puts(o, ",\"key\":");
+	buf_puts(o, ",\"key\":");
 	jw_str(o, (const unsigned char *)g->key, g->keylen, &bad);
-	jw_puts(o, ",\"aggs\":[");
+	buf_puts(o, ",\"aggs\":[");
 	for (j = 0; j < g->nagg; j++) {
 		const struct wa_state_agg *a = &g->agg[j];
 
 		snprintf(num, sizeof(num), "%s[%" PRId64 ",%" PRId64 ",", j ? "," : "", a->cnt, a->isum);
-		jw_puts(o, num);
+		buf_puts(o, num);
 		put_f64(o, a->sum);
-		jw_putc(o, ',');
+		buf_putc(o, ',');
 		if (a->allint && a->has) {
 			snprintf(num, sizeof(num), "%" PRId64 ",%" PRId64, a->imin, a->imax);
-			jw_puts(o, num);
+			buf_puts(o, num);
 		} else {
 			put_f64(o, a->min);
-			jw_putc(o, ',');
+			buf_putc(o, ',');
 			put_f64(o, a->max);
 		}
 		snprintf(num, sizeof(num), ",%d,%d,[", a->allint, a->has);
-		jw_puts(o, num);
+		buf_puts(o, num);
 		for (k = 0, nd = 0; k < a->ndv; k++)
 			if (a->dv[k]) {
 				if (nd++)
-					jw_putc(o, ',');
+					buf_putc(o, ',');
 				jw_str(o, (const unsigned char *)a->dv[k], strlen(a->dv[k]), &bad);
 			}
-		jw_puts(o, "]]");
+		buf_puts(o, "]]");
 	}
-	jw_puts(o, "]}");
+	buf_puts(o, "]}");
 }

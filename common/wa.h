@@ -47,9 +47,9 @@ const struct jp_node *wa_get(const struct jp_doc *d, const struct wa_path *p);
  */
 int wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen);
 void wa_where_free(struct wa_where *w);
-struct jw;
+struct buf;
 /* Whether the document satisfies w; sbuf is scratch for unescaping. */
-int wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct jw *sbuf);
+int wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct buf *sbuf);
 
 /* Aggregates: the option --NAME is wa_agg_name[kind]. */
 enum { WA_COUNT, WA_COUNT_OF, WA_SUM, WA_MIN, WA_MAX, WA_AVG, WA_DISTINCT };
@@ -105,11 +105,11 @@ struct wa_state_group {
 
 int wa_state_head_parse(const char *s, size_t n, struct wa_state_head *h, char *err, size_t errlen);
 void wa_state_head_free(struct wa_state_head *h);
-void wa_state_put_head(struct jw *o, const struct wa_state_head *h);
+void wa_state_put_head(struct buf *o, const struct wa_state_head *h);
 /* A group line of the file whose header is h. */
 int wa_state_group_parse(const char *s, size_t n, const struct wa_state_cfg *c,
     const struct wa_state_head *h, struct wa_state_group *g, char *err, size_t errlen);
 void wa_state_group_free(struct wa_state_group *g);
-void wa_state_put_group(struct jw *o, const struct wa_state_group *g);
+void wa_state_put_group(struct buf *o, const struct wa_state_group *g);
 
 #endif

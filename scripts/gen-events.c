@@ -1110,6 +1110,7 @@ main(int argc, char **argv)
 	int ch, fmt = F_NDJSON;
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	g.n = 1000;
 	g.start = 1795428000;	/* 2026-11-23T10:00:00Z */
 	g.rate = 30;

@@ -89,7 +89,7 @@ struct dec {
  * gives them beside the value. Records that are not objects are left alone.
  */
 static void
-add_kafka_field(struct jw *o, const char *name, const struct rs_stamp *s)
+add_kafka_field(struct buf *o, const char *name, const struct rs_stamp *s)
 {
 	size_t bad;
 
@@ -97,17 +97,17 @@ add_kafka_field(struct jw *o, const char *name, const struct rs_stamp *s)
 		return;
 	o->len--;
 	if (o->len > 1)
-		jw_putc(o, ',');
+		buf_putc(o, ',');
 	jw_str(o, (const unsigned char *)name, strlen(name), &bad);
-	jw_puts(o, ":{\"topic\":");
+	buf_puts(o, ":{\"topic\":");
 	jw_str(o, (const unsigned char *)s->topic, strlen(s->topic), &bad);
-	jw_puts(o, ",\"partition\":");
+	buf_puts(o, ",\"partition\":");
 	jw_i64(o, s->partition);
-	jw_puts(o, ",\"offset\":");
+	buf_puts(o, ",\"offset\":");
 	jw_i64(o, s->offset);
-	jw_puts(o, ",\"timestamp\":");
+	buf_puts(o, ",\"timestamp\":");
 	jw_i64(o, s->timestamp);
-	jw_puts(o, "}}");
+	buf_puts(o, "}}");
 }
 
 static struct av_schema *
@@ -223,35 +223,35 @@ lookup(struct dec *d, uint32_t id)
 }
 
 static void
-print_tree(struct jw *o, const struct entry *e, const char *heading)
+print_tree(struct buf *o, const struct entry *e, const char *heading)
 {
 	if (heading)
-		jw_puts(o, heading);
+		buf_puts(o, heading);
 	if (e->bad) {
-		jw_puts(o, e->bad);
-		jw_putc(o, '\n');
+		buf_puts(o, e->bad);
+		buf_putc(o, '\n');
 		return;
 	}
 	avsc_spark_tree(e->ws->root, o);
 }
 
 static void
-emit(struct tool *t, struct jw *o, int ndjson)
+emit(struct tool *t, struct buf *o, int ndjson)
 {
 	if (ndjson) {
-		jw_putc(o, '\n');
+		buf_putc(o, '\n');
 		rs_put(&t->out, o->p, o->len);
 	} else
 		rs_put_rec(&t->out, o->p, o->len);
 }
 
 static void
-bad(struct tool *t, const struct rs_rec *r, struct jw *o, int ndjson, const char *msg)
+bad(struct tool *t, const struct rs_rec *r, struct buf *o, int ndjson, const char *msg)
 {
 	tool_bad(t, r, "%s", msg);
 	if (t->on_error == ON_ERROR_NULL) {
 		o->len = 0;
-		jw_puts(o, "null");
+		buf_puts(o, "null");
 		emit(t, o, ndjson);
 	}
 }
@@ -260,7 +260,7 @@ static void
 run(struct dec *d, struct tool *t)
 {
 	struct rs_rec r;
-	struct jw o = {0};
+	struct buf o = {0};
 	struct avd_err e;
 	char msg[400];
 
@@ -335,7 +335,7 @@ run(struct dec *d, struct tool *t)
 			add_kafka_field(&o, d->kafka_field, r.stamp);
 		emit(t, &o, d->ndjson);
 	}
-	jw_free(&o);
+	buf_free(&o);
 }
 
 static void
@@ -375,6 +375,7 @@ main(int argc, char **argv)
 	char err[512];
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	reg_opts_init(&d.ro);
 	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (reg_opts_set(&d.ro, c, optarg))
@@ -450,12 +451,12 @@ main(int argc, char **argv)
 			die(EXIT_USAGE, "--schema-id %lu: %s", (unsigned long)schema_id, d.bare.bad);
 	}
 	if (d.print && d.bare.used) {
-		struct jw o = {0};
+		struct buf o = {0};
 
 		print_tree(&o, &d.bare, NULL);
 		if (fwrite(o.p, 1, o.len, stdout) != o.len || fflush(stdout))
 			die_errno(EXIT_ENV, "write error");
-		jw_free(&o);
+		buf_free(&o);
 		dec_free(&d);
 		return 0;
 	}

@@ -66,7 +66,7 @@ run(struct run *rn, struct tool *t)
 {
 	struct rs_rec r;
 	struct jp_doc doc = {0};
-	struct jw o = {0};
+	struct buf o = {0};
 	char msg[400];
 
 	while (tool_next(t, &r)) {
@@ -81,7 +81,7 @@ run(struct run *rn, struct tool *t)
 		jp_rename(&doc, rn->ren_from, rn->ren_to, rn->nren);
 		o.len = 0;
 		if (!rn->bare) {
-			be32_put((unsigned char *)jw_room(&o, 4), rn->id);
+			be32_put((unsigned char *)buf_room(&o, 4), rn->id);
 			o.len = 4;
 		}
 		if (ave_encode(rn->enc, rn->root, &doc, &o, msg, sizeof(msg)) < 0) {
@@ -90,7 +90,7 @@ run(struct run *rn, struct tool *t)
 		}
 		rs_put_rec(&t->out, o.p, o.len);
 	}
-	jw_free(&o);
+	buf_free(&o);
 	jp_free(&doc);
 }
 
@@ -111,6 +111,7 @@ main(int argc, char **argv)
 	size_t max_record = RS_MAX_DEFAULT;
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	reg_opts_init(&ro);
 	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (reg_opts_set(&ro, c, optarg))

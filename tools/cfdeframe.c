@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	struct tool t;
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': o.bare = 1; break;

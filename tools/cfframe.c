@@ -165,6 +165,7 @@ main(int argc, char **argv)
 	struct tool t;
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	while ((ch = getopt_long(argc, argv, "D:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': o.bare = 1; o.id = opt_u32("--schema-id", optarg); break;

@@ -117,7 +117,7 @@ static struct {
 
 static volatile sig_atomic_t stop_sig;
 static FILE *late_f;
-static struct jw sbuf, row;
+static struct buf sbuf, row;
 
 /*
  * Spark's watermark: in milliseconds (event times truncated to them, the
@@ -151,47 +151,47 @@ wm(void)
  * is a bad one (it used to join the null group).
  */
 static int
-put_value(const struct jp_doc *d, const struct jp_node *v, struct jw *o)
+put_value(const struct jp_doc *d, const struct jp_node *v, struct buf *o)
 {
 	const char *s;
 	size_t n, bad;
 	uint32_t i;
 
 	if (!v) {
-		jw_puts(o, "null");
+		buf_puts(o, "null");
 		return 0;
 	}
 	switch (v->t) {
-	case JP_NULL: jw_puts(o, "null"); break;
-	case JP_TRUE: jw_puts(o, "true"); break;
-	case JP_FALSE: jw_puts(o, "false"); break;
-	case JP_NUM: jw_put(o, v->s, v->n); break;
+	case JP_NULL: buf_puts(o, "null"); break;
+	case JP_TRUE: buf_puts(o, "true"); break;
+	case JP_FALSE: buf_puts(o, "false"); break;
+	case JP_NUM: buf_put(o, v->s, v->n); break;
 	case JP_STR:
 		if (jp_str(v, &sbuf, &s, &n) < 0 || jw_str(o, (const unsigned char *)s, n, &bad) < 0)
 			return -1;
 		break;
 	case JP_ARR:
-		jw_putc(o, '[');
+		buf_putc(o, '[');
 		for (i = 0; i < v->n; i++) {
 			if (i)
-				jw_putc(o, ',');
+				buf_putc(o, ',');
 			if (put_value(d, jp_item(d, v, i), o) < 0)
 				return -1;
 		}
-		jw_putc(o, ']');
+		buf_putc(o, ']');
 		break;
 	default:
-		jw_putc(o, '{');
+		buf_putc(o, '{');
 		for (i = 0; i < v->n; i++) {
 			if (i)
-				jw_putc(o, ',');
+				buf_putc(o, ',');
 			if (put_value(d, jp_key(d, v, i), o) < 0)
 				return -1;
-			jw_putc(o, ':');
+			buf_putc(o, ':');
 			if (put_value(d, jp_val(d, v, i), o) < 0)
 				return -1;
 		}
-		jw_putc(o, '}');
+		buf_putc(o, '}');
 	}
 	return 0;
 }
@@ -406,7 +406,7 @@ win_remove(size_t i)
 /* ---- output ---- */
 
 static void
-put_time(struct jw *o, int64_t us)
+put_time(struct buf *o, int64_t us)
 {
 	char s[64];
 	int64_t secs = us / 1000000, frac = us % 1000000, days, sod;
@@ -450,11 +450,11 @@ put_time(struct jw *o, int64_t us)
 		k += snprintf(s + k, sizeof(s) - (size_t)k, ".%0*" PRId64, digits, frac);
 	}
 	k += snprintf(s + k, sizeof(s) - (size_t)k, "%s\"", cf.tfmt == 1 ? "Z" : "");
-	jw_put(o, s, (size_t)k);
+	buf_put(o, s, (size_t)k);
 }
 
 static void
-put_key(struct jw *o, const char *s)
+put_key(struct buf *o, const char *s)
 {
 	size_t bad;
 
@@ -463,7 +463,7 @@ put_key(struct jw *o, const char *s)
 
 /* The value of group column i for the key's i-th part, labelled if a label maps it. */
 static void
-put_group(struct jw *o, size_t i, const char *v, size_t n)
+put_group(struct buf *o, size_t i, const char *v, size_t n)
 {
 	const struct group_col *gc = &cf.gcol[i];
 	size_t k;
@@ -473,11 +473,11 @@ put_group(struct jw *o, size_t i, const char *v, size_t n)
 			put_key(o, gc->lab[k]);
 			return;
 		}
-	jw_put(o, v, n);
+	buf_put(o, v, n);
 }
 
 static void
-put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
+put_agg(struct buf *o, const struct aggdef *ad, const struct agg *a)
 {
 	switch (ad->kind) {
 	case WA_COUNT:
@@ -491,7 +491,7 @@ put_agg(struct jw *o, const struct aggdef *ad, const struct agg *a)
 		break;
 	}
 	if (!a->has) {
-		jw_puts(o, "null");
+		buf_puts(o, "null");
 		return;
 	}
 	switch (ad->kind) {
@@ -521,29 +521,29 @@ make_row(const struct win *w, const struct grp *g)
 	size_t i;
 
 	row.len = 0;
-	jw_puts(&row, "{\"window\":{\"start\":");
+	buf_puts(&row, "{\"window\":{\"start\":");
 	put_time(&row, w->start);
-	jw_puts(&row, ",\"end\":");
+	buf_puts(&row, ",\"end\":");
 	put_time(&row, w->end);
-	jw_putc(&row, '}');
+	buf_putc(&row, '}');
 	for (i = 0; i < cf.ngcol; i++) {
 		const char *q = memchr(p, '\x1f', (size_t)(e - p));
 
 		if (!q)
 			q = e;
-		jw_putc(&row, ',');
+		buf_putc(&row, ',');
 		put_key(&row, cf.gcol[i].column);
-		jw_putc(&row, ':');
+		buf_putc(&row, ':');
 		put_group(&row, i, p, (size_t)(q - p));
 		p = q + 1;
 	}
 	for (i = 0; i < cf.nagg; i++) {
-		jw_putc(&row, ',');
+		buf_putc(&row, ',');
 		put_key(&row, cf.agg[i].name);
-		jw_putc(&row, ':');
+		buf_putc(&row, ':');
 		put_agg(&row, &cf.agg[i], &g->a[i]);
 	}
-	jw_putc(&row, '}');
+	buf_putc(&row, '}');
 }
 
 /* Rows of one emission, for the table form. */
@@ -561,7 +561,7 @@ ncols(void)
 static void
 table_add(const struct win *w, const struct grp *g)
 {
-	struct jw c = {0};
+	struct buf c = {0};
 	size_t i, nc = ncols(), k = 0;
 	const char *p = g->key, *e = g->key + g->keylen;
 
@@ -571,25 +571,25 @@ table_add(const struct win *w, const struct grp *g)
 			die(EXIT_ENV, "out of memory");
 	}
 	/* {start, end} as Spark shows a window struct */
-	jw_putc(&c, '{');
+	buf_putc(&c, '{');
 	put_time(&c, w->start);
-	jw_puts(&c, ", ");
+	buf_puts(&c, ", ");
 	put_time(&c, w->end);
-	jw_putc(&c, '}');
-	jw_putc(&c, 0);
+	buf_putc(&c, '}');
+	buf_putc(&c, 0);
 	for (i = 0; c.p[i]; i++)	/* the quotes of the time strings go */
 		if (c.p[i] != '"')
 			c.p[k++] = c.p[i];
 	c.p[k] = 0;
 	tbl.cell[tbl.nrow * nc] = c.p;
 	for (i = 0; i < cf.ngcol; i++) {
-		struct jw v = {0};
+		struct buf v = {0};
 		const char *q = memchr(p, '\x1f', (size_t)(e - p));
 
 		if (!q)
 			q = e;
 		put_group(&v, i, p, (size_t)(q - p));
-		jw_putc(&v, 0);
+		buf_putc(&v, 0);
 		if (v.p[0] == '"') {	/* strings without their quotes, as Spark shows them */
 			memmove(v.p, v.p + 1, strlen(v.p));
 			v.p[strlen(v.p) - 1] = 0;
@@ -598,10 +598,10 @@ table_add(const struct win *w, const struct grp *g)
 		p = q + 1;
 	}
 	for (i = 0; i < cf.nagg; i++) {
-		struct jw v = {0};
+		struct buf v = {0};
 
 		put_agg(&v, &cf.agg[i], &g->a[i]);
-		jw_putc(&v, 0);
+		buf_putc(&v, 0);
 		tbl.cell[tbl.nrow * nc + 1 + cf.ngcol + i] = v.p;
 	}
 	tbl.nrow++;
@@ -611,7 +611,7 @@ static void
 table_flush(struct rs_writer *out)
 {
 	size_t nc = ncols(), i, r, *wd = calloc(nc, sizeof(size_t));
-	struct jw o = {0};
+	struct buf o = {0};
 	char head[128];
 
 	if (!tbl.nrow) {
@@ -630,7 +630,7 @@ table_flush(struct rs_writer *out)
 	snprintf(head, sizeof(head), "-------------------------------------------\n"
 	    "Batch: %llu\n-------------------------------------------\n",
 	    (unsigned long long)st.batches);
-	jw_puts(&o, head);
+	buf_puts(&o, head);
 	for (r = 0; r < tbl.nrow + 4; r++) {
 		int sep = r == 0 || r == 2 || r == tbl.nrow + 3;
 
@@ -640,20 +640,20 @@ table_flush(struct rs_writer *out)
 			    sep ? "" : tbl.cell[(r - 3) * nc + i];
 			size_t k, len = strlen(s);
 
-			jw_putc(&o, sep ? '+' : '|');
+			buf_putc(&o, sep ? '+' : '|');
 			for (k = 0; k < wd[i] - (sep ? 0 : len); k++)
-				jw_putc(&o, sep ? '-' : ' ');
+				buf_putc(&o, sep ? '-' : ' ');
 			if (!sep)
-				jw_puts(&o, s);
+				buf_puts(&o, s);
 		}
-		jw_puts(&o, sep ? "+\n" : "|\n");
+		buf_puts(&o, sep ? "+\n" : "|\n");
 	}
-	jw_putc(&o, '\n');
+	buf_putc(&o, '\n');
 	rs_put(out, o.p, o.len);
 	for (r = 0; r < tbl.nrow * nc; r++)
 		free(tbl.cell[r]);
 	tbl.nrow = 0;
-	jw_free(&o);
+	buf_free(&o);
 	free(wd);
 }
 
@@ -667,7 +667,7 @@ emit(struct rs_writer *out, const struct win *w, const struct grp *g)
 	}
 	make_row(w, g);
 	if (cf.out == 1) {
-		jw_putc(&row, '\n');
+		buf_putc(&row, '\n');
 		rs_put(out, row.p, row.len);
 	} else
 		rs_put_rec(out, row.p, row.len);
@@ -757,7 +757,7 @@ close_windows(struct rs_writer *out, int64_t mark, int all)
 static void
 fingerprint(int argc, char **argv)
 {
-	struct jw f = {0};
+	struct buf f = {0};
 	int i;
 
 	/* The options that change what the state means, in order; others (output, files) may change. */
@@ -772,17 +772,17 @@ fingerprint(int argc, char **argv)
 			size_t n = strlen(keep[k]);
 
 			if (strncmp(argv[i], keep[k], n) == 0 && (argv[i][n] == 0 || argv[i][n] == '=')) {
-				jw_puts(&f, argv[i]);
+				buf_puts(&f, argv[i]);
 				if (!argv[i][n] && i + 1 < argc) {
-					jw_putc(&f, ' ');
-					jw_puts(&f, argv[++i]);
+					buf_putc(&f, ' ');
+					buf_puts(&f, argv[++i]);
 				}
-				jw_putc(&f, ' ');
+				buf_putc(&f, ' ');
 				break;
 			}
 		}
 	}
-	jw_putc(&f, 0);
+	buf_putc(&f, 0);
 	cf.fingerprint = f.p;
 }
 
@@ -792,7 +792,7 @@ save_state(void)
 	struct wa_state_head h = {.config = cf.fingerprint, .max_time = st.maxt, .windows = st.n,
 	    .late_mark = cf.chained ? st.late_mark : INT64_MIN};
 	struct wa_state_group sg = {.agg = xcalloc(cf.nagg, sizeof(*sg.agg)), .nagg = cf.nagg};
-	struct jw o = {0};
+	struct buf o = {0};
 	struct grp *g;
 	size_t i, k, j;
 	char *tmp;
@@ -805,7 +805,7 @@ save_state(void)
 	if (fd < 0 || !(f = fdopen(fd, "w")))
 		die_errno(EXIT_ENV, "state file %s", tmp);
 	wa_state_put_head(&o, &h);
-	jw_putc(&o, '\n');
+	buf_putc(&o, '\n');
 	fwrite(o.p, 1, o.len, f);
 	for (i = 0; i < st.n; i++) {
 		sg.start = st.w[i]->start;
@@ -825,12 +825,12 @@ save_state(void)
 				}
 				o.len = 0;
 				wa_state_put_group(&o, &sg);
-				jw_putc(&o, '\n');
+				buf_putc(&o, '\n');
 				fwrite(o.p, 1, o.len, f);
 			}
 	}
 	free(sg.agg);
-	jw_free(&o);
+	buf_free(&o);
 	if (fflush(f) || ferror(f) || fsync(fd) < 0 || fclose(f))
 		die_errno(EXIT_ENV, "state file %s", tmp);
 	if (rename(tmp, cf.state) < 0)
@@ -1018,7 +1018,7 @@ struct val {
 	int isint;		/* an integer that fits int64_t: iv */
 	int64_t iv;
 	double x;
-	struct jw text;		/* WA_DISTINCT: the canonical JSON text */
+	struct buf text;		/* WA_DISTINCT: the canonical JSON text */
 };
 
 static struct val *vals;
@@ -1407,7 +1407,7 @@ watermark_moved(struct rs_writer *out)
 }
 
 static void
-record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
+record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct buf *key)
 {
 	int64_t ev, last, s, nwin, k, mark = !cf.batch ? wm() :
 	    cf.chained && st.late_mark != INT64_MIN ? st.late_mark : st.batch_mark;
@@ -1462,7 +1462,7 @@ record(struct tool *t, const struct rs_rec *r, struct jp_doc *d, struct jw *key)
 	key->len = 0;
 	for (i = 0; i < cf.ngcol; i++) {
 		if (i)
-			jw_putc(key, '\x1f');
+			buf_putc(key, '\x1f');
 		if (put_value(d, wa_get(d, &cf.gcol[i].path), key) < 0) {
 			st.badrecs++;
 			tool_bad(t, r, "%s: invalid string (not UTF-8, a lone surrogate or a bad escape) "
@@ -1542,10 +1542,10 @@ fold_batch(void)
 					a->bsum = 0;
 					if (__builtin_add_overflow(a->isum, a->bisum, &a->isum) && a->allint &&
 					    cf.agg[j].kind == WA_SUM) {
-						struct jw w = {0};
+						struct buf w = {0};
 
 						put_time(&w, st.w[i]->start);
-						jw_putc(&w, 0);
+						buf_putc(&w, 0);
 						/* Spark fails the batch so; nothing of it is written or saved */
 						die(EXIT_DATA, "--sum %s: the batch's sum in the window starting %s "
 						    "(group %.*s) added to the stored sum overflows a 64-bit integer "
@@ -1633,7 +1633,7 @@ parse_label(const char *arg)
 {
 	const char *colon = strchr(arg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
 	struct jp_doc d = {0};
-	struct jw v = {0};
+	struct buf v = {0};
 	size_t i;
 
 	if (!colon || !eq || colon == arg)
@@ -1663,7 +1663,7 @@ parse_label(const char *arg)
 		die(EXIT_ENV, "out of memory");
 	g->lv[g->nlab] = xstrndup(v.p, v.len);
 	g->lab[g->nlab++] = xstrndup(eq + 1, strlen(eq + 1));
-	jw_free(&v);
+	buf_free(&v);
 }
 
 static int64_t
@@ -1726,7 +1726,7 @@ main(int argc, char **argv)
 	struct tool t;
 	struct rs_rec r;
 	struct jp_doc d = {0};
-	struct jw key = {0};
+	struct buf key = {0};
 	int c, ndjson = 0, on_error = ON_ERROR_FAIL, has_window = 0, has_slide = 0, has_ateof = 0;
 	size_t max_record = RS_MAX_DEFAULT;
 	char err[256];
@@ -1734,6 +1734,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	err_init(argv[0]);
+	tool_version(argc, argv);
 	st.maxt = st.late_mark = INT64_MIN;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1886,11 +1887,11 @@ main(int argc, char **argv)
 	    cf.keep ? "; open windows kept in the state file" : "");
 	c = tool_finish(&t);
 	jp_free(&d);
-	jw_free(&key);
-	jw_free(&sbuf);
-	jw_free(&row);
+	buf_free(&key);
+	buf_free(&sbuf);
+	buf_free(&row);
 	for (i = 0; i < cf.nagg; i++)
-		jw_free(&vals[i].text);
+		buf_free(&vals[i].text);
 	free(vals);
 	return c;
 }

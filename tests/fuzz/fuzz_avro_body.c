@@ -83,7 +83,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 struct result {
 	int rc;
-	struct jw out;
+	struct buf out;
 	struct avd_err e;
 };
 
@@ -97,7 +97,7 @@ run(size_t s, int f, size_t k, const unsigned char *body, size_t len, struct res
 	int nul_keys;
 
 	memset(r, 0, sizeof(*r));
-	jw_putc(&r->out, '#');
+	buf_putc(&r->out, '#');
 	r->rc = avd_decode(st[s].plan[f][k], body, len, &r->out, &r->e);
 	if (r->out.len < 1 || r->out.p[0] != '#')
 		fatal("decode", s, "the output before the value was overwritten");
@@ -168,7 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fatal("determinism", s, "a second decode with the same plan differs");
 
 	for (f = 0; f < NFORMS; f++)
-		jw_free(&r[f].out);
-	jw_free(&again.out);
+		buf_free(&r[f].out);
+	buf_free(&again.out);
 	return 0;
 }

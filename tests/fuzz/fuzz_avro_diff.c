@@ -369,7 +369,7 @@ avroc_limit(const char *msg)
 
 /* Our JSON of a body: 0, or -1 when the decoder refuses it; *dupkeys: map keys given again. */
 static int
-ours(const unsigned char *body, size_t len, struct jw *out, size_t *dupkeys)
+ours(const unsigned char *body, size_t len, struct buf *out, size_t *dupkeys)
 {
 	struct avd_err e;
 	int r;
@@ -383,9 +383,9 @@ ours(const unsigned char *body, size_t len, struct jw *out, size_t *dupkeys)
 
 /* Item 3: avro-c writes its value back; our decoder must read that, to the same JSON when nothing was lost. */
 static void
-rewrite(avro_value_t *v, const unsigned char *body, size_t len, const struct jw *json, int exact)
+rewrite(avro_value_t *v, const unsigned char *body, size_t len, const struct buf *json, int exact)
 {
-	struct jw again = {0};
+	struct buf again = {0};
 	avro_writer_t w;
 	size_t size;
 	char *buf;
@@ -405,7 +405,7 @@ rewrite(avro_value_t *v, const unsigned char *body, size_t len, const struct jw 
 		if (again.len != json->len || memcmp(again.p, json->p, json->len))
 			fatal("avro-c's rewrite decodes to other JSON");
 	}
-	jw_free(&again);
+	buf_free(&again);
 	free(buf);
 }
 
@@ -413,7 +413,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct seen seen = {0};
-	struct jw out = {0};
+	struct buf out = {0};
 	const unsigned char *body;
 	avro_reader_t r;
 	avro_value_t v;
@@ -430,7 +430,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = data + 1;
 	len = size - 1;
 	if (ours(body, len, &out, &dup) != 0 || out.len > MAX_JSON) {
-		jw_free(&out);
+		buf_free(&out);
 		return 0;
 	}
 	/* Each key once in our JSON, even where the body gave one twice. */
@@ -446,7 +446,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		avro_reader_free(r);
 		avro_value_decref(&v);
 		json_decref(j);
-		jw_free(&out);
+		buf_free(&out);
 		return 0;
 	}
 	if (avro_read(r, &extra, 1) == 0)
@@ -459,6 +459,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	avro_value_decref(&v);
 	json_decref(j);
-	jw_free(&out);
+	buf_free(&out);
 	return 0;
 }

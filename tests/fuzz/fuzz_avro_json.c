@@ -111,7 +111,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 jp_accepts(const char *s, size_t n, int *parsed)
 {
-	struct jw buf = {0};
+	struct buf buf = {0};
 	const char *out;
 	size_t i, len;
 	int ok = 1;
@@ -124,7 +124,7 @@ jp_accepts(const char *s, size_t n, int *parsed)
 	for (i = 0; ok && i < doc.nv; i++)
 		if (doc.v[i].t == JP_STR)
 			ok = jp_str(&doc.v[i], &buf, &out, &len) == 0;
-	jw_free(&buf);
+	buf_free(&buf);
 	return ok;
 }
 
@@ -145,7 +145,7 @@ check_grammar(const struct sch *z, int m, const char *s, size_t n, int jp_ok)
 /* Decodes body with plan p into out (cleared first); aborts when it fails. Returns the map keys given twice. */
 static size_t
 decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t len,
-    struct jw *out, const char *what)
+    struct buf *out, const char *what)
 {
 	struct avd_err e;
 
@@ -161,7 +161,7 @@ decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t 
 
 /* Encodes the text t with context c into out (cleared first); aborts when it fails, unless its message holds allowed: then -1. */
 static int
-reencode(const struct sch *z, int m, struct ave_ctx *c, const struct jw *t, struct jw *out,
+reencode(const struct sch *z, int m, struct ave_ctx *c, const struct buf *t, struct buf *out,
     const char *what, const char *allowed)
 {
 	char msg[400];
@@ -181,7 +181,7 @@ reencode(const struct sch *z, int m, struct ave_ctx *c, const struct jw *t, stru
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct jw out = {0}, again = {0}, text = {0}, text2 = {0}, body2 = {0};
+	struct buf out = {0}, again = {0}, text = {0}, text2 = {0}, body2 = {0};
 	struct avd_err e;
 	size_t dup;
 	const struct sch *z;
@@ -204,7 +204,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!parsed)
 		return 0;
 
-	jw_putc(&out, '#');
+	buf_putc(&out, '#');
 	msg[0] = 0;
 	rc = ave_encode(z->enc[m][ign], z->s->root, &doc, &out, msg, sizeof(msg));
 	if (rc != 0) {
@@ -214,7 +214,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fatal(z, m, "encode", "a failure changed the output");
 		if (msg[0] != '$' || !memchr(msg, 0, sizeof(msg)))
 			fatal(z, m, "encode", "a failure without a \"$...\" message");
-		jw_free(&out);
+		buf_free(&out);
 		return 0;
 	}
 	if (out.p[0] != '#')
@@ -224,7 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dup = decode(z, m, z->avro, out.p + 1, out.len - 1, &text, "the body does not decode");
 
 	/* the same again */
-	jw_putc(&again, '#');
+	buf_putc(&again, '#');
 	if (ave_encode(z->enc[m][ign], z->s->root, &doc, &again, msg, sizeof(msg)) != 0 ||
 	    again.len != out.len || memcmp(again.p, out.p, out.len) != 0)
 		fatal(z, m, "determinism", "a second encode of the document differs");
@@ -261,10 +261,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fatal(z, m, "round trip", "plain JSON does not come back as it was");
 	}
 done:
-	jw_free(&out);
-	jw_free(&again);
-	jw_free(&text);
-	jw_free(&text2);
-	jw_free(&body2);
+	buf_free(&out);
+	buf_free(&again);
+	buf_free(&text);
+	buf_free(&text2);
+	buf_free(&body2);
 	return 0;
 }

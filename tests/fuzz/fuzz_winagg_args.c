@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s = malloc(size + 1), *l1, *l2, *json;
 	struct wa_where w;
 	struct jp_doc d = {0};
-	struct jw sbuf = {0};
+	struct buf sbuf = {0};
 	char err[256];
 	int64_t us;
 
@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!err[0])
 		abort();
 	jp_free(&d);
-	jw_free(&sbuf);
+	buf_free(&sbuf);
 	free(s);
 	return 0;
 }

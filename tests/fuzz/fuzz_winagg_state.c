@@ -88,19 +88,19 @@ check_group(const struct wa_state_group *g, const struct wa_state_cfg *c)
 
 /* Written again, a parsed line gives the same text; both freed. */
 static void
-same_text(struct jw *o1, struct jw *o2)
+same_text(struct buf *o1, struct buf *o2)
 {
 	if (o1->len != o2->len || memcmp(o1->p, o2->p, o1->len) != 0)
 		abort();
-	jw_free(o1);
-	jw_free(o2);
+	buf_free(o1);
+	buf_free(o2);
 }
 
 static void
 group_round_trip(const struct wa_state_group *g, const struct wa_state_cfg *c,
     const struct wa_state_head *h)
 {
-	struct jw o1 = {0}, o2 = {0};
+	struct buf o1 = {0}, o2 = {0};
 	struct wa_state_group g2;
 	char err[256];
 
@@ -115,7 +115,7 @@ group_round_trip(const struct wa_state_group *g, const struct wa_state_cfg *c,
 static void
 head_round_trip(const struct wa_state_head *h)
 {
-	struct jw o1 = {0}, o2 = {0};
+	struct buf o1 = {0}, o2 = {0};
 	struct wa_state_head h2;
 	char err[256];
 

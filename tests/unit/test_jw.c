@@ -10,9 +10,9 @@
 #include "jw.h"
 
 static char *
-text(struct jw *w)
+text(struct buf *w)
 {
-	jw_putc(w, 0);
+	buf_putc(w, 0);
 	return w->p;
 }
 
@@ -26,11 +26,11 @@ integers(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct jw w = {0};
+		struct buf w = {0};
 
 		jw_i64(&w, t[i].v);
 		assert_string_equal(text(&w), t[i].s);
-		jw_free(&w);
+		buf_free(&w);
 	}
 }
 
@@ -42,12 +42,12 @@ shortest_doubles_read_back(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		struct jw w = {0};
+		struct buf w = {0};
 
 		jw_double(&w, v[i]);
 		assert_true(strtod(text(&w), NULL) == v[i]);
 		assert_true(strlen(w.p) <= 24);
-		jw_free(&w);
+		buf_free(&w);
 	}
 }
 
@@ -71,13 +71,13 @@ shortest_nearest_as_python_repr(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct jw w = {0};
+		struct buf w = {0};
 		double d;
 
 		memcpy(&d, &t[i].bits, 8);
 		jw_double(&w, d);
 		assert_string_equal(text(&w), t[i].s);
-		jw_free(&w);
+		buf_free(&w);
 	}
 }
 
@@ -91,45 +91,45 @@ floats_shortest(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct jw w = {0};
+		struct buf w = {0};
 		float f;
 
 		memcpy(&f, &t[i].bits, 4);
 		jw_float(&w, f);
 		assert_string_equal(text(&w), t[i].s);
-		jw_free(&w);
+		buf_free(&w);
 	}
 }
 
 static void
 floats_and_specials(void **state)
 {
-	struct jw w = {0};
+	struct buf w = {0};
 
 	jw_float(&w, 0.1f);
-	jw_putc(&w, ' ');
+	buf_putc(&w, ' ');
 	jw_float(&w, 16777216.0f);
-	jw_putc(&w, ' ');
+	buf_putc(&w, ' ');
 	jw_double(&w, NAN);
-	jw_putc(&w, ' ');
+	buf_putc(&w, ' ');
 	jw_double(&w, -INFINITY);
-	jw_putc(&w, ' ');
+	buf_putc(&w, ' ');
 	jw_float(&w, INFINITY);
 	assert_string_equal(text(&w), "0.1 16777216.0 \"NaN\" \"-Infinity\" \"Infinity\"");
-	jw_free(&w);
+	buf_free(&w);
 }
 
 static void
 strings_escaped_as_jackson_does(void **state)
 {
-	struct jw w = {0};
+	struct buf w = {0};
 	size_t bad = 0;
 	static const unsigned char s[] = "a\"b\\c\n\t\b\f\r\x01\x1f\x7f\xc3\xa9\xf0\x9f\x98\x80";
 
 	assert_int_equal(jw_str(&w, s, sizeof(s) - 1, &bad), 0);
 	assert_string_equal(text(&w),
 	    "\"a\\\"b\\\\c\\n\\t\\b\\f\\r\\u0001\\u001f\x7f\xc3\xa9\xf0\x9f\x98\x80\"");
-	jw_free(&w);
+	buf_free(&w);
 }
 
 static void
@@ -143,26 +143,26 @@ invalid_utf8_refused_with_offset(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct jw w = {0};
+		struct buf w = {0};
 		size_t bad = 99;
 
 		assert_int_equal(jw_str(&w, (const unsigned char *)t[i].s, strlen(t[i].s), &bad), -1);
 		assert_int_equal(bad, t[i].bad);
 		assert_int_equal(w.len, 0);
 		assert_int_equal(utf8_valid_prefix((const unsigned char *)t[i].s, strlen(t[i].s)), t[i].bad);
-		jw_free(&w);
+		buf_free(&w);
 	}
 }
 
 static void
 bytes_as_code_points(void **state)
 {
-	struct jw w = {0};
+	struct buf w = {0};
 	static const unsigned char b[] = { 0x00, 0x41, 0x7f, 0x80, 0xff, '"' };
 
 	jw_bytes(&w, b, sizeof(b));
 	assert_string_equal(text(&w), "\"\\u0000A\x7f\xc2\x80\xc3\xbf\\\"\"");
-	jw_free(&w);
+	buf_free(&w);
 }
 
 int
