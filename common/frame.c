@@ -7,22 +7,22 @@
 #include "frame.h"
 
 int
-cf_parse(const unsigned char *p, size_t n, struct cf_frame *f)
+frame_parse(const unsigned char *p, size_t n, struct frame *f)
 {
-	if (n < CF_HEADER)
-		return CF_SHORT;
-	if (p[0] != CF_MAGIC)
-		return CF_BADMAGIC;
+	if (n < FRAME_HEADER)
+		return FRAME_SHORT;
+	if (p[0] != FRAME_MAGIC)
+		return FRAME_BADMAGIC;
 	f->id = be32_get(p + 1);
-	f->body = p + CF_HEADER;
-	f->len = n - CF_HEADER;
-	return CF_OK;
+	f->body = p + FRAME_HEADER;
+	f->len = n - FRAME_HEADER;
+	return FRAME_OK;
 }
 
 const char *
-cf_why(int status, const unsigned char *p, size_t n, char *buf, size_t size)
+frame_why(int status, const unsigned char *p, size_t n, char *buf, size_t size)
 {
-	if (status == CF_SHORT)
+	if (status == FRAME_SHORT)
 		snprintf(buf, size, "frame of %zu bytes is shorter than the 5-byte Confluent header", n);
 	else
 		snprintf(buf, size, "bad magic byte 0x%02x (expected 0x00): not a Confluent frame", p[0]);
@@ -42,7 +42,7 @@ hexval(int c)
 }
 
 int
-cf_delim_parse(const char *s, struct cf_delim *d, char *err, size_t errlen)
+frame_delim_parse(const char *s, struct frame_delim *d, char *err, size_t errlen)
 {
 	d->len = 0;
 	while (*s) {
@@ -75,9 +75,9 @@ cf_delim_parse(const char *s, struct cf_delim *d, char *err, size_t errlen)
 			snprintf(err, errlen, "a delimiter cannot hold a NUL byte");
 			return -1;
 		}
-		if (d->len == CF_DELIM_MAX) {
+		if (d->len == FRAME_DELIM_MAX) {
 			snprintf(err, errlen, "delimiter longer than %d bytes",
-			    CF_DELIM_MAX);
+			    FRAME_DELIM_MAX);
 			return -1;
 		}
 		d->b[d->len++] = (unsigned char)c;
@@ -90,7 +90,7 @@ cf_delim_parse(const char *s, struct cf_delim *d, char *err, size_t errlen)
 }
 
 long
-cf_delim_find(const struct cf_delim *d, const unsigned char *p, size_t n)
+frame_delim_find(const struct frame_delim *d, const unsigned char *p, size_t n)
 {
 	const unsigned char *q = p, *end = p + n;
 	size_t k = d->len;
@@ -113,7 +113,7 @@ cf_delim_find(const struct cf_delim *d, const unsigned char *p, size_t n)
 }
 
 static size_t
-slot_of(const struct cf_stats *s, uint32_t id)
+slot_of(const struct frame_stats *s, uint32_t id)
 {
 	size_t i = (id * 2654435761u) & (s->cap - 1);
 
@@ -123,12 +123,12 @@ slot_of(const struct cf_stats *s, uint32_t id)
 }
 
 void
-cf_stats_add(struct cf_stats *s, uint32_t id, size_t bytes)
+frame_stats_add(struct frame_stats *s, uint32_t id, size_t bytes)
 {
 	size_t i;
 
 	if (2 * (s->used + 1) > s->cap) {
-		struct cf_stats g = { NULL, s->cap ? 2 * s->cap : 16, 0 };
+		struct frame_stats g = { NULL, s->cap ? 2 * s->cap : 16, 0 };
 
 		g.slot = calloc(g.cap, sizeof(*g.slot));
 		if (!g.slot)
@@ -152,16 +152,16 @@ cf_stats_add(struct cf_stats *s, uint32_t id, size_t bytes)
 static int
 by_id(const void *a, const void *b)
 {
-	uint32_t x = ((const struct cf_stat *)a)->id;
-	uint32_t y = ((const struct cf_stat *)b)->id;
+	uint32_t x = ((const struct frame_stat *)a)->id;
+	uint32_t y = ((const struct frame_stat *)b)->id;
 
 	return (x > y) - (x < y);
 }
 
-struct cf_stat *
-cf_stats_sorted(const struct cf_stats *s)
+struct frame_stat *
+frame_stats_sorted(const struct frame_stats *s)
 {
-	struct cf_stat *v = calloc(s->used ? s->used : 1, sizeof(*v));
+	struct frame_stat *v = calloc(s->used ? s->used : 1, sizeof(*v));
 	size_t i, n = 0;
 
 	if (!v)
@@ -174,7 +174,7 @@ cf_stats_sorted(const struct cf_stats *s)
 }
 
 void
-cf_stats_free(struct cf_stats *s)
+frame_stats_free(struct frame_stats *s)
 {
 	free(s->slot);
 	memset(s, 0, sizeof(*s));

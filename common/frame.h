@@ -5,21 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CF_MAGIC	0x00
-#define CF_HEADER	5
-#define CF_DELIM_MAX	64
+#define FRAME_MAGIC	0x00
+#define FRAME_HEADER	5
+#define FRAME_DELIM_MAX	64
 
-enum cf_status { CF_OK, CF_SHORT, CF_BADMAGIC };
+enum frame_status { FRAME_OK, FRAME_SHORT, FRAME_BADMAGIC };
 
-struct cf_frame {
+struct frame {
 	uint32_t id;
 	const unsigned char *body;
 	size_t len;
 };
 
-int cf_parse(const unsigned char *p, size_t n, struct cf_frame *f);
-/* What is wrong with a frame cf_parse refused (status CF_SHORT or CF_BADMAGIC), in buf. */
-const char *cf_why(int status, const unsigned char *p, size_t n, char *buf, size_t size);
+int frame_parse(const unsigned char *p, size_t n, struct frame *f);
+/* What is wrong with a frame frame_parse refused (status FRAME_SHORT or FRAME_BADMAGIC), in buf. */
+const char *frame_why(int status, const unsigned char *p, size_t n, char *buf, size_t size);
 
 /*
  * A delimiter in kcat's -D syntax: \n, \t and \xNN are unescaped, any other
@@ -27,29 +27,35 @@ const char *cf_why(int status, const unsigned char *p, size_t n, char *buf, size
  * because kcat keeps the delimiter in a C string; so is \x followed by more
  * hex digits, which kcat would read as a single different byte.
  */
-struct cf_delim {
-	unsigned char b[CF_DELIM_MAX];
+struct frame_delim {
+	unsigned char b[FRAME_DELIM_MAX];
 	size_t len;
 };
 
-int cf_delim_parse(const char *spec, struct cf_delim *d, char *err, size_t errlen);
+int frame_delim_parse(const char *spec, struct frame_delim *d, char *err, size_t errlen);
 /*
  * Whether a reader splitting "frame DELIM" at the first DELIM would cut the
  * frame short: DELIM occurs in the frame, or starts inside it and runs on into
  * the terminator. Returns the offset where it starts, or -1.
  */
-long cf_delim_find(const struct cf_delim *d, const unsigned char *p, size_t n);
+long frame_delim_find(const struct frame_delim *d, const unsigned char *p, size_t n);
 
 /* Record and byte counts per schema id, for --stats. */
-struct cf_stat { uint32_t id; uint64_t recs, bytes; };
-struct cf_stats {
-	struct cf_stat *slot;	/* open addressing; recs == 0 marks a free slot */
+struct frame_stat { uint32_t id; uint64_t recs, bytes; };
+struct frame_stats {
+	struct frame_stat *slot;	/* open addressing; recs == 0 marks a free slot */
 	size_t cap, used;
 };
 
-void cf_stats_add(struct cf_stats *s, uint32_t id, size_t bytes);
+void frame_stats_add(struct frame_stats *s, uint32_t id, size_t bytes);
 /* The used entries sorted by id, in a new array of s->used elements. */
-struct cf_stat *cf_stats_sorted(const struct cf_stats *s);
-void cf_stats_free(struct cf_stats *s);
+struct frame_stat *frame_stats_sorted(const struct frame_stats *s);
+void frame_stats_free(struct frame_stats *s);
+
+/* Old names, until tools/avrodecode.c's own commit renames them. */
+#define cf_frame	frame
+#define cf_parse	frame_parse
+#define cf_why		frame_why
+#define CF_OK		FRAME_OK
 
 #endif

@@ -22,15 +22,15 @@ struct opts {
 	int bare;
 	uint32_t id;
 	int delimited;
-	struct cf_delim delim;
+	struct frame_delim delim;
 };
 
 /* Prints, in kcat's -D syntax, an 8-byte delimiter that this frame does not collide with. */
 static void
-suggest(const struct cf_delim *used, const unsigned char *frame, size_t n,
+suggest(const struct frame_delim *used, const unsigned char *frame, size_t n,
     char *out, size_t outlen)
 {
-	struct cf_delim d;
+	struct frame_delim d;
 	unsigned start;
 	size_t i;
 
@@ -39,7 +39,7 @@ suggest(const struct cf_delim *used, const unsigned char *frame, size_t n,
 		for (i = 0; i < 8; i++)
 			d.b[i] = (unsigned char)(start - i);
 		if ((used->len != d.len || memcmp(used->b, d.b, d.len)) &&
-		    cf_delim_find(&d, frame, n) < 0)
+		    frame_delim_find(&d, frame, n) < 0)
 			break;
 	}
 	out[0] = '\0';
@@ -72,25 +72,25 @@ framed_ref(struct tool *t, const struct opts *o, const struct rs_rec *r, size_t 
 
 	if (o->delimited) {
 		/* the magic byte 0 cannot be part of a delimiter: no NUL there */
-		at = cf_delim_find(&o->delim, r->data, (size_t)r->len);
+		at = frame_delim_find(&o->delim, r->data, (size_t)r->len);
 		if (at >= 0) {
 			unsigned char *f = malloc(n);
 
 			if (!f)
 				die(EXIT_ENV, "out of memory");
-			f[0] = CF_MAGIC;
+			f[0] = FRAME_MAGIC;
 			memcpy(f + 1, r->data, (size_t)r->len);
 			collision(o, r, f, n, at + 1);
 		}
-		rs_put(&t->out, &(const unsigned char){ CF_MAGIC }, 1);
+		rs_put(&t->out, &(const unsigned char){ FRAME_MAGIC }, 1);
 		rs_put_ref(&t->out, r->data, (size_t)r->len);
 		rs_put(&t->out, o->delim.b, o->delim.len);
 		return;
 	}
-	p = rs_reserve(&t->out, CF_HEADER);
+	p = rs_reserve(&t->out, FRAME_HEADER);
 	be32_put(p, (uint32_t)n);
-	p[4] = CF_MAGIC;
-	rs_commit(&t->out, CF_HEADER);
+	p[4] = FRAME_MAGIC;
+	rs_commit(&t->out, FRAME_HEADER);
 	rs_put_ref(&t->out, r->data, (size_t)r->len);
 }
 
@@ -116,7 +116,7 @@ frame(struct tool *t, const struct opts *o, const struct rs_rec *r)
 		return;
 	}
 	body = (size_t)r->len - (o->bare ? 0 : 4);
-	n = CF_HEADER + body;
+	n = FRAME_HEADER + body;
 	if (n > RS_MAX_LIMIT) {
 		tool_bad(t, r, "a frame of %zu bytes cannot be a record", n);
 		return;
@@ -129,15 +129,15 @@ frame(struct tool *t, const struct opts *o, const struct rs_rec *r)
 	p = rs_reserve(&t->out, pre + n + (o->delimited ? o->delim.len : 0));
 	if (!o->delimited)
 		be32_put(p, (uint32_t)n);
-	p[pre] = CF_MAGIC;
+	p[pre] = FRAME_MAGIC;
 	if (o->bare) {
 		be32_put(p + pre + 1, o->id);
-		memcpy(p + pre + CF_HEADER, r->data, body);
+		memcpy(p + pre + FRAME_HEADER, r->data, body);
 	} else {
 		memcpy(p + pre + 1, r->data, (size_t)r->len);
 	}
 	if (o->delimited) {
-		at = cf_delim_find(&o->delim, p, n);
+		at = frame_delim_find(&o->delim, p, n);
 		if (at >= 0)
 			collision(o, r, p, n, at);
 		memcpy(p + n, o->delim.b, o->delim.len);
@@ -170,7 +170,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'i': o.bare = 1; o.id = opt_u32("--schema-id", optarg); break;
 		case 'D':
-			if (cf_delim_parse(optarg, &o.delim, msg, sizeof(msg)) < 0)
+			if (frame_delim_parse(optarg, &o.delim, msg, sizeof(msg)) < 0)
 				die(EXIT_USAGE, "-D: %s", msg);
 			o.delimited = 1;
 			break;

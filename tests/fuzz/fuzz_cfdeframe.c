@@ -11,11 +11,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cf_stats s = { NULL, 0, 0 };
+	struct frame_stats s = { NULL, 0, 0 };
 	struct rs_reader r;
 	struct rs_rec rec;
-	struct cf_frame f;
-	struct cf_stat *v;
+	struct frame f;
+	struct frame_stat *v;
 	uint64_t good = 0, n = 0;
 	size_t i;
 
@@ -23,25 +23,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (rs_next(&r, &rec) == RS_OK) {
 		if (rec.len < 0)
 			continue;
-		switch (cf_parse(rec.data, (size_t)rec.len, &f)) {
-		case CF_OK:
-			if (f.len + CF_HEADER != (size_t)rec.len ||
+		switch (frame_parse(rec.data, (size_t)rec.len, &f)) {
+		case FRAME_OK:
+			if (f.len + FRAME_HEADER != (size_t)rec.len ||
 			    f.id != be32_get(rec.data + 1))
 				abort();
-			cf_stats_add(&s, f.id, f.len);
+			frame_stats_add(&s, f.id, f.len);
 			good++;
 			break;
-		case CF_SHORT:
-			if (rec.len >= CF_HEADER)
+		case FRAME_SHORT:
+			if (rec.len >= FRAME_HEADER)
 				abort();
 			break;
-		case CF_BADMAGIC:
-			if (rec.data[0] == CF_MAGIC)
+		case FRAME_BADMAGIC:
+			if (rec.data[0] == FRAME_MAGIC)
 				abort();
 			break;
 		}
 	}
-	v = cf_stats_sorted(&s);
+	v = frame_stats_sorted(&s);
 	for (i = 0; i < s.used; i++) {
 		n += v[i].recs;
 		if (i && v[i - 1].id >= v[i].id)
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n != good)
 		abort();
 	free(v);
-	cf_stats_free(&s);
+	frame_stats_free(&s);
 	rs_reader_free(&r);
 	return 0;
 }

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static long
-naive(const struct cf_delim *d, const uint8_t *p, size_t n)
+naive(const struct frame_delim *d, const uint8_t *p, size_t n)
 {
 	uint8_t *all = malloc(n + d->len);
 	long at = -1;
@@ -30,7 +30,7 @@ naive(const struct cf_delim *d, const uint8_t *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cf_delim d;
+	struct frame_delim d;
 	char spec[256], err[160];
 	size_t k;
 
@@ -41,14 +41,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k = size - 1;
 	memcpy(spec, data + 1, k);
 	spec[k] = '\0';
-	if (cf_delim_parse(spec, &d, err, sizeof(err)) < 0) {
+	if (frame_delim_parse(spec, &d, err, sizeof(err)) < 0) {
 		if (err[0] == '\0')
 			abort();
 		return 0;
 	}
-	if (d.len == 0 || d.len > CF_DELIM_MAX || memchr(d.b, 0, d.len))
+	if (d.len == 0 || d.len > FRAME_DELIM_MAX || memchr(d.b, 0, d.len))
 		abort();
-	if (cf_delim_find(&d, data + 1 + k, size - 1 - k) !=
+	if (frame_delim_find(&d, data + 1 + k, size - 1 - k) !=
 	    naive(&d, data + 1 + k, size - 1 - k))
 		abort();
 	return 0;

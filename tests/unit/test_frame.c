@@ -11,26 +11,26 @@
 static void
 parse_frames(void **state)
 {
-	struct cf_frame f;
+	struct frame f;
 
-	assert_int_equal(cf_parse((const unsigned char *)"\0\0\0\1\2xy", 7, &f), CF_OK);
+	assert_int_equal(frame_parse((const unsigned char *)"\0\0\0\1\2xy", 7, &f), FRAME_OK);
 	assert_int_equal(f.id, 258);
 	assert_int_equal(f.len, 2);
 	assert_memory_equal(f.body, "xy", 2);
-	assert_int_equal(cf_parse((const unsigned char *)"\0\0\0\0\7", 5, &f), CF_OK);
+	assert_int_equal(frame_parse((const unsigned char *)"\0\0\0\0\7", 5, &f), FRAME_OK);
 	assert_int_equal(f.len, 0);
-	assert_int_equal(cf_parse((const unsigned char *)"\0\0\0\1", 4, &f), CF_SHORT);
-	assert_int_equal(cf_parse((const unsigned char *)"", 0, &f), CF_SHORT);
-	assert_int_equal(cf_parse((const unsigned char *)"\1\0\0\0\1", 5, &f), CF_BADMAGIC);
+	assert_int_equal(frame_parse((const unsigned char *)"\0\0\0\1", 4, &f), FRAME_SHORT);
+	assert_int_equal(frame_parse((const unsigned char *)"", 0, &f), FRAME_SHORT);
+	assert_int_equal(frame_parse((const unsigned char *)"\1\0\0\0\1", 5, &f), FRAME_BADMAGIC);
 }
 
 static void
 delim_ok(const char *spec, const char *bytes, size_t n)
 {
-	struct cf_delim d;
+	struct frame_delim d;
 	char err[128];
 
-	assert_int_equal(cf_delim_parse(spec, &d, err, sizeof(err)), 0);
+	assert_int_equal(frame_delim_parse(spec, &d, err, sizeof(err)), 0);
 	assert_int_equal(d.len, n);
 	assert_memory_equal(d.b, bytes, n);
 }
@@ -38,10 +38,10 @@ delim_ok(const char *spec, const char *bytes, size_t n)
 static void
 delim_bad(const char *spec, const char *msg)
 {
-	struct cf_delim d;
+	struct frame_delim d;
 	char err[128];
 
-	assert_int_equal(cf_delim_parse(spec, &d, err, sizeof(err)), -1);
+	assert_int_equal(frame_delim_parse(spec, &d, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, msg));
 }
 
@@ -65,11 +65,11 @@ delimiter_syntax_is_kcats(void **state)
 static long
 find(const char *delim, const char *frame)
 {
-	struct cf_delim d;
+	struct frame_delim d;
 	char err[128];
 
-	assert_int_equal(cf_delim_parse(delim, &d, err, sizeof(err)), 0);
-	return cf_delim_find(&d, (const unsigned char *)frame, strlen(frame));
+	assert_int_equal(frame_delim_parse(delim, &d, err, sizeof(err)), 0);
+	return frame_delim_find(&d, (const unsigned char *)frame, strlen(frame));
 }
 
 static void
@@ -90,20 +90,20 @@ collisions_are_found(void **state)
 static void
 stats_count_per_id(void **state)
 {
-	struct cf_stats s = { NULL, 0, 0 };
-	struct cf_stat *v;
+	struct frame_stats s = { NULL, 0, 0 };
+	struct frame_stat *v;
 	uint32_t i;
 
 	for (i = 0; i < 1000; i++)
-		cf_stats_add(&s, (i * 37) % 100, i);
+		frame_stats_add(&s, (i * 37) % 100, i);
 	assert_int_equal(s.used, 100);
-	v = cf_stats_sorted(&s);
+	v = frame_stats_sorted(&s);
 	for (i = 0; i < 100; i++) {
 		assert_int_equal(v[i].id, i);
 		assert_int_equal(v[i].recs, 10);
 	}
 	free(v);
-	cf_stats_free(&s);
+	frame_stats_free(&s);
 }
 
 int
