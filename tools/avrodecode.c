@@ -287,11 +287,11 @@ run(struct dec *d, struct tool *t)
 			 * of cfdeframe | avrodecode --fields type,bot,timestamp
 			 * (1.0 of 2.8 s on 5,000,000 events, tests/bench/job).
 			 */
-			struct cf_frame f;
-			int st = cf_parse(body, len, &f);
+			struct frame f;
+			int st = frame_parse(body, len, &f);
 
-			if (st != CF_OK) {
-				bad(t, &r, &o, d->ndjson, cf_why(st, body, len, msg, sizeof(msg)));
+			if (st != FRAME_OK) {
+				bad(t, &r, &o, d->ndjson, frame_why(st, body, len, msg, sizeof(msg)));
 				continue;
 			}
 			body = d->bare.used ? f.body : body + 1;
