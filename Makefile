@@ -101,7 +101,12 @@ $(JAVA_PEER): tests/interop/java/AvroPeer.java tests/interop/java/pom.xml
 	@mkdir -p $(dir $@)
 	javac -d $(dir $@) -cp 'build/java/lib/*' tests/interop/java/AvroPeer.java
 
-check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS) java-peer
+# The servers the suites run are built too where their toolchains are (Go for
+# the registry, Java and Maven for Kafka); where not, their suites skip, and
+# tests/run's last line names them and the command that builds what they need.
+check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS) java-peer \
+	$(if $(shell command -v go),registry-server) \
+	$(if $(and $(shell command -v java),$(shell command -v mvn)),kafka-server)
 	BIN=$(abspath $(BIN)) UNITDIR=$(abspath $(BUILD)/tests/unit) tests/run
 
 # winagg against Spark 4 batch by batch (tests/interop/spark_diff.py), and
