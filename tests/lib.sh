@@ -2,6 +2,8 @@
 # A suite's clean-up finds its processes by $tmp in their command lines: tmp
 # must never be empty.
 tmp=$(mktemp -d) && [ -d "$tmp" ] || { echo "not ok - ${suite:-suite}: mktemp -d"; exit 1; }
+# run outside tests/run, the suite is still told apart (suite_procs)
+export CFKIT_SUITE=${CFKIT_SUITE:-${suite:-suite}.$$}
 trap 'rm -rf "$tmp"' EXIT
 ok() { echo "ok - $suite: $1"; }
 notok() { echo "not ok - $suite: $1: $2"; }
@@ -37,15 +39,54 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # exit_on_signals: INT, TERM and HUP end the suite through its EXIT trap (status 128 + signal)
 exit_on_signals() { trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; }
-# started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens (waits up to 5 s)
-started() {
-	local v
-	for _ in $(seq 50); do
-		v=$(sed -n "s/^$1=//p" "$2" 2>/dev/null)
-		[ -n "$v" ] && { echo "$v"; return 0; }
-		sleep 0.1
+# within SECONDS CMD...: runs CMD (its stderr dropped) every WAIT_EVERY
+# seconds (0.05 by default) until it succeeds (status 0) or SECONDS (a
+# decimal) have passed (status 1): a wait for an event, not a guess at its time
+within() {
+	local s=$1 f=000000 end
+	shift
+	[[ $s == *.* ]] && f=${s#*.}000000
+	end=$((${EPOCHREALTIME/./} + ${s%%.*} * 1000000 + 10#${f:0:6}))
+	until "$@" 2>/dev/null; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep "${WAIT_EVERY:-0.05}"
 	done
+}
+# wait_for SECONDS WHAT CMD...: within, and if CMD has not succeeded then, a
+# failure that says so: "not ok - SUITE: WHAT: not within SECONDS s (CMD)"
+wait_for() {
+	local s=$1 what=$2
+	shift 2
+	within "$s" "$@" && return 0
+	notok "$what" "not within $s s ($*)"
 	return 1
+}
+# started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens (waits up to 5 s)
+started() { within 5 grep -q "^$1=." "$2" && sed -n "s/^$1=//p" "$2"; }
+# suite_procs [-v ERE] [ERE]: the processes of this suite still running, a
+# "PID ARGS" line each (ARGS: its arguments joined by spaces), those whose
+# ARGS match ERE and not -v's ERE. Found by CFKIT_SUITE, which tests/run puts
+# in the environment of every process a suite starts, whatever its process
+# group or session, as long as it keeps its environment (tests/run finds a
+# suite's leftovers so too, with CFKIT_SUITE=ID suite_procs). This shell and
+# the subshells it runs in are left out; run it alone (x=$(suite_procs ...)):
+# the other commands of a pipeline it is in would be listed too.
+suite_procs() {
+	local not='^$' want= e p a self=" $$ " q=$BASHPID
+	[ "${1:-}" = -v ] && { not=$2; shift 2; }
+	want=${1:-}
+	while [ -n "$q" ] && [ "$q" != "$$" ] && [ "$q" -gt 1 ]; do	# the subshells between $$ and here
+		self+="$q "
+		read -r q 2>/dev/null <"/proc/$q/stat" || break
+		q=${q##*) } q=${q#* } q=${q%% *}	# "pid (comm) state ppid ...": ppid
+	done
+	for e in $(grep -lsxzF "CFKIT_SUITE=$CFKIT_SUITE" /proc/[0-9]*/environ); do
+		p=${e#/proc/} p=${p%/environ}
+		[[ $self == *" $p "* ]] && continue
+		mapfile -d '' -t a 2>/dev/null <"/proc/$p/cmdline" || continue
+		[ ${#a[@]} -gt 0 ] || continue	# gone, or a zombie
+		[[ ${a[*]} =~ $want ]] && ! [[ ${a[*]} =~ $not ]] && echo "$p ${a[*]}"
+	done
 }
 # py_env: sets py (build/venv's python) and srfake, and clears the registry settings a suite must not inherit
 py_env() {

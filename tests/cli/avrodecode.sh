@@ -134,10 +134,7 @@ check "--print-schema: nested records" grep -qxF ' |    |-- offset: long (nullab
 # Registry over HTTP: the double, with faults.
 if [ -x "$regdouble" ]; then
 	exec {dfd}> >(exec "$regdouble" --log "$tmp/log" --fail 503,500 "$reg" >"$tmp/url" 2>"$tmp/derr")
-	URL=
-	for _ in $(seq 50); do
-		URL=$(sed -n 's/^URL=//p' "$tmp/url"); [ -n "$URL" ] && break; sleep 0.1
-	done
+	URL=$(started URL "$tmp/url")
 	{ for _ in $(seq 100); do rec $T1; rec 0000006302; rec $T3; done; } >"$tmp/in"
 	run avrodecode -r "$URL" --out ndjson --on-error skip <"$tmp/in"
 	check "HTTP registry after 503 and 500: every good record" test "$(grep -c . "$tmp/out")" -eq 200

@@ -41,10 +41,7 @@ trickle() {
 	pid=$!
 	exec 8>"$tmp/fifo"
 	printf '%b' "$in" >&8
-	for _ in $(seq 50); do
-		cmp -s "$tmp/trickle.want" "$tmp/trickle.out" && break
-		sleep 0.1
-	done
+	within 5 cmp -s "$tmp/trickle.want" "$tmp/trickle.out"
 	same_bytes "$name" "$tmp/trickle.want" "$tmp/trickle.out"
 	exec 8>&-
 	wait "$pid"

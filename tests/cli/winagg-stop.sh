@@ -11,10 +11,13 @@ head -n 2000 "$tmp/all.json" >"$tmp/a.json"
 tail -n +2001 "$tmp/all.json" >"$tmp/b.json"
 "${W[@]}" <"$tmp/all.json" >"$tmp/want" 2>/dev/null
 
-# wait_for FILE: until it exists (5 s at most)
-wait_for() {
-	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
+# drained PID: all we wrote to the fifo on descriptor 3 has been read (none
+# of it left in the pipe) and PID sleeps (waiting for more): whatever it
+# read, it has processed
+drained() {
+	[ "$(python3 -c 'import fcntl, struct, termios
+print(struct.unpack("i", fcntl.ioctl(3, termios.FIONREAD, b"\0" * 4))[0])')" = 0 ] &&
+		grep -q '^State:[[:space:]]*S' "/proc/$1/status"
 }
 
 # SIGTERM with the input still open: everything read is processed, state saved.
@@ -23,7 +26,7 @@ mkfifo "$tmp/fifo"
 pid=$!
 exec 3>"$tmp/fifo"
 cat "$tmp/a.json" >&3
-sleep 0.5
+wait_for 10 "SIGTERM: winagg read its input" drained $pid
 kill -TERM $pid
 wait $pid
 st=$?
@@ -39,9 +42,9 @@ rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
 pid=$!
 exec 3>"$tmp/fifo"
 cat "$tmp/a.json" >&3
-wait_for "$tmp/s2"
+within 10 test -s "$tmp/s2"
 check "the checkpoint is written at record 2000" test -s "$tmp/s2"
-sleep 0.2
+wait_for 10 "SIGKILL: winagg done with its input" drained $pid
 kill -KILL $pid
 wait $pid 2>/dev/null
 exec 3>&-
