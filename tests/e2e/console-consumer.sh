@@ -299,11 +299,10 @@ check "a partition the topic lacks: names the stage" said nopart '^avro-console-
 # --- starting at the end: only records produced after the start
 timeout 30 "$acc" -b "$B" -r "file:$reg" --max-messages 1 live >"$tmp/live.out" 2>"$tmp/live.err" &
 lpid=$!
-for _ in $(seq 100); do
-	kill -0 $lpid 2>/dev/null || break
-	produce live 0 <"$tmp/processed.frame"
-	sleep 0.2
-done
+# produced_until PID: true once PID has ended, else one more record to "live"
+# (the consumer starts at the end: records before its start are not its)
+produced_until() { ! kill -0 "$1" 2>/dev/null || { produce live 0 <"$tmp/processed.frame"; false; }; }
+WAIT_EVERY=0.2 within 20 produced_until $lpid
 wait $lpid
 st=$?
 check "from the end: status 0 ($st)" test $st -eq 0
@@ -357,11 +356,7 @@ check "unreachable brokers: gives up within 10 s (${SECONDS}s)" test $SECONDS -l
 	echo "${PIPESTATUS[0]}" >"$tmp/head.st"
 } &
 hpid=$!
-for _ in $(seq 100); do
-	sleep 0.2
-	kill -0 $hpid 2>/dev/null || break
-	produce live 0 <"$tmp/processed.frame"
-done
+WAIT_EVERY=0.2 within 20 produced_until $hpid
 wait $hpid
 check "| head -1 on a live topic: ends, SIGPIPE's status ($(cat "$tmp/head.st"))" test "$(cat "$tmp/head.st")" = 141
 check "| head -1: quiet" quiet head
@@ -372,7 +367,10 @@ fi
 
 "$acc" -b "$B" -r "file:$reg" -X client.id=acc-sigterm-$$ events >"$tmp/term.out" 2>"$tmp/term.err" &
 tpid=$!
-sleep 1
+# (kcat cuts its -X arguments at "=": its command line reads "client.id acc-sigterm-...")
+ours="client\.id.acc-sigterm-$$"'( |$)'
+consuming() { [ -n "$(suite_procs "^kcat -C .*$ours")" ]; }	# its kcat runs
+wait_for 10 "SIGTERM: the consumer's kcat started" consuming
 kill -TERM $tpid
 SECONDS=0
 wait $tpid
@@ -380,4 +378,4 @@ st=$?
 check "SIGTERM: status 143 ($st)" test $st -eq 143
 check "SIGTERM: within 5 s" test $SECONDS -le 5
 check "SIGTERM: quiet" quiet term
-check "SIGTERM: no kcat left behind" test -z "$(pgrep -f "client.id=acc-sigterm-$$")"
+check "SIGTERM: no kcat left behind" test -z "$(suite_procs "$ours")"
