@@ -1,4 +1,7 @@
-/* Big-endian integers as they appear on the wire (record lengths, schema ids). */
+/*
+ * be: big-endian integers as they appear on the wire (record lengths, schema
+ * ids); be32_ names the width. Base layer (docs/DESIGN.md §3).
+ */
 #ifndef BE_H
 #define BE_H
 

@@ -1,7 +1,8 @@
 /*
- * The toolkit's one growable byte buffer: JSON text (jw.h writes into it),
- * Avro bodies, HTTP answers, state files. Grows by doubling; dies with status
- * 3 when memory runs out, so callers never check.
+ * buf: the toolkit's one growable byte buffer: JSON text (jw.h writes into
+ * it), Avro bodies, HTTP answers, state files. Grows by doubling; dies with
+ * status 3 when memory runs out, so callers never check.
+ * Base layer (docs/DESIGN.md §3).
  */
 #ifndef BUF_H
 #define BUF_H

@@ -1,4 +1,12 @@
-/* Error reporting and the exit-status contract (DESIGN.md section 7). */
+/*
+ * err: error reporting and the exit-status contract (docs/DESIGN.md §10),
+ * allocation that cannot fail, and the one error setter.
+ * Base layer (docs/DESIGN.md §3): every other module may use it.
+ *
+ * Names: besides err_*, this module exports the error vocabulary every C
+ * program reads without a prefix: progname, die, die_errno, warnmsg, and the
+ * x* allocators (xmalloc, ...), which return or exit, never NULL.
+ */
 #ifndef ERR_H
 #define ERR_H
 

@@ -1,4 +1,8 @@
-/* The Confluent wire format: magic byte 0, 4-byte big-endian schema id, body. */
+/*
+ * frame: the Confluent wire format (magic byte 0, 4-byte big-endian schema
+ * id, body), kcat's -D delimiter, and record counts per schema id.
+ * Base layer (docs/DESIGN.md §3): used by cfdeframe, cfframe, avrodecode.
+ */
 #ifndef FRAME_H
 #define FRAME_H
 
@@ -51,11 +55,5 @@ void frame_stats_add(struct frame_stats *s, uint32_t id, size_t bytes);
 /* The used entries sorted by id, in a new array of s->used elements. */
 struct frame_stat *frame_stats_sorted(const struct frame_stats *s);
 void frame_stats_free(struct frame_stats *s);
-
-/* Old names, until tools/avrodecode.c's own commit renames them. */
-#define cf_frame	frame
-#define cf_parse	frame_parse
-#define cf_why		frame_why
-#define CF_OK		FRAME_OK
 
 #endif

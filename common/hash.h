@@ -1,4 +1,7 @@
-/* FNV-1a, 64 bits: the hash of the tools' small tables (names, keys). */
+/*
+ * hash: FNV-1a, 64 bits, the hash of the tools' small tables (names, keys).
+ * Base layer (docs/DESIGN.md §3).
+ */
 #ifndef HASH_H
 #define HASH_H
 

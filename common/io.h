@@ -1,4 +1,7 @@
-/* The one place for raw reads and writes: EINTR, short writes and EPIPE. */
+/*
+ * io: the one place for raw reads and writes (EINTR, short writes, EPIPE).
+ * Base layer (docs/DESIGN.md §3).
+ */
 #ifndef IO_H
 #define IO_H
 

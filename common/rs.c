@@ -19,9 +19,8 @@
 
 /*
  * A 64 KiB pipe costs a context switch per 64 KiB; at 1 MiB the pipeline's
- * stages trade whole blocks (bench, 1M frames of 550 bytes: "cfdeframe | cat" took 0.31 s before, 0.18 s after, "cat | cat" 0.21 s).
- * Unprivileged processes may raise it to /proc/sys/fs/pipe-max-size (1 MiB by
- * default); failure is harmless.
+ * stages trade whole blocks. Unprivileged processes may raise it to
+ * /proc/sys/fs/pipe-max-size (1 MiB by default); failure is harmless.
  */
 static void
 widen_pipe(int fd)

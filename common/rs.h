@@ -1,6 +1,7 @@
 /*
- * The record stream (DESIGN.md section 2): a 4-byte big-endian signed length N,
- * then N bytes; N = -1 is a null record with no bytes.
+ * rs: the record stream (docs/DESIGN.md §2), read and written: a 4-byte
+ * big-endian signed length N, then N bytes; N = -1 is a null record with no
+ * bytes. Base layer (docs/DESIGN.md §3).
  */
 #ifndef RS_H
 #define RS_H

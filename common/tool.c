@@ -238,7 +238,7 @@ until_finish(struct until *u)
 #ifndef CFKIT_VERSION
 #define CFKIT_VERSION "unknown"
 #endif
-const char cfkit_version[] = CFKIT_VERSION;
+static const char version[] = CFKIT_VERSION;
 
 void
 tool_version(int argc, char **argv)
@@ -252,7 +252,7 @@ tool_version(int argc, char **argv)
 			continue;
 		if (*next && strspn(next, "0123456789") == strlen(next))
 			continue;
-		printf("%s (cfkit) %s\n", progname, cfkit_version);
+		printf("%s (cfkit) %s\n", progname, version);
 		exit(fflush(stdout) ? EXIT_ENV : 0);
 	}
 }

@@ -1,4 +1,11 @@
-/* What every filter in the toolkit shares: options, the stdin/stdout loop, the bad-record policy. */
+/*
+ * tool: what every filter in the toolkit shares: the stdin/stdout loop, the
+ * bad-record policy, --version, option values, --until. The top of the base
+ * layer (docs/DESIGN.md §3), used by the tools and gen-events.
+ *
+ * Names: tool_* for the loop and --version; opt_* for option values (each
+ * dies with status 2); until_* and opt_until for --until.
+ */
 #ifndef TOOL_H
 #define TOOL_H
 
@@ -35,7 +42,6 @@ int tool_finish(struct tool *t);
  * and avroencode's --version N, the subject's version). Call after err_init.
  */
 void tool_version(int argc, char **argv);
-extern const char cfkit_version[];
 
 /* Option values shared by the tools. Each dies with status 2 on a bad value. */
 int opt_on_error(const char *arg, int allow_null);

@@ -62,7 +62,7 @@ collision(const struct opts *o, const struct rs_rec *r, const unsigned char *p,
 
 /*
  * A large tagged body leaves from the input buffer, after a header from ours:
- * saves a copy (1.7x the time of cat to 1.5x on the bench's 1M frames).
+ * saves a copy of each record.
  */
 static void
 framed_ref(struct tool *t, const struct opts *o, const struct rs_rec *r, size_t n)
