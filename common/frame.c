@@ -57,35 +57,25 @@ frame_delim_parse(const char *s, struct frame_delim *d, char *err, size_t errlen
 		} else if (c == '\\' && *s == 'x') {
 			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
 
-			if (hi < 0 || lo < 0) {
-				snprintf(err, errlen, "\\x needs two hex digits");
-				return -1;
-			}
-			if (hexval(s[3]) >= 0) {
-				snprintf(err, errlen, "\\x%c%c%c is ambiguous "
+			if (hi < 0 || lo < 0)
+				return err_set(err, errlen, "\\x needs two hex digits");
+			if (hexval(s[3]) >= 0)
+				return err_set(err, errlen, "\\x%c%c%c is ambiguous "
 				    "(kcat reads all hex digits after \\x); "
 				    "write the next byte as \\xNN too",
 				    s[1], s[2], s[3]);
-				return -1;
-			}
 			c = hi << 4 | lo;
 			s += 3;
 		}
-		if (c == 0) {
-			snprintf(err, errlen, "a delimiter cannot hold a NUL byte");
-			return -1;
-		}
-		if (d->len == FRAME_DELIM_MAX) {
-			snprintf(err, errlen, "delimiter longer than %d bytes",
+		if (c == 0)
+			return err_set(err, errlen, "a delimiter cannot hold a NUL byte");
+		if (d->len == FRAME_DELIM_MAX)
+			return err_set(err, errlen, "delimiter longer than %d bytes",
 			    FRAME_DELIM_MAX);
-			return -1;
-		}
 		d->b[d->len++] = (unsigned char)c;
 	}
-	if (d->len == 0) {
-		snprintf(err, errlen, "empty delimiter");
-		return -1;
-	}
+	if (d->len == 0)
+		return err_set(err, errlen, "empty delimiter");
 	return 0;
 }
 
@@ -130,9 +120,7 @@ frame_stats_add(struct frame_stats *s, uint32_t id, size_t bytes)
 	if (2 * (s->used + 1) > s->cap) {
 		struct frame_stats g = { NULL, s->cap ? 2 * s->cap : 16, 0 };
 
-		g.slot = calloc(g.cap, sizeof(*g.slot));
-		if (!g.slot)
-			die(EXIT_ENV, "out of memory");
+		g.slot = xcalloc(g.cap, sizeof(*g.slot));
 		for (i = 0; i < s->cap; i++)
 			if (s->slot[i].recs)
 				g.slot[slot_of(&g, s->slot[i].id)] = s->slot[i];
@@ -161,11 +149,9 @@ by_id(const void *a, const void *b)
 struct frame_stat *
 frame_stats_sorted(const struct frame_stats *s)
 {
-	struct frame_stat *v = calloc(s->used ? s->used : 1, sizeof(*v));
+	struct frame_stat *v = xcalloc(s->used, sizeof(*v));
 	size_t i, n = 0;
 
-	if (!v)
-		die(EXIT_ENV, "out of memory");
 	for (i = 0; i < s->cap; i++)
 		if (s->slot[i].recs)
 			v[n++] = s->slot[i];

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "tool.h"
 
@@ -151,32 +152,33 @@ opt_int(const char *opt, const char *arg, int lo)
 	return (int)v;
 }
 
+#define FILE_MAX ((size_t)64 << 20)
+
 char *
 tool_read_file(const char *path, size_t *len, int open_status)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
+	struct buf b = { NULL, 0, 0 };
+	size_t k;
 
 	if (!f)
 		die_errno(open_status, "%s", path);
 	do {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			if (cap > ((size_t)64 << 20))
-				die(EXIT_USAGE, "%s: larger than 64 MiB", path);
-			if (!(buf = realloc(buf, cap + 1)))
-				die(EXIT_ENV, "out of memory");
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
+		/* one byte past the limit is enough to know the file is too large */
+		size_t want = FILE_MAX + 1 - b.len;
+
+		buf_room(&b, want < 65536 ? want : 65536);
+		if (want > b.cap - b.len)
+			want = b.cap - b.len;
+		k = fread(b.p + b.len, 1, want, f);
+		b.len += k;
+		if (b.len > FILE_MAX)
+			die(EXIT_USAGE, "%s: larger than 64 MiB", path);
 	} while (k);
 	if (ferror(f))
 		die_errno(EXIT_ENV, "%s", path);
 	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
+	return buf_detach(&b, len);
 }
 
 void
@@ -196,7 +198,7 @@ opt_until(struct until *u, const char *arg)
 		off = strtoll(p, &end, 10);
 		if (end == p || off < 0 || errno || (*end && *end != ','))
 			goto bad;
-		u->v = xrealloc(u->v, (u->n + 1) * sizeof(*u->v));
+		u->v = xreallocarray(u->v, u->n + 1, sizeof(*u->v));
 		u->v[u->n].partition = (int32_t)part;
 		u->v[u->n++].end = off;
 		p = *end ? end + 1 : end;

@@ -74,10 +74,8 @@ framed_ref(struct tool *t, const struct opts *o, const struct rs_rec *r, size_t 
 		/* the magic byte 0 cannot be part of a delimiter: no NUL there */
 		at = frame_delim_find(&o->delim, r->data, (size_t)r->len);
 		if (at >= 0) {
-			unsigned char *f = malloc(n);
+			unsigned char *f = xmalloc(n);
 
-			if (!f)
-				die(EXIT_ENV, "out of memory");
 			f[0] = FRAME_MAGIC;
 			memcpy(f + 1, r->data, (size_t)r->len);
 			collision(o, r, f, n, at + 1);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -12,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static long
 naive(const struct frame_delim *d, const uint8_t *p, size_t n)
 {
-	uint8_t *all = malloc(n + d->len);
+	uint8_t *all = xmalloc(n + d->len);
 	long at = -1;
 	size_t i;
 
