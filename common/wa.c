@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hash.h"
 #include "jw.h"
 #include "wa.h"
 
@@ -276,6 +277,54 @@ wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct buf *sbu
 
 const char *const wa_agg_name[] = {"count", "count-of", "sum", "min", "max", "avg", "count-distinct"};
 
+/* Puts v (owned by the set from now on) in its slot; s has room. */
+static void
+set_put(struct wa_set *s, char *v, size_t n)
+{
+	size_t i, mask = s->cap - 1;
+
+	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+		;
+	s->v[i] = v;
+	s->n++;
+}
+
+int
+wa_set_add(struct wa_set *s, const char *v, size_t n)
+{
+	size_t i, mask;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct wa_set o = *s;
+
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->v = xcalloc(s->cap, sizeof(char *));
+		s->n = 0;
+		for (i = 0; i < o.cap; i++)
+			if (o.v[i])
+				set_put(s, o.v[i], strlen(o.v[i]));
+		free(o.v);
+	}
+	mask = s->cap - 1;
+	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+		if (strlen(s->v[i]) == n && memcmp(s->v[i], v, n) == 0)
+			return 0;
+	s->v[i] = xstrndup(v, n);
+	s->n++;
+	return 1;
+}
+
+void
+wa_set_free(struct wa_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
 /* ---- the state file ---- */
 
 /* A state line being parsed. */
@@ -515,7 +564,7 @@ floormod(int64_t a, int64_t b)
 
 /* [start, end) as the configuration makes windows, and not after the last event. */
 static int
-window_ok(struct sp *p, const struct wa_state_cfg *c, const struct wa_state_head *h, int64_t start,
+span_ok(struct sp *p, const struct wa_state_cfg *c, const struct wa_state_head *h, int64_t start,
     int64_t end)
 {
 	uint64_t len = (uint64_t)end - (uint64_t)start;
@@ -565,7 +614,7 @@ key_ok(struct sp *p, const struct wa_state_cfg *c, const char *k, size_t n)
 }
 
 static int __attribute__((format(printf, 4, 5)))
-agg_fail(struct sp *p, size_t i, int kind, const char *fmt, ...)
+agg_fail(struct sp *p, size_t i, enum wa_kind kind, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -582,38 +631,44 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The distinct values: strings holding JSON texts, none twice. */
+/* The distinct values: strings holding JSON texts, none twice; into the set in their order. */
 static int
-distinct_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_state_agg *a)
+distinct_parse(struct sp *p, const struct jp_node *v, size_t i, enum wa_kind kind, struct wa_agg *a)
 {
-	char **sorted;
+	char **dv, **sorted;
 	size_t k, len;
+	int rc = 0;
 
 	if (v->t != JP_ARR)
 		return agg_fail(p, i, kind, "the distinct values: expected an array");
 	if (v->n && kind != WA_DISTINCT)
 		return agg_fail(p, i, kind, "distinct values, but it counts none");
-	a->dv = xcalloc(v->n, sizeof(char *));
-	a->ndv = v->n;
-	for (k = 0; k < v->n; k++) {
-		if (get_str(p, jp_item(&p->d, v, (uint32_t)k), &a->dv[k], &len) < 0)
-			return agg_fail(p, i, kind, "distinct value %zu: expected a string (UTF-8, no NUL)",
+	dv = xcalloc(v->n, sizeof(char *));
+	for (k = 0; k < v->n && rc == 0; k++) {
+		if (get_str(p, jp_item(&p->d, v, (uint32_t)k), &dv[k], &len) < 0)
+			rc = agg_fail(p, i, kind, "distinct value %zu: expected a string (UTF-8, no NUL)",
 			    k + 1);
-		if (!is_json(p, a->dv[k], len))
-			return agg_fail(p, i, kind, "distinct value %zu is not JSON", k + 1);
+		else if (!is_json(p, dv[k], len))
+			rc = agg_fail(p, i, kind, "distinct value %zu is not JSON", k + 1);
 	}
-	sorted = xcalloc(a->ndv, sizeof(char *));
-	memcpy(sorted, a->dv, a->ndv * sizeof(char *));
-	qsort(sorted, a->ndv, sizeof(char *), str_cmp);
-	for (k = 1; k < a->ndv && strcmp(sorted[k - 1], sorted[k]) != 0; k++)
-		;
-	if (k < a->ndv) {
-		agg_fail(p, i, kind, "distinct value %.40s twice", sorted[k]);
+	if (rc == 0) {
+		/* the least value given twice is named, whatever their order */
+		sorted = xcalloc(v->n, sizeof(char *));
+		memcpy(sorted, dv, v->n * sizeof(char *));
+		qsort(sorted, v->n, sizeof(char *), str_cmp);
+		for (k = 1; k < v->n && strcmp(sorted[k - 1], sorted[k]) != 0; k++)
+			;
+		if (k < v->n)
+			rc = agg_fail(p, i, kind, "distinct value %.40s twice", sorted[k]);
 		free(sorted);
-		return -1;
 	}
-	free(sorted);
-	return 0;
+	for (k = 0; k < v->n; k++) {
+		if (rc == 0)
+			wa_set_add(&a->distinct, dv[k], strlen(dv[k]));
+		free(dv[k]);
+	}
+	free(dv);
+	return rc;
 }
 
 /* An integer that fits int64_t, or a double with an integral value in range; else -1. */
@@ -633,7 +688,7 @@ int_of(const struct jp_node *v, int64_t *x)
 
 /* [count, integer sum, sum, min, max, all integers, has values, [distinct values]] */
 static int
-agg_parse(struct sp *p, const struct jp_node *v, size_t i, int kind, struct wa_state_agg *a)
+agg_parse(struct sp *p, const struct jp_node *v, size_t i, enum wa_kind kind, struct wa_agg *a)
 {
 	int numeric = kind >= WA_SUM && kind <= WA_AVG;
 	int64_t flag[2];
@@ -693,7 +748,7 @@ group_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c,
 	for (i = 0; i < 2; i++)
 		if (get_i64(v[i], i ? &g->end : &g->start) < 0)
 			return fail(p, "\"%s\": expected an event time (an integer)", names[i]);
-	if (window_ok(p, c, h, g->start, g->end) < 0)
+	if (span_ok(p, c, h, g->start, g->end) < 0)
 		return -1;
 	if (get_str(p, v[2], &g->key, &g->keylen) < 0)
 		return fail(p, "\"key\": expected a string (UTF-8, no NUL)");
@@ -726,13 +781,10 @@ wa_state_group_parse(const char *s, size_t n, const struct wa_state_cfg *c,
 void
 wa_state_group_free(struct wa_state_group *g)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < g->nagg; i++) {
-		for (k = 0; k < g->agg[i].ndv; k++)
-			free(g->agg[i].dv[k]);
-		free(g->agg[i].dv);
-	}
+	for (i = 0; i < g->nagg; i++)
+		wa_set_free(&g->agg[i].distinct);
 	free(g->agg);
 	free(g->key);
 	memset(g, 0, sizeof(*g));
@@ -765,7 +817,7 @@ wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 	jw_str(o, (const unsigned char *)g->key, g->keylen, &bad);
 	buf_puts(o, ",\"aggs\":[");
 	for (j = 0; j < g->nagg; j++) {
-		const struct wa_state_agg *a = &g->agg[j];
+		const struct wa_agg *a = &g->agg[j];
 
 		snprintf(num, sizeof(num), "%s[%" PRId64 ",%" PRId64 ",", j ? "," : "", a->cnt, a->isum);
 		buf_puts(o, num);
@@ -781,11 +833,11 @@ wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 		}
 		snprintf(num, sizeof(num), ",%d,%d,[", a->allint, a->has);
 		buf_puts(o, num);
-		for (k = 0, nd = 0; k < a->ndv; k++)
-			if (a->dv[k]) {
+		for (k = 0, nd = 0; k < a->distinct.cap; k++)
+			if (a->distinct.v[k]) {
 				if (nd++)
 					buf_putc(o, ',');
-				jw_str(o, (const unsigned char *)a->dv[k], strlen(a->dv[k]), &bad);
+				jw_str(o, (const unsigned char *)a->distinct.v[k], strlen(a->distinct.v[k]), &bad);
 			}
 		buf_puts(o, "]]");
 	}

@@ -1,7 +1,8 @@
 /*
  * The small languages of winagg, apart so they can be fuzzed: durations
  * ("30s", "5m", "250ms") and --where conditions ("type=edit") of its command
- * line, and the lines of its state file.
+ * line, the value of an aggregate, and the lines of its state file. The
+ * window engine (window.h) is built on them.
  */
 #ifndef WA_H
 #define WA_H
@@ -52,8 +53,37 @@ struct buf;
 int wa_where_match(const struct wa_where *w, const struct jp_doc *d, struct buf *sbuf);
 
 /* Aggregates: the option --NAME is wa_agg_name[kind]. */
-enum { WA_COUNT, WA_COUNT_OF, WA_SUM, WA_MIN, WA_MAX, WA_AVG, WA_DISTINCT };
+enum wa_kind { WA_COUNT, WA_COUNT_OF, WA_SUM, WA_MIN, WA_MAX, WA_AVG, WA_DISTINCT };
 extern const char *const wa_agg_name[];
+
+/*
+ * A set of JSON texts, for exact distinct counts: open addressing (FNV-1a,
+ * linear probing), at most half full; NULL slots are empty. The state file
+ * lists a set in slot order.
+ */
+struct wa_set {
+	char **v;
+	size_t cap, n;
+};
+
+/* Adds a copy of the n bytes at v: 1, or 0 when the set has them already. */
+int wa_set_add(struct wa_set *s, const char *v, size_t n);
+void wa_set_free(struct wa_set *s);
+
+/*
+ * The value of one aggregate over the rows of one window and group: what
+ * the window engine (window.h) keeps and a state line holds.
+ */
+struct wa_agg {
+	int64_t cnt;		/* rows, non-null values, or numbers */
+	int64_t isum;		/* the sum while every number is an integer (--sum's alone) */
+	int64_t imin, imax;	/* exact, while every number is an integer */
+	double sum, min, max;	/* may be infinite or NaN (written as jw_double writes them) */
+	double bsum;		/* --micro-batch: this batch's sums, added to sum and isum at */
+	int64_t bisum;		/* its end; a state line holds them added (these 0) */
+	int allint, has;	/* every number an integer; some number */
+	struct wa_set distinct;	/* --count-distinct: the values as JSON texts */
+};
 
 /*
  * The state file (--state): a header line, then one line per (window, group).
@@ -66,7 +96,7 @@ struct wa_state_cfg {
 	int session;
 	int64_t size, slide, offset, gap;	/* microseconds */
 	size_t ngcol;		/* --group-by columns: the parts of a key */
-	const int *kind;	/* WA_COUNT ... WA_DISTINCT, one per aggregate */
+	const enum wa_kind *kind;	/* one per aggregate */
 	size_t nagg;
 };
 
@@ -85,21 +115,11 @@ struct wa_state_head {
  */
 #define WA_COUNT_MAX ((int64_t)1 << 62)
 
-struct wa_state_agg {
-	int64_t cnt;		/* rows, non-null values, or numbers */
-	int64_t isum;		/* the sum while every number is an integer */
-	int64_t imin, imax;	/* exact, while every number is an integer */
-	double sum, min, max;	/* may be infinite or NaN (written as jw_double writes them) */
-	int allint, has;
-	char **dv;		/* the distinct values as JSON texts; NULL entries are skipped */
-	size_t ndv;
-};
-
 struct wa_state_group {
 	int64_t start, end;	/* the window [start, end) */
 	char *key;		/* the group values, JSON texts separated by \x1f */
 	size_t keylen;
-	struct wa_state_agg *agg;
+	struct wa_agg *agg;	/* bsum and bisum 0 */
 	size_t nagg;
 };
 

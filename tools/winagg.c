@@ -44,25 +44,9 @@ usage(int status)
 }
 
 struct aggdef {
-	int kind;
+	enum wa_kind kind;
 	char *name;
 	struct wa_path path;
-};
-
-/* A set of JSON value texts, for exact distinct counts. */
-struct set {
-	char **v;
-	size_t cap, n;
-};
-
-struct agg {
-	int64_t cnt;		/* rows, or non-null values */
-	int64_t isum, imin, imax;	/* exact, while every number is an integer (allint) */
-	double sum, min, max;
-	double bsum;		/* --micro-batch: this batch's sums, added to sum and isum at its end */
-	int64_t bisum;
-	int allint, has;
-	struct set distinct;
 };
 
 struct grp {
@@ -71,7 +55,7 @@ struct grp {
 	char *key;		/* group values, JSON texts separated by \x1f */
 	size_t keylen;
 	int touched;
-	struct agg a[];
+	struct wa_agg a[];
 };
 
 struct win {
@@ -196,58 +180,12 @@ put_value(const struct jp_doc *d, const struct jp_node *v, struct buf *o)
 	return 0;
 }
 
-/* ---- sets ---- */
-
-static int
-set_add(struct set *s, const char *v, size_t n)
-{
-	size_t i, mask;
-
-	if (2 * (s->n + 1) > s->cap) {
-		struct set o = *s;
-
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = calloc(s->cap, sizeof(char *));
-		if (!s->v)
-			die(EXIT_ENV, "out of memory");
-		s->n = 0;
-		for (i = 0; i < o.cap; i++)
-			if (o.v[i]) {
-				size_t k = fnv1a(o.v[i], strlen(o.v[i])) & (s->cap - 1);
-
-				while (s->v[k])
-					k = (k + 1) & (s->cap - 1);
-				s->v[k] = o.v[i];
-				s->n++;
-			}
-		free(o.v);
-	}
-	mask = s->cap - 1;
-	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
-		if (strlen(s->v[i]) == n && memcmp(s->v[i], v, n) == 0)
-			return 0;
-	s->v[i] = xstrndup(v, n);
-	s->n++;
-	return 1;
-}
-
-static void
-set_free(struct set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 /* ---- windows and groups ---- */
 
 static struct grp *
 grp_new(const char *key, size_t n, uint64_t h)
 {
-	struct grp *g = calloc(1, sizeof(*g) + cf.nagg * sizeof(struct agg));
+	struct grp *g = calloc(1, sizeof(*g) + cf.nagg * sizeof(struct wa_agg));
 	size_t i;
 
 	if (!g)
@@ -266,7 +204,7 @@ grp_free(struct grp *g)
 	size_t i;
 
 	for (i = 0; i < cf.nagg; i++)
-		set_free(&g->a[i].distinct);
+		wa_set_free(&g->a[i].distinct);
 	free(g->key);
 	free(g);
 }
@@ -477,7 +415,7 @@ put_group(struct buf *o, size_t i, const char *v, size_t n)
 }
 
 static void
-put_agg(struct buf *o, const struct aggdef *ad, const struct agg *a)
+put_agg(struct buf *o, const struct aggdef *ad, const struct wa_agg *a)
 {
 	switch (ad->kind) {
 	case WA_COUNT:
@@ -815,13 +753,14 @@ save_state(void)
 				sg.key = g->key;
 				sg.keylen = g->keylen;
 				for (j = 0; j < cf.nagg; j++) {
-					const struct agg *a = &g->a[j];
+					const struct wa_agg *a = &g->a[j];
 
-					sg.agg[j] = (struct wa_state_agg){.cnt = a->cnt,
-					    .isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum),
-					    .imin = a->imin, .imax = a->imax,
-					    .sum = a->sum + a->bsum, .min = a->min, .max = a->max, .allint = a->allint,
-					    .has = a->has, .dv = a->distinct.v, .ndv = a->distinct.cap};
+					/* the batch's part of the sums counts as stored */
+					sg.agg[j] = *a;
+					sg.agg[j].isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum);
+					sg.agg[j].sum = a->sum + a->bsum;
+					sg.agg[j].bisum = 0;
+					sg.agg[j].bsum = 0;
 				}
 				o.len = 0;
 				wa_state_put_group(&o, &sg);
@@ -874,10 +813,10 @@ static struct {
 
 /* A group line's values into the tables. */
 static void
-load_group(const struct wa_state_group *sg, size_t line)
+load_group(struct wa_state_group *sg, size_t line)
 {
 	struct win *w = window(sg->start, sg->end);
-	size_t before = w->n, i, k;
+	size_t before = w->n, i;
 	struct grp *g = win_group(w, sg->key, sg->keylen);
 
 	if (w->n == before)
@@ -890,22 +829,11 @@ load_group(const struct wa_state_group *sg, size_t line)
 		ld.s[ld.n++] = (struct loaded_session){g->key, g->keylen, line, sg->start, sg->end};
 	}
 	for (i = 0; i < cf.nagg; i++) {
-		const struct wa_state_agg *a = &sg->agg[i];
-		struct agg *ag = &g->a[i];
-
-		if (__builtin_add_overflow(ld.total[i], a->cnt, &ld.total[i]) || ld.total[i] > WA_COUNT_MAX)
+		if (__builtin_add_overflow(ld.total[i], sg->agg[i].cnt, &ld.total[i]) ||
+		    ld.total[i] > WA_COUNT_MAX)
 			bad_state("the counts of one aggregate add up to more than 2^62", line);
-		ag->cnt = a->cnt;
-		ag->isum = a->isum;
-		ag->imin = a->imin;
-		ag->imax = a->imax;
-		ag->sum = a->sum;
-		ag->min = a->min;
-		ag->max = a->max;
-		ag->allint = a->allint;
-		ag->has = a->has;
-		for (k = 0; k < a->ndv; k++)
-			set_add(&ag->distinct, a->dv[k], strlen(a->dv[k]));
+		g->a[i] = sg->agg[i];	/* the line's distinct values go to the group */
+		memset(&sg->agg[i].distinct, 0, sizeof(sg->agg[i].distinct));
 	}
 }
 
@@ -963,7 +891,7 @@ load_state(void)
 	char *line = NULL, why[256];
 	size_t cap = 0, ln = 0, i;
 	ssize_t n;
-	int *kind;
+	enum wa_kind *kind;
 
 	if (!f) {
 		if (errno == ENOENT)
@@ -1031,7 +959,7 @@ agg_add(struct grp *g)
 
 	for (i = 0; i < cf.nagg; i++) {
 		const struct val *v = &vals[i];
-		struct agg *a = &g->a[i];
+		struct wa_agg *a = &g->a[i];
 
 		if (cf.agg[i].kind == WA_COUNT) {
 			a->cnt++;
@@ -1044,7 +972,7 @@ agg_add(struct grp *g)
 			a->cnt++;
 			continue;
 		case WA_DISTINCT:
-			set_add(&a->distinct, v->text.p, v->text.len);
+			wa_set_add(&a->distinct, v->text.p, v->text.len);
 			continue;
 		default:
 			break;
@@ -1239,7 +1167,7 @@ late_record(const struct rs_rec *r)
 }
 
 static void
-agg_merge(struct agg *a, const struct agg *b)
+agg_merge(struct wa_agg *a, const struct wa_agg *b)
 {
 	size_t s;
 
@@ -1263,7 +1191,7 @@ agg_merge(struct agg *a, const struct agg *b)
 	a->allint &= b->allint;
 	for (s = 0; s < b->distinct.cap; s++)
 		if (b->distinct.v[s])
-			set_add(&a->distinct, b->distinct.v[s], strlen(b->distinct.v[s]));
+			wa_set_add(&a->distinct, b->distinct.v[s], strlen(b->distinct.v[s]));
 }
 
 /* Takes group key out of window w; NULL if it has none. */
@@ -1536,7 +1464,7 @@ fold_batch(void)
 		for (k = 0; k < st.w[i]->cap; k++)
 			for (g = st.w[i]->tab[k]; g; g = g->next)
 				for (j = 0; j < cf.nagg; j++) {
-					struct agg *a = &g->a[j];
+					struct wa_agg *a = &g->a[j];
 
 					a->sum += a->bsum;
 					a->bsum = 0;
