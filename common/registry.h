@@ -1,4 +1,10 @@
-/* Confluent schema registry client (DESIGN.md section 5): REST over libcurl, or a file:DIR snapshot. */
+/*
+ * registry: the Confluent schema registry client of avrodecode and
+ * avroencode (docs/DESIGN.md §6): REST over libcurl (http.c), or a file:DIR
+ * snapshot (regfile.c); answers judged by reganswer.c, references expanded
+ * by regref.c, results kept by regcache.c. Registry layer (docs/DESIGN.md
+ * §3): this header is its public face, the others are its internals.
+ */
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
@@ -45,7 +51,7 @@ void reg_close(struct registry *r);
  * by id: version 0 and subject NULL (an id may live under many subjects).
  * A schema with Confluent schema references comes self-contained: each
  * referenced named type's definition put in place of the first use of its
- * name (reg_expand); id, version and subject stay those of the schema asked
+ * name (regref.h); id, version and subject stay those of the schema asked
  * for, not of the schemas it references.
  */
 struct reg_schema {
@@ -81,42 +87,5 @@ int reg_lookup(struct registry *r, const char *subject, const char *schema_json,
 /* POST /subjects/{s}/versions */
 int reg_register(struct registry *r, const char *subject, const char *schema_json,
     uint32_t *id, char *err, size_t errlen);
-
-/*
- * The answer parser on its own, for the fuzzer. Judges one HTTP answer
- * (status, body) to a request about `what` ("schema id 7") sent to `where`
- * (a URL without credentials), requiring the fields in `need`. On REG_OK the
- * fields point into a->root (free with reg_answer_free); otherwise err says why.
- */
-enum { REG_NEED_SCHEMA = 1, REG_NEED_ID = 2, REG_NEED_VERSION = 4 };
-struct reg_answer {
-	void *root;		/* the parsed body (a json_t) */
-	const char *schema, *subject;	/* NULL when absent */
-	void *refs;		/* the "references" array (a json_t), NULL if none;
-				 * each entry has a string name, a non-empty
-				 * string subject, a version >= 1 or -1 */
-	uint32_t id;
-	int version;		/* 0 when absent */
-	int has_id;
-	long code;		/* the registry's error_code, 0 if none */
-};
-int reg_parse_response(long http_status, const char *body, size_t len,
-    unsigned need, const char *what, const char *where,
-    struct reg_answer *a, char *err, size_t errlen);
-void reg_answer_free(struct reg_answer *a);
-
-/*
- * A schema with references made self-contained, as Confluent's AvroSchema
- * reads it: the referenced schemas `refs` (dependencies first, as the
- * references resolve depth-first; labels[i], or NULL, names refs[i] in
- * messages) are parsed first into one name space, then `schema`, whose names
- * may be those of any of them. Each referenced named type's definition is put,
- * with its full name spelt out ("namespace": "" for none), in place of the
- * first use of its name in depth-first order; later uses stay names. Returns
- * the new text (malloc'd), or NULL with err: a text not JSON, a type two
- * references define differently, nesting deeper than 1000 JSON levels.
- */
-char *reg_expand(const char *schema, const char *const *refs, const char *const *labels,
-    size_t nrefs, char *err, size_t errlen);
 
 #endif

@@ -1,14 +1,16 @@
-/* The registry answer parser on arbitrary bodies, under every status class and
- * field requirement: never reads out of bounds, always says why it refused,
- * and what it accepts has the fields asked for (references well formed).
- * With bit 6 of the first byte set, the rest is a schema and the schemas it
- * references, split at NUL bytes, for reg_expand: JSON out, or a reason. */
+/* The registry answer parser (reganswer_parse) on arbitrary bodies, under
+ * every status class and field requirement: never reads out of bounds, always
+ * says why it refused, and what it accepts has the fields asked for
+ * (references well formed). With bit 6 of the first byte set, the rest is a
+ * schema and the schemas it references, split at NUL bytes, for
+ * regref_expand: JSON out, or a reason. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry.h"
+#include "reganswer.h"
+#include "regref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,7 +30,7 @@ expand(const char *p, size_t n)
 		if (!copy[i])
 			refs[nrefs++] = copy + i + 1;
 	err[0] = '\0';
-	out = reg_expand(s, refs, NULL, nrefs, err, sizeof(err));
+	out = regref_expand(s, refs, NULL, nrefs, err, sizeof(err));
 	if (!out && (!err[0] || strlen(err) >= sizeof(err)))
 		abort();
 	if (out) {
@@ -45,7 +47,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long statuses[] = {200, 401, 404, 409, 422, 429, 500, 503};
-	struct reg_answer a;
+	struct reganswer a;
 	char err[256];
 	unsigned need;
 	long st;
@@ -58,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = statuses[data[0] & 7];
 	need = (data[0] >> 3) & 7;
 	err[0] = '\0';
-	rc = reg_parse_response(st, (const char *)data + 1, size - 1, need,
+	rc = reganswer_parse(st, (const char *)data + 1, size - 1, need,
 	    "schema id 1", "http://127.0.0.1:1", &a, err, sizeof(err));
 	if (rc < REG_OK || rc > REG_FAIL)
 		abort();
@@ -67,11 +69,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == REG_OK) {
 		if (st != 200)
 			abort();
-		if ((need & REG_NEED_SCHEMA) && !a.schema)
+		if ((need & REGANSWER_NEED_SCHEMA) && !a.schema)
 			abort();
-		if ((need & REG_NEED_ID) && !a.has_id)
+		if ((need & REGANSWER_NEED_ID) && !a.has_id)
 			abort();
-		if ((need & REG_NEED_VERSION) && a.version < 1)
+		if ((need & REGANSWER_NEED_VERSION) && a.version < 1)
 			abort();
 		if (a.schema)
 			(void)strlen(a.schema);
@@ -81,6 +83,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !json_array_size((json_t *)a.refs)))
 			abort();
 	}
-	reg_answer_free(&a);
+	reganswer_free(&a);
 	return 0;
 }
