@@ -37,6 +37,7 @@ one_put_larger_than_the_first_block(void **state)
 	struct buf b = { NULL, 0, 0 };
 	char *big = malloc(20000);
 
+	assert_non_null(big);
 	memset(big, 'x', 20000);
 	buf_puts(&b, "head:");
 	buf_put(&b, big, 20000);

@@ -114,6 +114,7 @@ reads_across_refills(void **state)
 	FILE *f = tmpfile();
 
 	assert_non_null(f);
+	assert_non_null(payload);
 	for (i = 0; i < big; i++)
 		payload[i] = (unsigned char)(i * 7);
 	for (i = 0; i < 3; i++) {
