@@ -1,7 +1,7 @@
 /*
  * frame: the Confluent wire format (magic byte 0, 4-byte big-endian schema
  * id, body), kcat's -D delimiter, and record counts per schema id.
- * Base layer (docs/DESIGN.md §3): used by cfdeframe, cfframe, avrodecode.
+ * Formats layer (docs/DESIGN.md §3): used by cfdeframe, cfframe, avrodecode.
  */
 #ifndef FRAME_H
 #define FRAME_H
