@@ -1,23 +1,26 @@
 /*
- * Avro binary to JSON (avdec.h). avd_compile resolves the writer schema
+ * Avro binary to JSON (avdec.h). avdec_compile resolves the writer schema
  * against the reader schema (the specification's rules: fields matched by
  * name or alias, defaults for missing fields, promotions, enum and union
  * resolution by name) and the projection into a tree of plan nodes; each
- * node knows how to read its writer type and how to render it. avd_decode
+ * node knows how to read its writer type and how to render it. avdec_decode
  * walks that tree over the body. Every length is checked against the bytes
  * left before it is used, so a hostile body can claim anything and cost
  * nothing; errors longjmp out with the body offset.
  */
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "avbin.h"
 #include "avdec.h"
+#include "avenc.h"
 #include "err.h"
 #include "hash.h"
+#include "jw.h"
+#include "ts.h"
 
 /* Limits of the decoder, each named in its error message. */
 #define MAX_DEPTH 1000		/* nested records and containers in one body */
@@ -43,7 +46,7 @@ struct pn {
 	enum kind k;
 	enum av_type wt;		/* writer type: how to read */
 	const struct av_node *w, *r;
-	const struct avd_proj *proj;
+	const struct avdec_proj *proj;
 	size_t size;			/* fixed */
 	int scale;			/* decimal */
 	int64_t unit;			/* K_TIME, K_TS: units per second */
@@ -75,11 +78,11 @@ struct pn {
 
 struct memo {
 	const struct av_node *w, *r;
-	const struct avd_proj *proj;
+	const struct avdec_proj *proj;
 	struct pn *pn;
 };
 
-struct avd_plan {
+struct avdec_plan {
 	struct pn *root, *all;
 	/* run time */
 	struct { size_t off, len; } *segs;
@@ -99,9 +102,9 @@ struct ment {
 };
 
 struct cctx {
-	struct avd_plan *plan;
+	struct avdec_plan *plan;
 	const struct av_schema *ws;
-	const struct avd_opts *o;
+	const struct avdec_opts *o;
 	struct memo *memo;
 	size_t nmemo, capmemo;
 	char *err;
@@ -117,7 +120,7 @@ cfail(struct cctx *c, const char *fmt, ...)
 
 	if (!c->err[0]) {
 		va_start(ap, fmt);
-		vsnprintf(c->err, c->errlen, fmt, ap);
+		err_vset(c->err, c->errlen, fmt, ap);
 		va_end(ap);
 	}
 	return -1;
@@ -125,26 +128,23 @@ cfail(struct cctx *c, const char *fmt, ...)
 
 /* ---- projections ---- */
 
-static struct avd_proj *
-proj_child(struct avd_proj *p, const char *name, size_t n)
+static struct avdec_proj *
+proj_child(struct avdec_proj *p, const char *name, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < p->nkids; i++)
 		if (strlen(p->kids[i].name) == n && memcmp(p->kids[i].name, name, n) == 0)
 			return &p->kids[i];
-	if ((p->nkids & (p->nkids - 1)) == 0) {
-		p->kids = realloc(p->kids, (p->nkids ? 2 * p->nkids : 1) * sizeof(*p->kids));
-		if (!p->kids)
-			die(EXIT_ENV, "out of memory");
-	}
+	if ((p->nkids & (p->nkids - 1)) == 0)
+		p->kids = xreallocarray(p->kids, p->nkids ? 2 * p->nkids : 1, sizeof(*p->kids));
 	memset(&p->kids[p->nkids], 0, sizeof(*p->kids));
 	p->kids[p->nkids].name = xstrndup(name, n);
 	return &p->kids[p->nkids++];
 }
 
 static void
-proj_clear(struct avd_proj *p)
+proj_clear(struct avdec_proj *p)
 {
 	size_t i;
 
@@ -156,7 +156,7 @@ proj_clear(struct avd_proj *p)
 }
 
 void
-avd_proj_free(struct avd_proj *p)
+avdec_proj_free(struct avdec_proj *p)
 {
 	if (p) {
 		proj_clear(p);
@@ -164,24 +164,24 @@ avd_proj_free(struct avd_proj *p)
 	}
 }
 
-struct avd_proj *
-avd_proj_parse(const char *list, char *err, size_t errlen)
+struct avdec_proj *
+avdec_proj_parse(const char *list, char *err, size_t errlen)
 {
-	struct avd_proj *root = xcalloc(1, sizeof(*root));
+	struct avdec_proj *root = xcalloc(1, sizeof(*root));
 	const char *s = list;
 
 	for (;;) {
 		size_t n = strcspn(s, ","), k;
 		const char *seg = s, *end = s + n;
-		struct avd_proj *p = root;
+		struct avdec_proj *p = root;
 
 		for (;;) {
 			k = strcspn(seg, ".,");
 			if (seg + k > end)
 				k = (size_t)(end - seg);
 			if (k == 0) {
-				snprintf(err, errlen, "empty field name in \"%s\"", list);
-				avd_proj_free(root);
+				err_set(err, errlen, "empty field name in \"%s\"", list);
+				avdec_proj_free(root);
 				return NULL;
 			}
 			p = proj_child(p, seg, k);
@@ -271,10 +271,10 @@ matches(const struct av_node *w, const struct av_node *r, int level)
 }
 
 static struct pn *compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
-    const struct avd_proj *proj);
+    const struct avdec_proj *proj);
 
-static const struct avd_proj *
-proj_find(const struct avd_proj *p, const char *name)
+static const struct avdec_proj *
+proj_find(const struct avdec_proj *p, const char *name)
 {
 	size_t i;
 
@@ -285,8 +285,8 @@ proj_find(const struct avd_proj *p, const char *name)
 }
 
 /* proj with children applies to records (through unions, arrays and maps): NULL kids means all. */
-static const struct avd_proj *
-sub(const struct avd_proj *p)
+static const struct avdec_proj *
+sub(const struct avdec_proj *p)
 {
 	return p && !p->all && p->nkids ? p : NULL;
 }
@@ -347,7 +347,7 @@ match_fields(struct cctx *c, const struct av_node *w, const struct av_node *r, i
 
 /* The buffers a plan's decoding grows (segments, map entries and their table, scratch). */
 static void
-free_buffers(struct avd_plan *p)
+free_buffers(struct avdec_plan *p)
 {
 	free(p->segs);
 	free(p->ments);
@@ -361,11 +361,11 @@ free_buffers(struct avd_plan *p)
  * 1.11.1's resolver, which fails with "NIY: Default values").
  */
 static int
-render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *proj,
+render_default(struct cctx *c, const struct av_field *f, const struct avdec_proj *proj,
     struct pn *n, size_t i)
 {
 	struct buf bin = {0}, out = {0};
-	struct avd_err e;
+	struct avdec_err e;
 	struct pn *dp;
 	char msg[200];
 	int rc = -1;
@@ -373,7 +373,7 @@ render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *
 	if (!f->def)
 		return cfail(c, "reader field \"%s\" is not in the writer schema and has no default",
 		    f->name);
-	if (avd_encode_default(f->type, f->def, &bin, msg, sizeof(msg)) < 0) {
+	if (avenc_default(f->type, f->def, &bin, msg, sizeof(msg)) < 0) {
 		cfail(c, "default of field \"%s\": %s", f->name, msg);
 		goto out;
 	}
@@ -381,9 +381,9 @@ render_default(struct cctx *c, const struct av_field *f, const struct avd_proj *
 		goto out;
 	{
 		/* Decode with a throwaway plan shell that shares the compiled nodes. */
-		struct avd_plan tmp = {.root = dp};
+		struct avdec_plan tmp = {.root = dp};
 
-		int bad = avd_decode(&tmp, (unsigned char *)bin.p, bin.len, &out, &e) < 0;
+		int bad = avdec_decode(&tmp, (unsigned char *)bin.p, bin.len, &out, &e) < 0;
 
 		free_buffers(&tmp);
 		if (bad) {
@@ -403,7 +403,7 @@ out:
 
 static struct pn *
 compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r,
-    const struct avd_proj *proj)
+    const struct avdec_proj *proj)
 {
 	size_t i, nout = 0, last = 0;
 	int *slot_of_w = xcalloc(w->nfields, sizeof(int)), *wf_of_r = xcalloc(r->nfields, sizeof(int));
@@ -439,7 +439,7 @@ compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const stru
 	n->nsteps = w->nfields;
 	nout = 0;
 	for (i = 0; i < r->nfields; i++) {
-		const struct avd_proj *fp = proj ? proj_find(proj, r->fields[i].name) : NULL;
+		const struct avdec_proj *fp = proj ? proj_find(proj, r->fields[i].name) : NULL;
 
 		if (wf_of_r[i] == -2)
 			continue;
@@ -456,7 +456,7 @@ compile_record(struct cctx *c, struct pn *n, const struct av_node *w, const stru
 				char tmp[300];
 
 				snprintf(tmp, sizeof(tmp), "field \"%s\": %s", r->fields[i].name, c->err);
-				snprintf(c->err, c->errlen, "%s", tmp);
+				err_set(c->err, c->errlen, "%s", tmp);
 				goto out;
 			}
 		}
@@ -509,10 +509,10 @@ compile_enum(struct cctx *c, struct pn *n, const struct av_node *w, const struct
 static char *
 wrap_text(const char *name, size_t *len)
 {
-	char *k = json_key(name, 0, len), *t;
+	char *k = json_key(name, 0, len), *t = xmalloc(*len + 2);
 
-	if (asprintf(&t, "{%s", k) < 0)
-		die(EXIT_ENV, "out of memory");
+	t[0] = '{';
+	memcpy(t + 1, k, *len + 1);
 	free(k);
 	*len += 1;
 	return t;
@@ -541,7 +541,7 @@ pick_branch(const struct av_node *w, const struct av_node *ru)
 
 static struct pn *
 compile_union(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r,
-    const struct avd_proj *proj)
+    const struct avdec_proj *proj)
 {
 	size_t i;
 
@@ -633,7 +633,7 @@ compile_prim(struct cctx *c, struct pn *n, const struct av_node *w, const struct
 
 static struct pn *
 compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
-    const struct avd_proj *proj)
+    const struct avdec_proj *proj)
 {
 	struct pn *n;
 	size_t i;
@@ -664,11 +664,7 @@ compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
 	} else
 		n = new_pn(c, K_NULL, w, r);
 	n->proj = proj;
-	if (c->nmemo == c->capmemo) {
-		c->capmemo = c->capmemo ? 2 * c->capmemo : 32;
-		if (!(c->memo = realloc(c->memo, c->capmemo * sizeof(*c->memo))))
-			die(EXIT_ENV, "out of memory");
-	}
+	c->memo = xgrowarray(c->memo, &c->capmemo, c->nmemo + 1, sizeof(*c->memo));
 	c->memo[c->nmemo++] = (struct memo){w, r, proj, n};
 	if (n->k == K_UNION)
 		n = compile_union(c, n, w, r, proj);
@@ -700,12 +696,12 @@ compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
 	return n;
 }
 
-struct avd_plan *
-avd_compile(const struct av_schema *ws, const struct av_schema *rs,
-    const struct avd_proj *proj, const struct avd_opts *o, int *proj_err,
+struct avdec_plan *
+avdec_compile(const struct av_schema *ws, const struct av_schema *rs,
+    const struct avdec_proj *proj, const struct avdec_opts *o, int *proj_err,
     char *err, size_t errlen)
 {
-	struct avd_plan *p = xcalloc(1, sizeof(*p));
+	struct avdec_plan *p = xcalloc(1, sizeof(*p));
 	struct cctx c = {.plan = p, .ws = ws, .o = o, .err = err, .errlen = errlen};
 
 	err[0] = 0;
@@ -715,8 +711,8 @@ avd_compile(const struct av_schema *ws, const struct av_schema *rs,
 		*proj_err = c.proj_err;
 	if (!p->root) {
 		if (!err[0])
-			snprintf(err, errlen, "cannot resolve the schemas");
-		avd_free(p);
+			err_set(err, errlen, "cannot resolve the schemas");
+		avdec_free(p);
 		return NULL;
 	}
 	return p;
@@ -735,7 +731,7 @@ free_strs(char **v, size_t n)
 }
 
 void
-avd_free(struct avd_plan *p)
+avdec_free(struct avdec_plan *p)
 {
 	struct pn *n, *next;
 
@@ -765,10 +761,10 @@ avd_free(struct avd_plan *p)
 struct dctx {
 	const unsigned char *p, *start, *end;
 	struct buf *o;
-	struct avd_plan *plan;
+	struct avdec_plan *plan;
 	int depth;
 	size_t zero_items;
-	struct avd_err *e;
+	struct avdec_err *e;
 	jmp_buf jb;
 };
 
@@ -779,33 +775,36 @@ derr(struct dctx *c, const unsigned char *at, const char *fmt, ...)
 
 	c->e->off = (size_t)(at - c->start);
 	va_start(ap, fmt);
-	vsnprintf(c->e->msg, sizeof(c->e->msg), fmt, ap);
+	err_vset(c->e->msg, sizeof(c->e->msg), fmt, ap);
 	va_end(ap);
 	longjmp(c->jb, 1);
+}
+
+/* A varint avbin_get_* refused, at c->p (where it starts). */
+static _Noreturn __attribute__((noinline)) void
+bad_varint(struct dctx *c, int why)
+{
+	switch (why) {
+	case AVBIN_TRUNCATED:
+		derr(c, c->p, "truncated: a number runs past the end of the body");
+	case AVBIN_LONG_BITS:
+		derr(c, c->p, "invalid long: varint longer than 64 bits");
+	case AVBIN_INT_BYTES:
+		derr(c, c->p, "invalid int: varint longer than 5 bytes");
+	default:
+		derr(c, c->p, "invalid int: value does not fit in 32 bits");
+	}
 }
 
 static uint64_t
 rd_varint_slow(struct dctx *c)
 {
-	const unsigned char *p = c->p, *at = p;
-	uint64_t v = 0;
-	int shift;
+	uint64_t v;
+	int rc = avbin_get_varint(&c->p, c->end, &v);
 
-	for (shift = 0; shift < 70; shift += 7) {
-		uint64_t b;
-
-		if (p >= c->end)
-			derr(c, at, "truncated: a number runs past the end of the body");
-		b = *p++;
-		if (shift == 63 && b > 1)
-			derr(c, at, "invalid long: varint longer than 64 bits");
-		v |= (b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			c->p = p;
-			return v;
-		}
-	}
-	derr(c, at, "invalid long: varint longer than 10 bytes");
+	if (rc != AVBIN_OK)
+		bad_varint(c, rc);
+	return v;
 }
 
 static inline uint64_t
@@ -823,41 +822,31 @@ rd_varint(struct dctx *c)
 static inline int64_t
 rd_long(struct dctx *c)
 {
-	uint64_t v = rd_varint(c);
-
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return avbin_unzigzag(rd_varint(c));
 }
 
-/*
- * An int of more than one byte: at most 5 (Java refuses a sixth, "Invalid
- * int encoding"), its value within 32 bits (Java drops the bits of a fifth
- * byte above them: we refuse it).
- */
-static __attribute__((noinline)) uint32_t
+/* An int of more than one byte: at most 5, its value within 32 bits (avbin_get_int). */
+static __attribute__((noinline)) int32_t
 rd_int_slow(struct dctx *c)
 {
-	const unsigned char *at = c->p;
-	uint64_t v = rd_varint_slow(c);
+	int32_t v;
+	int rc = avbin_get_int(&c->p, c->end, &v);
 
-	if (c->p - at > 5)
-		derr(c, at, "invalid int: varint longer than 5 bytes");
-	if (v > UINT32_MAX)
-		derr(c, at, "invalid int: value does not fit in 32 bits");
-	return (uint32_t)v;
+	if (rc != AVBIN_OK)
+		bad_varint(c, rc);
+	return v;
 }
 
 static inline int32_t
 rd_int(struct dctx *c)
 {
 	const unsigned char *p = c->p;
-	uint32_t v;
 
 	if (__builtin_expect(p < c->end && *p < 0x80, 1)) {
 		c->p = p + 1;
-		v = *p;
-	} else
-		v = rd_int_slow(c);
-	return (int32_t)((v >> 1) ^ -(v & 1));
+		return avbin_unzigzag32(*p);
+	}
+	return rd_int_slow(c);
 }
 
 /* An int or a long, as the writer wrote it. */
@@ -897,26 +886,13 @@ rd_len(struct dctx *c, const char *what)
 static float
 rd_float(struct dctx *c)
 {
-	const unsigned char *p = rd_n(c, 4, "float");
-	uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	float f;
-
-	memcpy(&f, &u, 4);
-	return f;
+	return avbin_float(rd_n(c, 4, "float"));
 }
 
 static double
 rd_double(struct dctx *c)
 {
-	const unsigned char *p = rd_n(c, 8, "double");
-	uint64_t u = 0;
-	double d;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		u = u << 8 | p[i];
-	memcpy(&d, &u, 8);
-	return d;
+	return avbin_double(rd_n(c, 8, "double"));
 }
 
 /* A block count of an array or map: the items in this block (0 at the end). */
@@ -1151,40 +1127,6 @@ put_str(struct dctx *c, const unsigned char *s, size_t n, const char *what)
 		derr(c, s + bad, "invalid UTF-8 in a %s (byte 0x%02x)", what, s[bad]);
 }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void
-civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	{
-		int64_t doe = z - era * 146097;
-
-		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	}
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int
-put_date(char *s, size_t n, int64_t days)
-{
-	int64_t y;
-	unsigned m, d;
-
-	civil(days, &y, &m, &d);
-	if (y > 9999)
-		return snprintf(s, n, "+%lld-%02u-%02u", (long long)y, m, d);
-	if (y < 0)
-		return snprintf(s, n, "-%04lld-%02u-%02u", (long long)-y, m, d);
-	return snprintf(s, n, "%04lld-%02u-%02u", (long long)y, m, d);
-}
-
 static void
 floordiv(int64_t v, int64_t unit, int64_t *q, int64_t *r)
 {
@@ -1212,7 +1154,7 @@ put_ts(struct dctx *c, int64_t v, const struct pn *n)
 	floordiv(v, n->unit, &secs, &frac);
 	floordiv(secs, 86400, &days, &sod);
 	s[0] = '"';
-	k = 1 + put_date(s + 1, sizeof(s) - 1, days);
+	k = 1 + ts_format_date(s + 1, sizeof(s) - 1, days);
 	k += snprintf(s + k, sizeof(s) - (size_t)k, "T%02d:%02d:%02d.%0*lld%s\"",
 	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
 	    frac_digits(n->unit), (long long)frac, n->utc ? "Z" : "");
@@ -1329,7 +1271,7 @@ static void
 dec_record(struct dctx *c, const struct pn *n)
 {
 	struct buf *o = c->o;
-	struct avd_plan *pl = c->plan;
+	struct avdec_plan *pl = c->plan;
 	size_t i, base, segbase;
 
 	enter(c);
@@ -1352,8 +1294,7 @@ dec_record(struct dctx *c, const struct pn *n)
 	segbase = pl->nsegs;
 	if (pl->nsegs + n->nout > pl->capsegs) {
 		pl->capsegs = 2 * (pl->nsegs + n->nout) + 16;
-		if (!(pl->segs = realloc(pl->segs, pl->capsegs * sizeof(*pl->segs))))
-			die(EXIT_ENV, "out of memory");
+		pl->segs = xreallocarray(pl->segs, pl->capsegs, sizeof(*pl->segs));
 	}
 	pl->nsegs += n->nout;
 	base = o->len;
@@ -1406,7 +1347,7 @@ same_key(const struct ment *a, const struct ment *b)
 static void
 dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 {
-	struct avd_plan *pl = c->plan;
+	struct avdec_plan *pl = c->plan;
 	struct buf *o = c->o;
 	size_t i, k, *first = NULL, *last;
 	int dup = 0;
@@ -1478,7 +1419,7 @@ static void
 dec_container(struct dctx *c, const struct pn *n)
 {
 	struct buf *o = c->o;
-	struct avd_plan *pl = c->plan;
+	struct avdec_plan *pl = c->plan;
 	int map = n->k == K_MAP, first = 1;
 	uint64_t cnt;
 	int64_t bsize;
@@ -1504,11 +1445,9 @@ dec_container(struct dctx *c, const struct pn *n)
 				buf_putc(o, ':');
 				valoff = o->len;
 				dec(c, n->item);
-				if (pl->nments == pl->capments) {
-					pl->capments = pl->capments ? 2 * pl->capments : 64;
-					if (!(pl->ments = realloc(pl->ments, pl->capments * sizeof(*pl->ments))))
-						die(EXIT_ENV, "out of memory");
-				}
+				if (pl->nments == pl->capments)
+					pl->ments = xgrowarray(pl->ments, &pl->capments, pl->nments + 1,
+					    sizeof(*pl->ments));
 				m = &pl->ments[pl->nments++];
 				m->key = k;
 				m->klen = len;
@@ -1631,7 +1570,7 @@ dec(struct dctx *c, const struct pn *n)
 
 		v = rd_num(c, n->wt);
 		s[0] = '"';
-		len = 1 + (size_t)put_date(s + 1, sizeof(s) - 2, v);
+		len = 1 + (size_t)ts_format_date(s + 1, sizeof(s) - 2, v);
 		s[len++] = '"';
 		buf_put(o, s, len);
 		break;
@@ -1646,8 +1585,8 @@ dec(struct dctx *c, const struct pn *n)
 }
 
 int
-avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
-    struct buf *out, struct avd_err *e)
+avdec_decode(struct avdec_plan *p, const unsigned char *body, size_t len,
+    struct buf *out, struct avdec_err *e)
 {
 	struct dctx c = {.o = out, .plan = p, .e = e};
 	size_t before = out->len;
@@ -1665,203 +1604,10 @@ avd_decode(struct avd_plan *p, const unsigned char *body, size_t len,
 	dec(&c, p->root);
 	if (c.p != c.end) {
 		e->off = (size_t)(c.p - c.start);
-		snprintf(e->msg, sizeof(e->msg), "%zu trailing bytes after the value",
+		err_set(e->msg, sizeof(e->msg), "%zu trailing bytes after the value",
 		    (size_t)(c.end - c.p));
 		out->len = before;
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- defaults to binary ---- */
-
-static void
-put_varint(struct buf *w, int64_t v)
-{
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	char *o = buf_room(w, 10), *s = o;
-
-	while (u >= 0x80) {
-		*o++ = (char)(u | 0x80);
-		u >>= 7;
-	}
-	*o++ = (char)u;
-	w->len += (size_t)(o - s);
-}
-
-static int
-dfail(char *err, size_t errlen, const char *what, const struct av_node *t)
-{
-	snprintf(err, errlen, "%s is not a valid %s", what, avsc_type_name(t));
-	return -1;
-}
-
-/* Bytes from a string of code points 0-255. */
-static int
-code_points(json_t *v, struct buf *out)
-{
-	const unsigned char *s = (const unsigned char *)json_string_value(v);
-	size_t n = json_string_length(v), i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < 0x80)
-			buf_putc(out, (char)s[i]);
-		else if ((s[i] == 0xc2 || s[i] == 0xc3) && i + 1 < n) {
-			buf_putc(out, (char)(((s[i] & 3) << 6) | (s[i + 1] & 0x3f)));
-			i++;
-		} else
-			return -1;
-	}
-	return 0;
-}
-
-int
-avd_encode_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen)
-{
-	size_t i;
-
-	switch (t->t) {
-	case AV_NULL:
-		return json_is_null(v) ? 0 : dfail(err, errlen, "default", t);
-	case AV_BOOLEAN:
-		if (!json_is_boolean(v))
-			return dfail(err, errlen, "default", t);
-		buf_putc(out, json_is_true(v) ? 1 : 0);
-		return 0;
-	case AV_INT:
-	case AV_LONG:
-		if (!json_is_integer(v) || (t->t == AV_INT && (json_integer_value(v) > INT32_MAX ||
-		    json_integer_value(v) < INT32_MIN)))
-			return dfail(err, errlen, "default", t);
-		put_varint(out, json_integer_value(v));
-		return 0;
-	case AV_FLOAT:
-	case AV_DOUBLE: {
-		double d;
-
-		if (json_is_number(v))
-			d = json_number_value(v);
-		else if (json_is_string(v) && strcmp(json_string_value(v), "NaN") == 0)
-			d = NAN;
-		else if (json_is_string(v) && strcmp(json_string_value(v), "Infinity") == 0)
-			d = INFINITY;
-		else if (json_is_string(v) && strcmp(json_string_value(v), "-Infinity") == 0)
-			d = -INFINITY;
-		else
-			return dfail(err, errlen, "default", t);
-		if (t->t == AV_FLOAT) {
-			float f = (float)d;
-
-			buf_put(out, &f, 4);	/* little-endian hosts only (x86-64, arm64) */
-		} else
-			buf_put(out, &d, 8);
-		return 0;
-	}
-	case AV_STRING:
-		if (!json_is_string(v))
-			return dfail(err, errlen, "default", t);
-		put_varint(out, (int64_t)json_string_length(v));
-		buf_put(out, json_string_value(v), json_string_length(v));
-		return 0;
-	case AV_BYTES: {
-		size_t at;
-
-		if (!json_is_string(v))
-			return dfail(err, errlen, "default", t);
-		put_varint(out, 0);
-		at = out->len;
-		if (code_points(v, out) < 0)
-			return dfail(err, errlen, "default", t);
-		/* Now that the length is known, rewrite its varint. */
-		{
-			struct buf tmp = {0};
-			size_t n = out->len - at;
-
-			put_varint(&tmp, (int64_t)n);
-			buf_put(&tmp, out->p + at, n);
-			out->len = at - 1;
-			buf_put(out, tmp.p, tmp.len);
-			buf_free(&tmp);
-		}
-		return 0;
-	}
-	case AV_FIXED: {
-		size_t at = out->len;
-
-		if (!json_is_string(v) || code_points(v, out) < 0 || out->len - at != t->size)
-			return dfail(err, errlen, "default", t);
-		return 0;
-	}
-	case AV_ENUM:
-		for (i = 0; json_is_string(v) && i < t->nsymbols; i++)
-			if (strcmp(t->symbols[i], json_string_value(v)) == 0) {
-				put_varint(out, (int64_t)i);
-				return 0;
-			}
-		return dfail(err, errlen, "default", t);
-	case AV_RECORD:
-		if (!json_is_object(v))
-			return dfail(err, errlen, "default", t);
-		for (i = 0; i < t->nfields; i++) {
-			json_t *fv = json_object_get(v, t->fields[i].name);
-
-			if (!fv)
-				fv = t->fields[i].def;
-			if (!fv) {
-				snprintf(err, errlen, "default of record %s lacks field %s",
-				    t->fullname, t->fields[i].name);
-				return -1;
-			}
-			if (avd_encode_default(t->fields[i].type, fv, out, err, errlen) < 0)
-				return -1;
-		}
-		return 0;
-	case AV_ARRAY:
-		if (!json_is_array(v))
-			return dfail(err, errlen, "default", t);
-		if (json_array_size(v)) {
-			put_varint(out, (int64_t)json_array_size(v));
-			for (i = 0; i < json_array_size(v); i++)
-				if (avd_encode_default(t->items, json_array_get(v, i), out, err, errlen) < 0)
-					return -1;
-		}
-		put_varint(out, 0);
-		return 0;
-	case AV_MAP: {
-		const char *k;
-		json_t *mv;
-
-		if (!json_is_object(v))
-			return dfail(err, errlen, "default", t);
-		if (json_object_size(v)) {
-			put_varint(out, (int64_t)json_object_size(v));
-			json_object_foreach(v, k, mv) {
-				put_varint(out, (int64_t)strlen(k));
-				buf_puts(out, k);
-				if (avd_encode_default(t->items, mv, out, err, errlen) < 0)
-					return -1;
-			}
-		}
-		put_varint(out, 0);
-		return 0;
-	}
-	case AV_UNION: {
-		/*
-		 * The specification (1.12): a union's default may be of any
-		 * branch; the first branch the value is valid for is taken
-		 * (["null","long","double"] with 1.5: the double; Java 1.12
-		 * takes the long, 1).
-		 */
-		size_t at = out->len;
-
-		for (i = 0; i < t->nbranches; i++) {
-			put_varint(out, (int64_t)i);
-			if (avd_encode_default(t->branches[i], v, out, err, errlen) == 0)
-				return 0;
-			out->len = at;
-		}
-		return dfail(err, errlen, "default", t);
-	}
-	}
-	return -1;
 }

@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avdec.h"
+#include "avbin.h"
 #include "avenc.h"
 #include "err.h"
+#include "ts.h"
 
 #define MAX_DECIMAL 64
 
@@ -24,8 +25,8 @@ struct seg {
 	size_t idx;
 };
 
-struct ave_ctx {
-	struct ave_opts o;
+struct avenc_ctx {
+	struct avenc_opts o;
 	const struct jp_doc *d;
 	struct buf *out;
 	struct buf sbuf;		/* unescaped strings */
@@ -40,19 +41,17 @@ struct ave_ctx {
 	jmp_buf jb;
 };
 
-struct ave_ctx *
-ave_new(const struct ave_opts *o)
+struct avenc_ctx *
+avenc_new(const struct avenc_opts *o)
 {
-	struct ave_ctx *c = calloc(1, sizeof(*c));
+	struct avenc_ctx *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		die(EXIT_ENV, "out of memory");
 	c->o = *o;
 	return c;
 }
 
 void
-ave_free(struct ave_ctx *c)
+avenc_free(struct avenc_ctx *c)
 {
 	if (!c)
 		return;
@@ -85,7 +84,7 @@ describe(const struct jp_node *v, char *s, size_t n)
 }
 
 static _Noreturn void
-efail(struct ave_ctx *c, const char *fmt, ...)
+efail(struct avenc_ctx *c, const char *fmt, ...)
 {
 	char path[256];
 	size_t i, k = 0;
@@ -102,14 +101,14 @@ efail(struct ave_ctx *c, const char *fmt, ...)
 	k = (size_t)snprintf(c->msg, c->msglen, "%s: ", path);
 	if (k < c->msglen) {
 		va_start(ap, fmt);
-		vsnprintf(c->msg + k, c->msglen - k, fmt, ap);
+		err_vset(c->msg + k, c->msglen - k, fmt, ap);
 		va_end(ap);
 	}
 	longjmp(c->jb, 1);
 }
 
 static _Noreturn void
-expected(struct ave_ctx *c, const char *what, const struct jp_node *v)
+expected(struct avenc_ctx *c, const char *what, const struct jp_node *v)
 {
 	char got[80];
 
@@ -118,15 +117,14 @@ expected(struct ave_ctx *c, const char *what, const struct jp_node *v)
 }
 
 static void
-grow_path(struct ave_ctx *c)
+grow_path(struct avenc_ctx *c)
 {
 	c->cappath = c->cappath ? 2 * c->cappath : 32;
-	if (!(c->path = realloc(c->path, c->cappath * sizeof(*c->path))))
-		die(EXIT_ENV, "out of memory");
+	c->path = xreallocarray(c->path, c->cappath, sizeof(*c->path));
 }
 
 static inline void
-push(struct ave_ctx *c, const char *name, size_t len, size_t idx)
+push(struct avenc_ctx *c, const char *name, size_t len, size_t idx)
 {
 	if (c->npath == c->cappath) {
 		if (c->npath >= 1000)
@@ -137,21 +135,7 @@ push(struct ave_ctx *c, const char *name, size_t len, size_t idx)
 }
 
 static void
-put_long(struct buf *w, int64_t v)
-{
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	char *o = buf_room(w, 10), *s = o;
-
-	while (u >= 0x80) {
-		*o++ = (char)(u | 0x80);
-		u >>= 7;
-	}
-	*o++ = (char)u;
-	w->len += (size_t)(o - s);
-}
-
-static void
-str_of(struct ave_ctx *c, const struct jp_node *v, const char **s, size_t *n)
+str_of(struct avenc_ctx *c, const struct jp_node *v, const char **s, size_t *n)
 {
 	if (jp_str(v, &c->sbuf, s, n) < 0)
 		efail(c, "invalid string: a bad escape or invalid UTF-8");
@@ -193,182 +177,10 @@ num_double(const struct jp_node *v)
 		tmp[v->n] = 0;
 		return strtod(tmp, NULL);
 	}
-	if (!(big = strndup(v->s, v->n)))
-		die(EXIT_ENV, "out of memory");
+	big = xstrndup(v->s, v->n);
 	d = strtod(big, NULL);
 	free(big);
 	return d;
-}
-
-static int
-digits(const char **p, const char *e, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++, (*p)++) {
-		if (*p >= e || **p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/*
- * Text forms that have the shape of a date or time but name none (February
- * 30, hour 24, second 60, offset +25:00) return -3 with *why set, instead of
- * being carried into the next day as days_from_civil would: java.time's ISO
- * parsers (LocalDate, LocalTime, OffsetDateTime) refuse them, and Spark's
- * casts give null.
- */
-#define IMPOSSIBLE(msg) (*why = (msg), -3)
-
-/* [+-]YYYY[Y...]-MM-DD, as avrodecode writes it (and Java's Instant); proleptic Gregorian, year 0 a leap year. */
-static int
-parse_date(const char **pp, const char *e, int64_t *days, const char **why)
-{
-	static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	const char *p = *pp;
-	int sign = 1, m, d, n = 0;
-	int64_t y = 0;
-
-	if (p < e && (*p == '+' || *p == '-'))
-		sign = *p++ == '-' ? -1 : 1;
-	while (p < e && *p >= '0' && *p <= '9' && n < 12) {
-		y = y * 10 + (*p++ - '0');
-		n++;
-	}
-	if (n < 4 || p >= e || *p++ != '-' || digits(&p, e, 2, &m) < 0 || p >= e ||
-	    *p++ != '-' || digits(&p, e, 2, &d) < 0)
-		return -1;
-	y *= sign;
-	if (m < 1 || m > 12)
-		return IMPOSSIBLE("no month 00 or above 12");
-	if (d < 1 || d > mdays[m - 1] + (m == 2 && leap(y))) {
-		if (d == 29 && m == 2)
-			return IMPOSSIBLE("February 29 of a year that is not a leap year");
-		return IMPOSSIBLE(d == 0 ? "no day 00" : "no such day in that month");
-	}
-	*days = days_from_civil(y, (unsigned)m, (unsigned)d);
-	*pp = p;
-	return 0;
-}
-
-/*
- * HH:MM:SS[.fraction] to units (1000 or 10^6 or 10^9 a second); digits finer
- * than unit: -2, or dropped when truncate. 24:00:00 and leap seconds (:60)
- * are -3, as java.time's LocalTime and Spark refuse them (Java's
- * Instant.parse alone takes them, as the next midnight and as :59).
- */
-static int
-parse_time(const char **pp, const char *e, int64_t unit, int truncate, int64_t *v, const char **why)
-{
-	const char *p = *pp;
-	int h, mi, s;
-	int64_t frac = 0, scale = unit;
-
-	if (digits(&p, e, 2, &h) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &mi) < 0 ||
-	    p >= e || *p++ != ':' || digits(&p, e, 2, &s) < 0)
-		return -1;
-	if (p < e && *p == '.') {
-		p++;
-		if (p >= e || *p < '0' || *p > '9')
-			return -1;
-		for (; p < e && *p >= '0' && *p <= '9'; p++) {
-			scale /= 10;
-			if (scale == 0) {
-				if (*p != '0' && !truncate)
-					return -2;	/* finer than the type holds */
-				continue;
-			}
-			frac += (*p - '0') * scale;
-		}
-	}
-	if (h > 23)
-		return IMPOSSIBLE("hour above 23 (24:00 is not taken)");
-	if (mi > 59)
-		return IMPOSSIBLE("minute above 59");
-	if (s > 59)
-		return IMPOSSIBLE("second above 59 (leap seconds are not taken)");
-	*v = ((int64_t)h * 3600 + mi * 60 + s) * unit + frac;
-	*pp = p;
-	return 0;
-}
-
-static int
-parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v,
-    const char **why)
-{
-	const char *p = s, *e = s + n;
-	int64_t days, tod, secs, r;
-	int rc;
-
-	if ((rc = parse_date(&p, e, &days, why)) < 0)
-		return rc;
-	if (p >= e || (*p != 'T' && *p != ' '))
-		return -1;
-	p++;
-	if ((rc = parse_time(&p, e, unit, truncate, &tod, why)) < 0)
-		return rc;
-	if (p < e && *p == 'Z' && !local)
-		p++;
-	else if (p < e && (*p == '+' || *p == '-') && !local) {
-		int sign = *p++ == '-' ? -1 : 1, oh, om;
-
-		if (digits(&p, e, 2, &oh) < 0 || p >= e || *p++ != ':' || digits(&p, e, 2, &om) < 0)
-			return -1;
-		if (p != e)
-			return -1;
-		/* java.time's ZoneOffset: -18:00 to +18:00 */
-		if (om > 59 || oh > 18 || (oh == 18 && om > 0))
-			return IMPOSSIBLE("offset beyond +-18:00 or with minutes above 59");
-		tod -= sign * ((int64_t)oh * 3600 + om * 60) * unit;
-	}
-	if (p != e)
-		return -1;
-	/*
-	 * Midnight of the first day of the int64 range is itself out of range:
-	 * before the epoch, count from the next midnight, so that only a result
-	 * out of range overflows.
-	 */
-	if (days < 0) {
-		days++;
-		tod -= 86400 * unit;
-	}
-	if (__builtin_mul_overflow(days, (int64_t)86400, &secs) ||
-	    __builtin_mul_overflow(secs, unit, &r) || __builtin_add_overflow(r, tod, &r))
-		return -1;
-	*v = r;
-	return 0;
-}
-
-/* An ISO-8601 date-time to units since the epoch; Z or an offset for UTC ones. */
-int
-ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v)
-{
-	const char *why;
-
-	return parse_ts(s, n, unit, local, truncate, v, &why);
 }
 
 /* mag = mag * 10 + digit, little-endian in mag[0..*len); -1 past MAX_DECIMAL bytes. */
@@ -568,29 +380,9 @@ parse_uuid(const char *s, size_t n, unsigned char *out)
 	return 0;
 }
 
-/* Bytes from a string of code points 0-255. -1 on a code point above U+00FF. */
-static int
-code_points(const char *s, size_t n, struct buf *out)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-	char *o = buf_room(out, n), *o0 = o;
-
-	while (p < e) {
-		if (*p < 0x80)
-			*o++ = (char)*p++;
-		else if ((*p == 0xc2 || *p == 0xc3) && p + 1 < e) {
-			*o++ = (char)(((*p & 3) << 6) | (p[1] & 0x3f));
-			p += 2;
-		} else
-			return -1;
-	}
-	out->len += (size_t)(o - o0);
-	return 0;
-}
-
 /* A logical type's rendering (plain JSON) of an int or long, or -1; an impossible date or time is an error. */
 static int
-logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n, int64_t *v)
+logical_int(struct avenc_ctx *c, const struct av_node *t, const char *s, size_t n, int64_t *v)
 {
 	static const int64_t units[] = {1000, 1000000, 1000000000};
 	const char *p = s, *why = "";
@@ -598,12 +390,12 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 
 	switch (t->lt) {
 	case AVL_DATE:
-		if ((rc = parse_date(&p, s + n, v, &why)) == 0 && p != s + n)
+		if ((rc = ts_parse_date(&p, s + n, v, &why)) == 0 && p != s + n)
 			rc = -1;
 		break;
 	case AVL_TIME_MS:
 	case AVL_TIME_US:
-		rc = parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, 0, v, &why);
+		rc = ts_parse_time(&p, s + n, t->lt == AVL_TIME_MS ? 1000 : 1000000, 0, v, &why);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than %s holds", (int)n, s,
 			    t->lt == AVL_TIME_MS ? "time-millis" : "time-micros");
@@ -612,7 +404,7 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 		break;
 	case AVL_TS_MS: case AVL_TS_US: case AVL_TS_NS:
 	case AVL_LTS_MS: case AVL_LTS_US: case AVL_LTS_NS:
-		rc = parse_ts(s, n, units[(int)(t->lt - AVL_TS_MS) % 3], t->lt >= AVL_LTS_MS, 0, v, &why);
+		rc = ts_parse(s, n, units[(int)(t->lt - AVL_TS_MS) % 3], t->lt >= AVL_LTS_MS, 0, v, &why);
 		if (rc == -2)
 			efail(c, "\"%.*s\": finer than the timestamp holds", (int)n, s);
 		break;
@@ -625,10 +417,10 @@ logical_int(struct ave_ctx *c, const struct av_node *t, const char *s, size_t n,
 	return rc < 0 ? -1 : 0;
 }
 
-static void enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v);
+static void enc(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v);
 
 static void
-enc_int(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_int(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	int64_t x;
 	const char *s;
@@ -637,7 +429,7 @@ enc_int(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	if (v->t == JP_NUM) {
 		if (num_i64(v, &x) < 0)
 			expected(c, t->t == AV_INT ? "int" : "long", v);
-	} else if (v->t == JP_STR && t->lt != AVL_NONE && c->o.mode != AVE_AVRO) {
+	} else if (v->t == JP_STR && t->lt != AVL_NONE && c->o.mode != AVENC_AVRO) {
 		str_of(c, v, &s, &n);
 		if (logical_int(c, t, s, n, &x) < 0)
 			expected(c, t->lt == AVL_DATE ? "a date (YYYY-MM-DD)" :
@@ -647,11 +439,11 @@ enc_int(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		expected(c, t->t == AV_INT ? "int" : "long", v);
 	if (t->t == AV_INT && (x < INT32_MIN || x > INT32_MAX))
 		efail(c, "%lld is out of range for int", (long long)x);
-	put_long(c->out, x);
+	avbin_put_long(c->out, x);
 }
 
 static void
-enc_float(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_float(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	double d;
 
@@ -665,23 +457,22 @@ enc_float(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		d = -INFINITY;
 	else
 		expected(c, t->t == AV_FLOAT ? "float" : "double", v);
-	/* little-endian hosts (x86-64, arm64): the memory order is Avro's */
 	if (t->t == AV_FLOAT) {
 		float f = (float)d;
 
 		if (isinf(f) && !isinf(d))
 			efail(c, "%.*s is out of range for float", (int)v->n, v->s);
-		buf_put(c->out, &f, 4);
+		avbin_put_float(c->out, f);
 	} else {
 		if (isinf(d) && v->t == JP_NUM)
 			efail(c, "%.*s is out of range for double", (int)v->n, v->s);
-		buf_put(c->out, &d, 8);
+		avbin_put_double(c->out, d);
 	}
 }
 
 /* "decimal(5,2) of field price of record t.E", for messages */
 static void
-decimal_what(struct ave_ctx *c, const struct av_node *t, char *s, size_t n)
+decimal_what(struct avenc_ctx *c, const struct av_node *t, char *s, size_t n)
 {
 	int k = snprintf(s, n, "decimal(%d,%d)", t->precision, t->scale);
 
@@ -691,21 +482,21 @@ decimal_what(struct ave_ctx *c, const struct av_node *t, char *s, size_t n)
 
 /* Bytes or fixed: a decimal or uuid rendering in plain JSON, else code points. */
 static void
-enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_bytes(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	unsigned char b[MAX_DECIMAL];
 	const char *s;
 	size_t n, at;
 	int k = -1;
 
-	if (v->t != JP_STR && !(v->t == JP_NUM && t->lt == AVL_DECIMAL && c->o.mode != AVE_AVRO))
+	if (v->t != JP_STR && !(v->t == JP_NUM && t->lt == AVL_DECIMAL && c->o.mode != AVENC_AVRO))
 		expected(c, t->t == AV_FIXED ? "a string (fixed)" : "a string (bytes)", v);
 	if (v->t == JP_NUM) {
 		s = v->s;
 		n = v->n;
 	} else
 		str_of(c, v, &s, &n);
-	if (c->o.mode != AVE_AVRO && t->lt == AVL_DECIMAL && (v->t == JP_NUM || decimal_shaped(s, n))) {
+	if (c->o.mode != AVENC_AVRO && t->lt == AVL_DECIMAL && (v->t == JP_NUM || decimal_shaped(s, n))) {
 		char why[160], what[400];
 
 		k = parse_decimal(s, n, t->precision, t->scale, b, why, sizeof(why));
@@ -723,7 +514,7 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 			efail(c, "%s%.*s%s does not fit %s: %s", qt, n > 60 ? 60 : (int)n, s, qt, what, why);
 		}
 		if (t->t == AV_BYTES) {
-			put_long(c->out, k);
+			avbin_put_long(c->out, k);
 			buf_put(c->out, b, (size_t)k);
 			return;
 		}
@@ -732,15 +523,15 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		buf_put(c->out, b, (size_t)k);
 		return;
 	}
-	if (c->o.mode != AVE_AVRO && t->lt == AVL_UUID && t->t == AV_FIXED &&
+	if (c->o.mode != AVENC_AVRO && t->lt == AVL_UUID && t->t == AV_FIXED &&
 	    parse_uuid(s, n, b) == 0) {
 		buf_put(c->out, b, 16);
 		return;
 	}
 	if (t->t == AV_BYTES)
-		put_long(c->out, 0);	/* a place for the length, rewritten below */
+		avbin_put_long(c->out, 0);	/* a place for the length, rewritten below */
 	at = c->out->len;
-	if (code_points(s, n, c->out) < 0) {
+	if (avbin_code_points(s, n, c->out) < 0) {
 		c->out->len = at;
 		efail(c, "invalid %s: a character above U+00FF in \"%.*s\"",
 		    t->t == AV_FIXED ? "fixed" : "bytes", n > 40 ? 40 : (int)n, s);
@@ -754,21 +545,20 @@ enc_bytes(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 	n = c->out->len - at;
 	if (n >= 64) {
 		/* The one-byte length placeholder is too short: move the bytes up. */
-		char tmp[10];
-		struct buf lw = {tmp, 0, sizeof(tmp)};
+		unsigned char tmp[AVBIN_MAX_LONG];
+		size_t len = avbin_varint(tmp, avbin_zigzag((int64_t)n));
 
-		put_long(&lw, (int64_t)n);
-		buf_room(c->out, lw.len - 1);
-		memmove(c->out->p + at - 1 + lw.len, c->out->p + at, n);
-		memcpy(c->out->p + at - 1, tmp, lw.len);
-		c->out->len += lw.len - 1;
+		buf_room(c->out, len - 1);
+		memmove(c->out->p + at - 1 + len, c->out->p + at, n);
+		memcpy(c->out->p + at - 1, tmp, len);
+		c->out->len += len - 1;
 	} else
 		c->out->p[at - 1] = (char)(n << 1);
 }
 
 /* Renames are applied to the document before encoding (jp_rename). */
 static int
-key_is(struct ave_ctx *c, const struct jp_node *k, const char *name, size_t nlen)
+key_is(struct avenc_ctx *c, const struct jp_node *k, const char *name, size_t nlen)
 {
 	const char *s;
 	size_t n;
@@ -782,7 +572,7 @@ key_is(struct ave_ctx *c, const struct jp_node *k, const char *name, size_t nlen
 
 /* The member of object v named field (after renames), or -1; hint: where to look first. */
 static long
-member(struct ave_ctx *c, const struct jp_node *v, const char *field, size_t nlen, uint32_t hint)
+member(struct avenc_ctx *c, const struct jp_node *v, const char *field, size_t nlen, uint32_t hint)
 {
 	uint32_t i;
 
@@ -802,21 +592,19 @@ has_field(const struct av_node *r, const char *s, size_t n)
 
 /* Objects of one record type tend to list their keys in one order: remember it. */
 static uint32_t *
-hints_for(struct ave_ctx *c, const struct av_node *t)
+hints_for(struct avenc_ctx *c, const struct av_node *t)
 {
 	if ((size_t)t->id >= c->nhints) {
 		size_t n = (size_t)t->id + 1;
 
-		if (!(c->hints = realloc(c->hints, n * sizeof(*c->hints))))
-			die(EXIT_ENV, "out of memory");
+		c->hints = xreallocarray(c->hints, n, sizeof(*c->hints));
 		memset(c->hints + c->nhints, 0, (n - c->nhints) * sizeof(*c->hints));
 		c->nhints = n;
 	}
 	if (!c->hints[t->id]) {
 		size_t i;
 
-		if (!(c->hints[t->id] = calloc(t->nfields ? t->nfields : 1, sizeof(uint32_t))))
-			die(EXIT_ENV, "out of memory");
+		c->hints[t->id] = xcalloc(t->nfields ? t->nfields : 1, sizeof(uint32_t));
 		for (i = 0; i < t->nfields; i++)
 			c->hints[t->id][i] = (uint32_t)i;
 	}
@@ -824,7 +612,7 @@ hints_for(struct ave_ctx *c, const struct av_node *t)
 }
 
 static void
-enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	size_t i, found = 0;
 	uint32_t *hint = hints_for(c, t);
@@ -846,7 +634,7 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 			hint[i] = (uint32_t)m;
 			enc(c, f->type, jp_val(c->d, v, (uint32_t)m));
 		} else if (f->def) {
-			if (avd_encode_default(f->type, f->def, c->out, msg, sizeof(msg)) < 0)
+			if (avenc_default(f->type, f->def, c->out, msg, sizeof(msg)) < 0)
 				efail(c, "the schema's default: %s", msg);
 		} else {
 			c->npath--;
@@ -885,7 +673,7 @@ enc_record(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 }
 
 static void
-enc_container(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_container(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	uint32_t i;
 	const char *s;
@@ -894,13 +682,13 @@ enc_container(struct ave_ctx *c, const struct av_node *t, const struct jp_node *
 	if (v->t != (t->t == AV_ARRAY ? JP_ARR : JP_OBJ))
 		expected(c, t->t == AV_ARRAY ? "an array" : "an object (map)", v);
 	if (v->n) {
-		put_long(c->out, v->n);
+		avbin_put_long(c->out, v->n);
 		for (i = 0; i < v->n; i++) {
 			if (t->t == AV_MAP) {
 				const struct jp_node *k = jp_key(c->d, v, i);
 
 				str_of(c, k, &s, &n);
-				put_long(c->out, (int64_t)n);
+				avbin_put_long(c->out, (int64_t)n);
 				buf_put(c->out, s, n);
 				push(c, k->s, k->n, 0);
 				enc(c, t->items, jp_val(c->d, v, i));
@@ -911,7 +699,7 @@ enc_container(struct ave_ctx *c, const struct av_node *t, const struct jp_node *
 			c->npath--;
 		}
 	}
-	put_long(c->out, 0);
+	avbin_put_long(c->out, 0);
 }
 
 /* The branch of union u named by key (full name, type name or short name), or -1. */
@@ -945,7 +733,7 @@ find_type(const struct av_node *u, enum av_type t)
 
 /* An object all of whose keys are fields of record r, with every field without a default present. */
 static int
-record_fits(struct ave_ctx *c, const struct av_node *r, const struct jp_node *v)
+record_fits(struct avenc_ctx *c, const struct av_node *r, const struct jp_node *v)
 {
 	size_t i;
 	uint32_t k;
@@ -967,7 +755,7 @@ record_fits(struct ave_ctx *c, const struct av_node *r, const struct jp_node *v)
 
 /* The plain JSON rule of the man page: the branch a value takes. */
 static int
-pick_plain(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v)
+pick_plain(struct avenc_ctx *c, const struct av_node *u, const struct jp_node *v)
 {
 	size_t i;
 	int b;
@@ -1042,7 +830,7 @@ decimal:
 			int fits = 0;
 
 			if (e->t == AV_FIXED) {
-				fits = code_points(s, n, &tmp) == 0 && tmp.len == e->size;
+				fits = avbin_code_points(s, n, &tmp) == 0 && tmp.len == e->size;
 				buf_free(&tmp);
 				if (fits)
 					return (int)i;
@@ -1066,9 +854,9 @@ decimal:
 	return -1;
 }
 
-/* {"branch": value} naming a branch of u, where the schema leaves no doubt (AVE_AUTO) or always (AVE_AVRO). */
+/* {"branch": value} naming a branch of u, where the schema leaves no doubt (AVENC_AUTO) or always (AVENC_AVRO). */
 static int
-wrapped(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v, int strict)
+wrapped(struct avenc_ctx *c, const struct av_node *u, const struct jp_node *v, int strict)
 {
 	const char *s;
 	size_t n, i;
@@ -1090,24 +878,24 @@ wrapped(struct ave_ctx *c, const struct av_node *u, const struct jp_node *v, int
 }
 
 static void
-enc_union(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc_union(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	int b = -1;
 	char what[200];
 
-	if (c->o.mode != AVE_PLAIN && v->t != JP_NULL &&
-	    (b = wrapped(c, t, v, c->o.mode == AVE_AVRO)) >= 0) {
+	if (c->o.mode != AVENC_PLAIN && v->t != JP_NULL &&
+	    (b = wrapped(c, t, v, c->o.mode == AVENC_AVRO)) >= 0) {
 		const struct jp_node *k = jp_key(c->d, v, 0);
 
-		put_long(c->out, b);
+		avbin_put_long(c->out, b);
 		push(c, k->s, k->n, 0);
 		enc(c, t->branches[b], jp_val(c->d, v, 0));
 		c->npath--;
 		return;
 	}
-	if (c->o.mode == AVE_AVRO) {
+	if (c->o.mode == AVENC_AVRO) {
 		if (v->t == JP_NULL && (b = find_type(t, AV_NULL)) >= 0) {
-			put_long(c->out, b);
+			avbin_put_long(c->out, b);
 			return;
 		}
 		expected(c, "null or {\"branch\": value} (Avro JSON union)", v);
@@ -1121,12 +909,12 @@ enc_union(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 			    avsc_type_name(t->branches[i]));
 		expected(c, k < sizeof(what) ? what : "a union branch", v);
 	}
-	put_long(c->out, b);
+	avbin_put_long(c->out, b);
 	enc(c, t->branches[b], v);
 }
 
 static void
-enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
+enc(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	const char *s;
 	size_t n, i;
@@ -1153,7 +941,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		if (v->t != JP_STR)
 			expected(c, "string", v);
 		str_of(c, v, &s, &n);
-		put_long(c->out, (int64_t)n);
+		avbin_put_long(c->out, (int64_t)n);
 		buf_put(c->out, s, n);
 		break;
 	case AV_BYTES:
@@ -1166,7 +954,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 		str_of(c, v, &s, &n);
 		for (i = 0; i < t->nsymbols; i++)
 			if (strlen(t->symbols[i]) == n && memcmp(t->symbols[i], s, n) == 0) {
-				put_long(c->out, (int64_t)i);
+				avbin_put_long(c->out, (int64_t)i);
 				return;
 			}
 		efail(c, "\"%.*s\" is not a symbol of enum %s", n > 60 ? 60 : (int)n, s, t->fullname);
@@ -1184,7 +972,7 @@ enc(struct ave_ctx *c, const struct av_node *t, const struct jp_node *v)
 }
 
 int
-ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
+avenc_encode(struct avenc_ctx *c, const struct av_node *s, const struct jp_doc *d,
     struct buf *out, char *msg, size_t msglen)
 {
 	size_t before = out->len;
@@ -1202,4 +990,153 @@ ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
 	}
 	enc(c, s, &d->root);
 	return 0;
+}
+
+/* ---- field defaults ---- */
+
+static int
+dfail(char *err, size_t errlen, const struct av_node *t)
+{
+	return err_set(err, errlen, "default is not a valid %s", avsc_type_name(t));
+}
+
+int
+avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen)
+{
+	size_t i;
+
+	switch (t->t) {
+	case AV_NULL:
+		return json_is_null(v) ? 0 : dfail(err, errlen, t);
+	case AV_BOOLEAN:
+		if (!json_is_boolean(v))
+			return dfail(err, errlen, t);
+		buf_putc(out, json_is_true(v) ? 1 : 0);
+		return 0;
+	case AV_INT:
+	case AV_LONG:
+		if (!json_is_integer(v) || (t->t == AV_INT && (json_integer_value(v) > INT32_MAX ||
+		    json_integer_value(v) < INT32_MIN)))
+			return dfail(err, errlen, t);
+		avbin_put_long(out, json_integer_value(v));
+		return 0;
+	case AV_FLOAT:
+	case AV_DOUBLE: {
+		double d;
+
+		if (json_is_number(v))
+			d = json_number_value(v);
+		else if (json_is_string(v) && strcmp(json_string_value(v), "NaN") == 0)
+			d = NAN;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "Infinity") == 0)
+			d = INFINITY;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "-Infinity") == 0)
+			d = -INFINITY;
+		else
+			return dfail(err, errlen, t);
+		if (t->t == AV_FLOAT)
+			avbin_put_float(out, (float)d);
+		else
+			avbin_put_double(out, d);
+		return 0;
+	}
+	case AV_STRING:
+		if (!json_is_string(v))
+			return dfail(err, errlen, t);
+		avbin_put_long(out, (int64_t)json_string_length(v));
+		buf_put(out, json_string_value(v), json_string_length(v));
+		return 0;
+	case AV_BYTES: {
+		struct buf bytes = {0};
+		int bad;
+
+		if (!json_is_string(v))
+			return dfail(err, errlen, t);
+		bad = avbin_code_points(json_string_value(v), json_string_length(v), &bytes) < 0;
+		if (!bad) {
+			avbin_put_long(out, (int64_t)bytes.len);
+			buf_put(out, bytes.p, bytes.len);
+		}
+		buf_free(&bytes);
+		return bad ? dfail(err, errlen, t) : 0;
+	}
+	case AV_FIXED: {
+		size_t at = out->len;
+
+		if (!json_is_string(v) || avbin_code_points(json_string_value(v), json_string_length(v), out) < 0 ||
+		    out->len - at != t->size)
+			return dfail(err, errlen, t);
+		return 0;
+	}
+	case AV_ENUM:
+		for (i = 0; json_is_string(v) && i < t->nsymbols; i++)
+			if (strcmp(t->symbols[i], json_string_value(v)) == 0) {
+				avbin_put_long(out, (int64_t)i);
+				return 0;
+			}
+		return dfail(err, errlen, t);
+	case AV_RECORD:
+		if (!json_is_object(v))
+			return dfail(err, errlen, t);
+		for (i = 0; i < t->nfields; i++) {
+			json_t *fv = json_object_get(v, t->fields[i].name);
+
+			if (!fv)
+				fv = t->fields[i].def;
+			if (!fv) {
+				return err_set(err, errlen, "default of record %s lacks field %s",
+				    t->fullname, t->fields[i].name);
+			}
+			if (avenc_default(t->fields[i].type, fv, out, err, errlen) < 0)
+				return -1;
+		}
+		return 0;
+	case AV_ARRAY:
+		if (!json_is_array(v))
+			return dfail(err, errlen, t);
+		if (json_array_size(v)) {
+			avbin_put_long(out, (int64_t)json_array_size(v));
+			for (i = 0; i < json_array_size(v); i++)
+				if (avenc_default(t->items, json_array_get(v, i), out, err, errlen) < 0)
+					return -1;
+		}
+		avbin_put_long(out, 0);
+		return 0;
+	case AV_MAP: {
+		const char *k;
+		json_t *mv;
+
+		if (!json_is_object(v))
+			return dfail(err, errlen, t);
+		if (json_object_size(v)) {
+			avbin_put_long(out, (int64_t)json_object_size(v));
+			json_object_foreach(v, k, mv) {
+				avbin_put_long(out, (int64_t)strlen(k));
+				buf_puts(out, k);
+				if (avenc_default(t->items, mv, out, err, errlen) < 0)
+					return -1;
+			}
+		}
+		avbin_put_long(out, 0);
+		return 0;
+	}
+	case AV_UNION: {
+		/*
+		 * The specification (1.12): a union's default may be of any
+		 * branch; the first branch the value is valid for is taken
+		 * (["null","long","double"] with 1.5: the double; Java 1.12
+		 * takes the long, 1).
+		 */
+		size_t at = out->len;
+
+		for (i = 0; i < t->nbranches; i++) {
+			avbin_put_long(out, (int64_t)i);
+			if (avenc_default(t->branches[i], v, out, err, errlen) == 0)
+				return 0;
+			out->len = at;
+		}
+		return dfail(err, errlen, t);
+	}
+	}
+	return -1;
 }

@@ -2,6 +2,10 @@
  * JSON to Avro binary, driven by the schema (avro-c 1.11.1 has no JSON
  * decoder). Reads both JSON forms avrodecode writes: plain (unions by value,
  * logical types rendered) and the Avro JSON encoding (unions wrapped).
+ * Layer: formats (docs/DESIGN.md §3, Avro in §5), above the schemas
+ * (avsc.h), the JSON parser (jp.h), the binary primitives (avbin.h) and
+ * the timestamp parsers (ts.h); beside the decoder, which calls
+ * avenc_default for the defaults it renders.
  */
 #ifndef AVENC_H
 #define AVENC_H
@@ -10,38 +14,40 @@
 #include <stdint.h>
 
 #include "avsc.h"
+#include "buf.h"
 #include "jp.h"
-#include "jw.h"
 
-enum { AVE_PLAIN, AVE_AVRO, AVE_AUTO };
+enum { AVENC_PLAIN, AVENC_AVRO, AVENC_AUTO };
 
-struct ave_opts {
-	int mode;		/* AVE_* */
+struct avenc_opts {
+	int mode;		/* AVENC_* */
 	int ignore_unknown;	/* drop object keys a record does not have */
 };
 
-struct ave_ctx;
+struct avenc_ctx;
 
 /* A context serves one schema: it remembers key orders by the schema's node ids. */
-struct ave_ctx *ave_new(const struct ave_opts *o);
-void ave_free(struct ave_ctx *c);
+struct avenc_ctx *avenc_new(const struct avenc_opts *o);
+void avenc_free(struct avenc_ctx *c);
 /*
  * Appends the Avro binary of document d under schema s to out. 0, or -1
  * with msg set: "$.meta.offset: expected long, got string "12a"" (out is
  * left as it was).
  */
-int ave_encode(struct ave_ctx *c, const struct av_node *s, const struct jp_doc *d,
+int avenc_encode(struct avenc_ctx *c, const struct av_node *s, const struct jp_doc *d,
     struct buf *out, char *msg, size_t msglen);
 
 /*
- * An ISO-8601 date-time ("2026-11-23T10:00:01.123Z", an offset such as
- * +02:00, or no zone when local) to units (1000: ms, ...) since the epoch.
- * 0; -1 when it is not one; -2 when it has more fraction than unit holds,
- * unless truncate, which drops the finer digits (as Spark's cast does); -3
- * when it names no real instant: a day past the month's end (2026-02-30,
- * February 29 of a common year), hour 24, minute or second 60, an offset
- * beyond +-18:00 or with minutes above 59.
+ * The Avro binary of a JSON value in the form of a field default (the
+ * specification's rules: a union's default may be of any branch, the first
+ * it is valid for taken; bytes and fixed are strings of code points): the
+ * encoder's for absent fields, and the decoder's for reader fields the
+ * writer lacks (it decodes this binary). 0, or -1 with err set.
  */
-int ave_parse_ts(const char *s, size_t n, int64_t unit, int local, int truncate, int64_t *v);
+int avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen);
+
+/* Until winagg includes ts.h: the date-time parser it calls by its old name. */
+#include "ts.h"
+#define ave_parse_ts(s, n, unit, local, truncate, v) ts_parse(s, n, unit, local, truncate, v, NULL)
 
 #endif

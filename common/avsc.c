@@ -22,7 +22,6 @@
 #include "avsc.h"
 #include "err.h"
 #include "hash.h"
-#include "jw.h"
 
 struct pctx {
 	struct av_schema *s;
@@ -42,7 +41,7 @@ fail(struct pctx *c, const char *fmt, ...)
 
 	if (!c->err[0]) {
 		va_start(ap, fmt);
-		vsnprintf(c->err, c->errlen, fmt, ap);
+		err_vset(c->err, c->errlen, fmt, ap);
 		va_end(ap);
 	}
 	return -1;
@@ -54,11 +53,8 @@ new_node(struct pctx *c, enum av_type t)
 	struct av_schema *s = c->s;
 	struct av_node *n = xcalloc(1, sizeof(*n));
 
-	if ((s->nnodes & (s->nnodes - 1)) == 0) {
-		s->nodes = realloc(s->nodes, (s->nnodes ? 2 * s->nnodes : 1) * sizeof(*s->nodes));
-		if (!s->nodes)
-			die(EXIT_ENV, "out of memory");
-	}
+	if ((s->nnodes & (s->nnodes - 1)) == 0)
+		s->nodes = xreallocarray(s->nodes, s->nnodes ? 2 * s->nnodes : 1, sizeof(*s->nodes));
 	n->t = t;
 	n->enum_default = -1;
 	n->id = (int)s->nnodes;
@@ -69,11 +65,8 @@ new_node(struct pctx *c, enum av_type t)
 static const char *
 keep(struct pctx *c, char *str)
 {
-	if ((c->nstrs & (c->nstrs - 1)) == 0) {
-		c->strs = realloc(c->strs, (c->nstrs ? 2 * c->nstrs : 1) * sizeof(*c->strs));
-		if (!c->strs)
-			die(EXIT_ENV, "out of memory");
-	}
+	if ((c->nstrs & (c->nstrs - 1)) == 0)
+		c->strs = xreallocarray(c->strs, c->nstrs ? 2 * c->nstrs : 1, sizeof(*c->strs));
 	c->strs[c->nstrs++] = str;
 	return str;
 }
@@ -169,14 +162,16 @@ valid_full_name(const char *f)
 static char *
 full_name(const char *name, const char *ns)
 {
+	size_t nslen, len = strlen(name);
 	char *f;
 
 	if (strchr(name, '.') || !ns || !*ns)
-		f = strdup(name);
-	else if (asprintf(&f, "%s.%s", ns, name) < 0)
-		f = NULL;
-	if (!f)
-		die(EXIT_ENV, "out of memory");
+		return xstrndup(name, len);
+	nslen = strlen(ns);
+	f = xmalloc(nslen + 1 + len + 1);
+	memcpy(f, ns, nslen);
+	f[nslen] = '.';
+	memcpy(f + nslen + 1, name, len + 1);
 	return f;
 }
 
@@ -223,7 +218,7 @@ define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
 		return fail(c, "type \"%s\" defined twice", f);
 	/* The namespace of the type's contents is the namespace of its full name. */
 	d = strrchr(f, '.');
-	*ns = d ? keep(c, strndup(f, (size_t)(d - f))) : "";
+	*ns = d ? keep(c, xstrndup(f, (size_t)(d - f))) : "";
 	if (ja && !json_is_array(ja))
 		return fail(c, "%s %s: \"aliases\" must be an array", json_string_value(json_object_get(o, "type")), f);
 	if (ja) {
@@ -240,11 +235,7 @@ define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
 				return fail(c, "%s: invalid alias \"%s\"", f, a);
 		}
 	}
-	if (c->nnamed == c->capnamed) {
-		c->capnamed = c->capnamed ? 2 * c->capnamed : 16;
-		if (!(c->named = realloc(c->named, c->capnamed * sizeof(*c->named))))
-			die(EXIT_ENV, "out of memory");
-	}
+	c->named = xgrowarray(c->named, &c->capnamed, c->nnamed + 1, sizeof(*c->named));
 	c->named[c->nnamed++] = n;
 	return 0;
 }
@@ -521,7 +512,7 @@ parse(struct pctx *c, json_t *j, const char *ns)
  * when it parses: the JSON kind of each value (strings for string, bytes,
  * enum and fixed; whether a bytes string holds only code points 0-255, a
  * fixed string its size, an enum string a symbol, is checked where the
- * default is used, avd_encode_default). A union's default may be of any
+ * default is used, avenc_default). A union's default may be of any
  * branch (1.12). Floats outside a union may also be "NaN", "Infinity" or
  * "-Infinity", as Java allows there. A record's absent field takes its own
  * default: depth bounds a record whose default refers to itself.
@@ -718,7 +709,7 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 	err[0] = 0;
 	s = xcalloc(1, sizeof(*s));
 	if (!(s->json = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je))) {
-		snprintf(err, errlen, "invalid schema: %s", je.text);
+		err_set(err, errlen, "invalid schema: %s", je.text);
 		free(s);
 		return NULL;
 	}
@@ -729,12 +720,12 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 	free(c.named);
 	if (!s->root) {
 		if (!err[0])
-			snprintf(err, errlen, "invalid schema");
+			err_set(err, errlen, "invalid schema");
 		else {
 			char tmp[512];
 
 			snprintf(tmp, sizeof(tmp), "invalid schema: %s", err);
-			snprintf(err, errlen, "%s", tmp);
+			err_set(err, errlen, "%s", tmp);
 		}
 		s->strs = c.strs;
 		s->nstrs = c.nstrs;
@@ -756,159 +747,4 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 	s->strs = c.strs;
 	s->nstrs = c.nstrs;
 	return s;
-}
-
-/* ---- printSchema() ---- */
-
-/* Spark's name for the type of n (spark-avro's SchemaConverters); *nullable set for [null, X]. */
-static const struct av_node *
-spark_unwrap(const struct av_node *n, int *nullable)
-{
-	size_t i, nonnull = 0;
-	const struct av_node *only = NULL;
-
-	*nullable = 0;
-	if (n->t != AV_UNION)
-		return n;
-	for (i = 0; i < n->nbranches; i++) {
-		if (n->branches[i]->t == AV_NULL)
-			*nullable = 1;
-		else {
-			nonnull++;
-			only = n->branches[i];
-		}
-	}
-	return nonnull == 1 ? only : n;
-}
-
-static void
-spark_type(const struct av_node *n, char *s, size_t len)
-{
-	switch (n->t) {
-	case AV_NULL: snprintf(s, len, "void"); break;
-	case AV_BOOLEAN: snprintf(s, len, "boolean"); break;
-	case AV_INT: snprintf(s, len, n->lt == AVL_DATE ? "date" : "integer"); break;
-	case AV_LONG:
-		snprintf(s, len, n->lt >= AVL_TS_MS && n->lt <= AVL_TS_NS ? "timestamp" :
-		    n->lt >= AVL_LTS_MS ? "timestamp_ntz" : "long");
-		break;
-	case AV_FLOAT: snprintf(s, len, "float"); break;
-	case AV_DOUBLE: snprintf(s, len, "double"); break;
-	case AV_STRING: case AV_ENUM: snprintf(s, len, "string"); break;
-	case AV_BYTES: case AV_FIXED:
-		if (n->lt == AVL_DECIMAL)
-			snprintf(s, len, "decimal(%d,%d)", n->precision, n->scale);
-		else
-			snprintf(s, len, "binary");
-		break;
-	case AV_RECORD: case AV_UNION: snprintf(s, len, "struct"); break;
-	case AV_ARRAY: snprintf(s, len, "array"); break;
-	case AV_MAP: snprintf(s, len, "map"); break;
-	}
-}
-
-static void spark_children(const struct av_node *n, const char *prefix, struct buf *o,
-    const struct av_node **stack, int depth);
-
-#define SPARK_MAX_DEPTH 64	/* levels --print-schema shows */
-
-/* Whether spark_children prints anything under n. */
-static int
-spark_children_of(const struct av_node *n)
-{
-	return (n->t == AV_RECORD && n->nfields) || (n->t == AV_UNION && n->nbranches) ||
-	    n->t == AV_ARRAY || n->t == AV_MAP;
-}
-
-static void
-spark_line(const char *prefix, const char *name, const struct av_node *t, const char *nullword,
-    struct buf *o, const struct av_node **stack, int depth)
-{
-	char type[64], line[200];
-	int nullable, i;
-	const struct av_node *u = spark_unwrap(t, &nullable);
-
-	spark_type(u, type, sizeof(type));
-	if (u->t == AV_RECORD)
-		for (i = 0; i < depth; i++)
-			if (stack[i] == u) {
-				buf_puts(o, prefix);
-				buf_puts(o, "-- ");
-				buf_puts(o, name);
-				buf_puts(o, ": struct (recursive reference to ");
-				buf_puts(o, u->fullname);
-				buf_puts(o, ")\n");
-				return;
-			}
-	/* In pieces: a name may be longer than any line buffer. */
-	buf_puts(o, prefix);
-	buf_puts(o, "-- ");
-	buf_puts(o, name);
-	buf_puts(o, ": ");
-	buf_puts(o, type);
-	if (nullword) {
-		snprintf(line, sizeof(line), " (%s = %s)", nullword, nullable ? "true" : "false");
-		buf_puts(o, line);
-	}
-	buf_putc(o, '\n');
-	if (spark_children_of(u) && depth >= SPARK_MAX_DEPTH) {
-		buf_puts(o, prefix);
-		snprintf(line, sizeof(line), "    |-- (nested deeper than %d levels, the limit of "
-		    "--print-schema: not shown)\n", SPARK_MAX_DEPTH);
-		buf_puts(o, line);
-	} else if (depth < SPARK_MAX_DEPTH) {
-		char sub[5 * SPARK_MAX_DEPTH + 8];
-
-		snprintf(sub, sizeof(sub), "%s    |", prefix);
-		stack[depth] = u;
-		spark_children(u, sub, o, stack, depth + 1);
-	}
-}
-
-static void
-spark_children(const struct av_node *n, const char *prefix, struct buf *o,
-    const struct av_node **stack, int depth)
-{
-	size_t i, m = 0;
-	char name[32];
-
-	switch (n->t) {
-	case AV_RECORD:
-		for (i = 0; i < n->nfields; i++)
-			spark_line(prefix, n->fields[i].name, n->fields[i].type, "nullable", o, stack, depth);
-		break;
-	case AV_UNION:
-		/* Several non-null branches: a struct of member0, member1, ... */
-		for (i = 0; i < n->nbranches; i++)
-			if (n->branches[i]->t != AV_NULL) {
-				snprintf(name, sizeof(name), "member%zu", m++);
-				spark_line(prefix, name, n->branches[i], "nullable", o, stack, depth);
-			}
-		break;
-	case AV_ARRAY:
-		spark_line(prefix, "element", n->items, "containsNull", o, stack, depth);
-		break;
-	case AV_MAP:
-		buf_puts(o, prefix);
-		buf_puts(o, "-- key: string\n");
-		spark_line(prefix, "value", n->items, "valueContainsNull", o, stack, depth);
-		break;
-	default:
-		break;
-	}
-}
-
-void
-avsc_spark_tree(const struct av_node *root, struct buf *o)
-{
-	const struct av_node *stack[SPARK_MAX_DEPTH];
-	int nullable;
-	const struct av_node *u = spark_unwrap(root, &nullable);
-
-	buf_puts(o, "root\n");
-	if (u->t == AV_RECORD) {
-		stack[0] = u;
-		spark_children(u, " |", o, stack, 1);
-	} else
-		spark_line(" |", "value", root, "nullable", o, stack, 0);
 }

@@ -1,7 +1,11 @@
 /*
  * Avro schemas as the decoder and encoder need them: parsed and validated
  * here (avsc.c says why avro-c no longer is the validator), with what avro-c
- * 1.11.1 drops: logical types, field defaults and aliases.
+ * 1.11.1 drops: logical types, field defaults and aliases. Layer: formats
+ * (docs/DESIGN.md §3, Avro in §5), below the decoder (avdec.h), the encoder
+ * (avenc.h) and the Spark tree (avspark.h). The functions are avsc_*; the
+ * schema model's types, which every Avro module shares, keep the short
+ * prefix av_ (AV_, AVL_ and AVSK_ for their enums).
  */
 #ifndef AVSC_H
 #define AVSC_H
@@ -89,9 +93,5 @@ const char *avsc_type_name(const struct av_node *n);
  */
 enum { AVSC_EXACT, AVSC_ALIAS, AVSC_SHORT };
 int avsc_names_match(const struct av_node *writer, const struct av_node *reader, int how);
-
-struct buf;
-/* The schema as Spark's printSchema() shows it (spark-avro's type mapping). */
-void avsc_spark_tree(const struct av_node *root, struct buf *out);
 
 #endif

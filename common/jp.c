@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "jp.h"
-#include "jw.h"
+#include "utf8.h"
 
 #define MAX_DEPTH 1000
 
@@ -33,7 +34,7 @@ perr(struct pc *c, const char *fmt, ...)
 
 	c->d->erroff = (size_t)(c->p - c->s);
 	va_start(ap, fmt);
-	vsnprintf(c->d->msg, sizeof(c->d->msg), fmt, ap);
+	err_vset(c->d->msg, sizeof(c->d->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -49,8 +50,7 @@ static void
 grow_stack(struct jp_doc *d)
 {
 	d->capstack = d->capstack ? 2 * d->capstack : 256;
-	if (!(d->stack = realloc(d->stack, d->capstack * sizeof(*d->stack))))
-		die(EXIT_ENV, "out of memory");
+	d->stack = xreallocarray(d->stack, d->capstack, sizeof(*d->stack));
 }
 
 static inline void
@@ -72,8 +72,9 @@ settle(struct jp_doc *d, size_t k)
 	if (d->nv + k > d->capv) {
 		while (d->nv + k > d->capv)
 			d->capv = d->capv ? 2 * d->capv : 1024;
-		if (d->capv > UINT32_MAX || !(d->v = realloc(d->v, d->capv * sizeof(*d->v))))
-			die(EXIT_ENV, "out of memory");
+		if (d->capv > UINT32_MAX)
+			die(EXIT_ENV, "out of memory (more than %u JSON values)", (unsigned)UINT32_MAX);
+		d->v = xreallocarray(d->v, d->capv, sizeof(*d->v));
 	}
 	memcpy(d->v + at, d->stack + d->nstack - k, k * sizeof(*d->v));
 	d->nstack -= k;

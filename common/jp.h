@@ -4,7 +4,8 @@
  * about 50 MB/s on recentchange events, a third of what avroencode needs
  * (see the figures in jp.c). Here objects keep their keys in order, strings
  * stay where they are in the input (unescaped on demand), numbers keep their
- * text.
+ * text. Layer: formats (docs/DESIGN.md §3); avroencode's input and
+ * winagg's.
  */
 #ifndef JP_H
 #define JP_H

@@ -1,9 +1,14 @@
+/*
+ * The JSON writers (jw.h): strings escaped as Jackson escapes them, and
+ * the shortest round-trip printing of doubles and floats (below).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "err.h"
 #include "jw.h"
+#include "utf8.h"
 
 /* 0: copy as is; 1: escape; 2: start of a multi-byte UTF-8 sequence (or invalid). */
 static const unsigned char cls[256] = {
@@ -16,62 +21,6 @@ static const unsigned char cls[256] = {
 	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
 	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
 };
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0;	/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
-size_t
-utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint64_t w;
-
-		/* Eight ASCII bytes at a time. */
-		if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) {
-			i += 8;
-			continue;
-		}
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (!(k = utf8_seq(s + i, n - i)))
-			break;
-		i += k;
-	}
-	return i;
-}
 
 static const char hexd[] = "0123456789abcdef";
 

@@ -2,6 +2,7 @@
  * The JSON writers the toolkit shares, into a struct buf (buf.h): strings
  * (validated UTF-8, escaped as Jackson does), integers and shortest
  * round-trip floating point numbers. Written straight into the buffer, no DOM.
+ * Layer: formats (docs/DESIGN.md §3); avrodecode's output and winagg's.
  */
 #ifndef JW_H
 #define JW_H
@@ -11,6 +12,8 @@
 #include <string.h>
 
 #include "buf.h"
+/* For the callers of utf8_valid_prefix that include only jw.h (winagg, test_jw). */
+#include "utf8.h"
 
 /*
  * A JSON string from n bytes of UTF-8. Returns 0, or -1 with *bad set to
@@ -30,8 +33,5 @@ void jw_i64(struct buf *w, int64_t v);
  * ("3.4028235e+38"). NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (avro-c 1.11.1's avro_value_to_json fails on them). */
 void jw_double(struct buf *w, double v);
 void jw_float(struct buf *w, float v);
-
-/* Length of the longest valid UTF-8 prefix of s[0..n) (no overlongs, surrogates or code points above U+10FFFF). */
-size_t utf8_valid_prefix(const unsigned char *s, size_t n);
 
 #endif

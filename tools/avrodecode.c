@@ -9,6 +9,7 @@
 
 #include "avdec.h"
 #include "avsc.h"
+#include "avspark.h"
 #include "be.h"
 #include "err.h"
 #include "frame.h"
@@ -62,7 +63,7 @@ struct entry {
 	uint32_t id;
 	int used;
 	struct av_schema *ws;
-	struct avd_plan *plan;
+	struct avdec_plan *plan;
 	char *bad;
 	int printed;
 };
@@ -71,8 +72,8 @@ struct dec {
 	struct reg_opts ro;
 	struct registry *reg;
 	struct av_schema *reader;
-	struct avd_proj *proj;
-	struct avd_opts ao;
+	struct avdec_proj *proj;
+	struct avdec_opts ao;
 	const char *fields;
 	struct entry *tab;	/* open addressing on id */
 	size_t cap, n;
@@ -146,7 +147,7 @@ prepare(struct dec *d, struct entry *e, const char *what, const char *text, size
 	}
 	if (d->print)
 		return;
-	e->plan = avd_compile(e->ws, d->reader, d->proj, &d->ao, &proj_err, err, sizeof(err));
+	e->plan = avdec_compile(e->ws, d->reader, d->proj, &d->ao, &proj_err, err, sizeof(err));
 	if (e->plan)
 		return;
 	if (proj_err)
@@ -232,7 +233,7 @@ print_tree(struct buf *o, const struct entry *e, const char *heading)
 		buf_putc(o, '\n');
 		return;
 	}
-	avsc_spark_tree(e->ws->root, o);
+	avspark_tree(e->ws->root, o);
 }
 
 static void
@@ -261,7 +262,7 @@ run(struct dec *d, struct tool *t)
 {
 	struct rs_rec r;
 	struct buf o = {0};
-	struct avd_err e;
+	struct avdec_err e;
 	char msg[400];
 
 	while (tool_next(t, &r)) {
@@ -322,7 +323,7 @@ run(struct dec *d, struct tool *t)
 			bad(t, &r, &o, d->ndjson, en->bad);
 			continue;
 		}
-		if (avd_decode(en->plan, body, len, &o, &e) < 0) {
+		if (avdec_decode(en->plan, body, len, &o, &e) < 0) {
 			if (d->bare.used)
 				snprintf(msg, sizeof(msg), "body byte %zu: %s", e.off, e.msg);
 			else
@@ -341,7 +342,7 @@ run(struct dec *d, struct tool *t)
 static void
 entry_free(struct entry *e)
 {
-	avd_free(e->plan);
+	avdec_free(e->plan);
 	avsc_free(e->ws);
 	free(e->bad);
 }
@@ -358,7 +359,7 @@ dec_free(struct dec *d)
 	free(d->tab);
 	entry_free(&d->bare);
 	avsc_free(d->reader);
-	avd_proj_free(d->proj);
+	avdec_proj_free(d->proj);
 	if (d->reg)
 		reg_close(d->reg);
 }
@@ -421,7 +422,7 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--version needs --subject");
 	if (d.print && (reader || subject || d.fields))
 		die(EXIT_USAGE, "--print-schema shows the writer schema: no reader schema or --fields");
-	if (d.fields && !(d.proj = avd_proj_parse(d.fields, err, sizeof(err))))
+	if (d.fields && !(d.proj = avdec_proj_parse(d.fields, err, sizeof(err))))
 		die(EXIT_USAGE, "--fields: %s", err);
 	if (reader)
 		d.reader = schema_file("--reader-schema", reader);

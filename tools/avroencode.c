@@ -53,7 +53,7 @@ static const struct option longopts[] = {
 };
 
 struct run {
-	struct ave_ctx *enc;
+	struct avenc_ctx *enc;
 	const char **ren_from, **ren_to;
 	size_t nren;
 	const struct av_node *root;
@@ -84,7 +84,7 @@ run(struct run *rn, struct tool *t)
 			be32_put((unsigned char *)buf_room(&o, 4), rn->id);
 			o.len = 4;
 		}
-		if (ave_encode(rn->enc, rn->root, &doc, &o, msg, sizeof(msg)) < 0) {
+		if (avenc_encode(rn->enc, rn->root, &doc, &o, msg, sizeof(msg)) < 0) {
 			tool_bad(t, &r, "%s", msg);
 			continue;
 		}
@@ -99,7 +99,7 @@ main(int argc, char **argv)
 {
 	struct reg_opts ro;
 	struct registry *reg = NULL;
-	struct ave_opts ao = {.mode = AVE_PLAIN};
+	struct avenc_opts ao = {.mode = AVENC_PLAIN};
 	struct run rn = {0};
 	struct tool t;
 	struct av_schema *schema = NULL;
@@ -131,9 +131,9 @@ main(int argc, char **argv)
 			break;
 		case O_ENCODING:
 			if (strcmp(optarg, "avro") == 0)
-				ao.mode = AVE_AVRO;
+				ao.mode = AVENC_AVRO;
 			else if (strcmp(optarg, "auto") == 0)
-				ao.mode = AVE_AUTO;
+				ao.mode = AVENC_AUTO;
 			else if (strcmp(optarg, "plain") != 0)
 				die(EXIT_USAGE, "--encoding: expected plain, avro or auto, got \"%s\"", optarg);
 			break;
@@ -214,13 +214,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	rn.root = schema->root;
-	rn.enc = ave_new(&ao);
+	rn.enc = avenc_new(&ao);
 	tool_start(&t, max_record);
 	t.in.lines = ndjson;
 	t.on_error = on_error;
 	run(&rn, &t);
 	c = tool_finish(&t);
-	ave_free(rn.enc);
+	avenc_free(rn.enc);
 	avsc_free(schema);
 	if (reg)
 		reg_close(reg);

@@ -1,5 +1,5 @@
 /*
- * avd_decode on arbitrary bodies. Byte 0 picks a schema of avro_schemas.h
+ * avdec_decode on arbitrary bodies. Byte 0 picks a schema of avro_schemas.h
  * (a writer schema, or a writer/reader pair), byte 1 the output form (bits
  * 0-1: plain, avro, raw) and a projection (bits 2-4: none or one of the
  * schema's); the rest is the body. The plans are compiled once.
@@ -37,13 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { F_PLAIN, F_AVRO, F_RAW, NFORMS };
 
-static const struct avd_opts forms[NFORMS] = {{0, 0}, {1, 0}, {0, 1}};
+static const struct avdec_opts forms[NFORMS] = {{0, 0}, {1, 0}, {0, 1}};
 
 static struct {
 	struct av_schema *w, *r;
-	struct avd_proj *proj[FZ_MAXPROJ];
+	struct avdec_proj *proj[FZ_MAXPROJ];
 	size_t nproj;
-	struct avd_plan *plan[NFORMS][FZ_MAXPROJ + 1];	/* [form][0: no projection, k: proj[k - 1]] */
+	struct avdec_plan *plan[NFORMS][FZ_MAXPROJ + 1];	/* [form][0: no projection, k: proj[k - 1]] */
 } st[FZ_NSCHEMAS];
 
 static _Noreturn void
@@ -67,12 +67,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (z->reader && !(st[s].r = avsc_parse(z->reader, strlen(z->reader), err, sizeof(err))))
 			fatal("reader schema", s, err);
 		for (k = 0; k < FZ_MAXPROJ && z->proj[k]; k++)
-			if (!(st[s].proj[k] = avd_proj_parse(z->proj[k], err, sizeof(err))))
+			if (!(st[s].proj[k] = avdec_proj_parse(z->proj[k], err, sizeof(err))))
 				fatal("projection", s, err);
 		st[s].nproj = k;
 		for (f = 0; f < NFORMS; f++)
 			for (k = 0; k <= st[s].nproj; k++) {
-				st[s].plan[f][k] = avd_compile(st[s].w, st[s].r, k ? st[s].proj[k - 1] : NULL,
+				st[s].plan[f][k] = avdec_compile(st[s].w, st[s].r, k ? st[s].proj[k - 1] : NULL,
 				    &forms[f], NULL, err, sizeof(err));
 				if (!st[s].plan[f][k])
 					fatal("compile", s, err);
@@ -84,7 +84,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 struct result {
 	int rc;
 	struct buf out;
-	struct avd_err e;
+	struct avdec_err e;
 };
 
 /* Decodes after a one-byte sentinel and checks what one decode promises on its own. */
@@ -98,7 +98,7 @@ run(size_t s, int f, size_t k, const unsigned char *body, size_t len, struct res
 
 	memset(r, 0, sizeof(*r));
 	buf_putc(&r->out, '#');
-	r->rc = avd_decode(st[s].plan[f][k], body, len, &r->out, &r->e);
+	r->rc = avdec_decode(st[s].plan[f][k], body, len, &r->out, &r->e);
 	if (r->out.len < 1 || r->out.p[0] != '#')
 		fatal("decode", s, "the output before the value was overwritten");
 	if (r->rc != 0) {

@@ -1,5 +1,5 @@
 /*
- * Differential fuzzing of avd_decode against avro-c 1.11.1's generic reader.
+ * Differential fuzzing of avdec_decode against avro-c 1.11.1's generic reader.
  * Byte 0 picks a schema of avro_schemas.h (its writer schema; avro-c's
  * resolver cannot do defaults, so no reader schemas here), the rest is the
  * body. Ours decodes in the Avro JSON encoding ({.avro = 1}: unions wrapped,
@@ -35,7 +35,7 @@
  *  - values of bodies with a map key given twice (ours keeps the key once,
  *    where it first came, with its last value, so our JSON has no key
  *    twice; avro-c reads the second value into the first entry: arrays
- *    appended, maps merged; avd_err.dupkeys tells) or a map key holding
+ *    appended, maps merged; avdec_err.dupkeys tells) or a map key holding
  *    U+0000 (avro-c keeps keys as C strings; jansson refuses them): such
  *    bodies are not walked; they, and bodies with a string holding U+0000
  *    (avro-c writes strings back up to the first 0x00), skip the comparisons
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct {
 	struct av_schema *ours;
-	struct avd_plan *plan;
+	struct avdec_plan *plan;
 	avro_schema_t as;
 	avro_value_iface_t *iface;
 } st[FZ_NSCHEMAS];
@@ -96,7 +96,7 @@ fatal(const char *fmt, ...)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct avd_opts avro = {.avro = 1};
+	static const struct avdec_opts avro = {.avro = 1};
 	char err[512];
 
 	for (cur = 0; cur < FZ_NSCHEMAS; cur++) {
@@ -104,7 +104,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 		if (!(st[cur].ours = avsc_parse(w, strlen(w), err, sizeof(err))))
 			fatal("our schema parser: %s", err);
-		if (!(st[cur].plan = avd_compile(st[cur].ours, NULL, NULL, &avro, NULL, err, sizeof(err))))
+		if (!(st[cur].plan = avdec_compile(st[cur].ours, NULL, NULL, &avro, NULL, err, sizeof(err))))
 			fatal("compile: %s", err);
 		if (avro_schema_from_json_length(w, strlen(w), &st[cur].as))
 			fatal("avro-c's schema parser: %s", avro_strerror());
@@ -371,11 +371,11 @@ avroc_limit(const char *msg)
 static int
 ours(const unsigned char *body, size_t len, struct buf *out, size_t *dupkeys)
 {
-	struct avd_err e;
+	struct avdec_err e;
 	int r;
 
 	out->len = 0;
-	r = avd_decode(st[cur].plan, body, len, out, &e);
+	r = avdec_decode(st[cur].plan, body, len, out, &e);
 	if (dupkeys)
 		*dupkeys = e.dupkeys;
 	return r;

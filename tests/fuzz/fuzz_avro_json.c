@@ -1,12 +1,12 @@
 /*
- * jp_parse and ave_encode on arbitrary JSON text. Byte 0 picks the encoding
+ * jp_parse and avenc_encode on arbitrary JSON text. Byte 0 picks the encoding
  * (b % 3: plain, avro, auto), then --ignore-unknown (b / 3 & 1), then a
  * schema (b / 6 modulo the count): the schemas of avro_schemas.h in their
  * order, each writer followed by its reader where it has one (readers have
  * defaults to fill in). The rest is the JSON text. The seed corpus in
  * tests/fuzz/corpus/avro_json/ follows this order.
  *
- * One ave_ctx per (schema, encoding, ignore-unknown), made once: a context
+ * One avenc_ctx per (schema, encoding, ignore-unknown), made once: a context
  * keeps per-schema state (where each record's fields were last found), so
  * it is not shared between schemas.
  *
@@ -21,7 +21,7 @@
  *    of texts with a NUL byte (never JSON; jansson 2.14 skips one right
  *    after a number or literal, taking [1<NUL>] and true<NUL>);
  *  - a failed encode returns -1 with a "$..." message and leaves the output
- *    as it was; a successful one appends a body that avd_decode reads with
+ *    as it was; a successful one appends a body that avdec_decode reads with
  *    the same schema, to its end;
  *  - encoding the same document again with the same context gives the same
  *    bytes (the field-order hints change nothing but speed);
@@ -48,15 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXS (2 * FZ_NSCHEMAS)
 
-static const int modes[] = {AVE_PLAIN, AVE_AVRO, AVE_AUTO};
+static const int modes[] = {AVENC_PLAIN, AVENC_AVRO, AVENC_AUTO};
 static const char *const mode_names[] = {"plain", "avro", "auto"};
 
 static struct sch {
 	const char *name;
 	const char *role;		/* "writer" or "reader" */
 	struct av_schema *s;
-	struct avd_plan *plain, *avro;	/* decoding with this schema */
-	struct ave_ctx *enc[3][2];	/* [mode][ignore_unknown] */
+	struct avdec_plan *plain, *avro;	/* decoding with this schema */
+	struct avenc_ctx *enc[3][2];	/* [mode][ignore_unknown] */
 } sch[MAXS];
 static size_t nsch;
 
@@ -73,9 +73,9 @@ fatal(const struct sch *z, int m, const char *what, const char *detail)
 static void
 add(const char *name, const char *role, const char *text)
 {
-	static const struct avd_opts plain = {0, 0}, avro = {1, 0};
+	static const struct avdec_opts plain = {0, 0}, avro = {1, 0};
 	struct sch *z = &sch[nsch++];
-	struct ave_opts o;
+	struct avenc_opts o;
 	char err[512];
 	int m, ign;
 
@@ -83,14 +83,14 @@ add(const char *name, const char *role, const char *text)
 	z->role = role;
 	if (!(z->s = avsc_parse(text, strlen(text), err, sizeof(err))))
 		fatal(z, 0, "schema", err);
-	if (!(z->plain = avd_compile(z->s, NULL, NULL, &plain, NULL, err, sizeof(err))) ||
-	    !(z->avro = avd_compile(z->s, NULL, NULL, &avro, NULL, err, sizeof(err))))
+	if (!(z->plain = avdec_compile(z->s, NULL, NULL, &plain, NULL, err, sizeof(err))) ||
+	    !(z->avro = avdec_compile(z->s, NULL, NULL, &avro, NULL, err, sizeof(err))))
 		fatal(z, 0, "compile", err);
 	for (m = 0; m < 3; m++)
 		for (ign = 0; ign < 2; ign++) {
 			o.mode = modes[m];
 			o.ignore_unknown = ign;
-			z->enc[m][ign] = ave_new(&o);
+			z->enc[m][ign] = avenc_new(&o);
 		}
 }
 
@@ -144,13 +144,13 @@ check_grammar(const struct sch *z, int m, const char *s, size_t n, int jp_ok)
 
 /* Decodes body with plan p into out (cleared first); aborts when it fails. Returns the map keys given twice. */
 static size_t
-decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t len,
+decode(const struct sch *z, int m, struct avdec_plan *p, const char *body, size_t len,
     struct buf *out, const char *what)
 {
-	struct avd_err e;
+	struct avdec_err e;
 
 	out->len = 0;
-	if (avd_decode(p, (const unsigned char *)body, len, out, &e) != 0) {
+	if (avdec_decode(p, (const unsigned char *)body, len, out, &e) != 0) {
 		char m2[300];
 
 		snprintf(m2, sizeof(m2), "%s at body byte %zu", e.msg, e.off);
@@ -161,7 +161,7 @@ decode(const struct sch *z, int m, struct avd_plan *p, const char *body, size_t 
 
 /* Encodes the text t with context c into out (cleared first); aborts when it fails, unless its message holds allowed: then -1. */
 static int
-reencode(const struct sch *z, int m, struct ave_ctx *c, const struct buf *t, struct buf *out,
+reencode(const struct sch *z, int m, struct avenc_ctx *c, const struct buf *t, struct buf *out,
     const char *what, const char *allowed)
 {
 	char msg[400];
@@ -169,7 +169,7 @@ reencode(const struct sch *z, int m, struct ave_ctx *c, const struct buf *t, str
 	out->len = 0;
 	if (jp_parse(&doc2, t->p, t->len) != 0)
 		fatal(z, m, what, "avrodecode's output is not JSON to jp");
-	if (ave_encode(c, z->s->root, &doc2, out, msg, sizeof(msg)) != 0) {
+	if (avenc_encode(c, z->s->root, &doc2, out, msg, sizeof(msg)) != 0) {
 		if (allowed && strstr(msg, allowed))
 			return -1;
 		fprintf(stderr, "%.*s\n", (int)(t->len > 2000 ? 2000 : t->len), t->p);
@@ -182,7 +182,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf out = {0}, again = {0}, text = {0}, text2 = {0}, body2 = {0};
-	struct avd_err e;
+	struct avdec_err e;
 	size_t dup;
 	const struct sch *z;
 	const char *s;
@@ -206,7 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	buf_putc(&out, '#');
 	msg[0] = 0;
-	rc = ave_encode(z->enc[m][ign], z->s->root, &doc, &out, msg, sizeof(msg));
+	rc = avenc_encode(z->enc[m][ign], z->s->root, &doc, &out, msg, sizeof(msg));
 	if (rc != 0) {
 		if (rc != -1)
 			fatal(z, m, "encode", "returned neither 0 nor -1");
@@ -225,7 +225,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the same again */
 	buf_putc(&again, '#');
-	if (ave_encode(z->enc[m][ign], z->s->root, &doc, &again, msg, sizeof(msg)) != 0 ||
+	if (avenc_encode(z->enc[m][ign], z->s->root, &doc, &again, msg, sizeof(msg)) != 0 ||
 	    again.len != out.len || memcmp(again.p, out.p, out.len) != 0)
 		fatal(z, m, "determinism", "a second encode of the document differs");
 
@@ -241,7 +241,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * code points (not a decimal string) can be.
 	 */
 	text.len = 0;
-	if (avd_decode(z->plain, (const unsigned char *)out.p + 1, out.len - 1, &text, &e) != 0) {
+	if (avdec_decode(z->plain, (const unsigned char *)out.p + 1, out.len - 1, &text, &e) != 0) {
 		if (!strstr(e.msg, "decimal of"))
 			fatal(z, m, "the body does not decode to plain JSON", e.msg);
 		goto done;

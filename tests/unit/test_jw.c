@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "jw.h"
+#include "utf8.h"
 
 static char *
 text(struct buf *w)
