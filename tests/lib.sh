@@ -39,6 +39,9 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # exit_on_signals: INT, TERM and HUP end the suite through its EXIT trap (status 128 + signal)
 exit_on_signals() { trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; }
+# alive PID: PID runs (a zombie does not); ended PID: it does not
+alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+ended() { ! alive "$1"; }
 # within SECONDS CMD...: runs CMD (its stderr dropped) every WAIT_EVERY
 # seconds (0.05 by default) until it succeeds (status 0) or SECONDS (a
 # decimal) have passed (status 1): a wait for an event, not a guess at its time
@@ -62,9 +65,11 @@ wait_for() {
 	return 1
 }
 # started KEY FILE: the value of the line KEY=value a server writes to FILE once it listens (waits up to 5 s)
-started() { within 5 grep -q "^$1=." "$2" && sed -n "s/^$1=//p" "$2"; }
+started() { within 5 started_read "$1" "$2" && echo "$started_v"; }
+started_read() { started_v=$(sed -n "s/^$1=//p" "$2") && [ -n "$started_v" ]; }	# (one read: a file may be truncated between two)
 # suite_procs [-v ERE] [ERE]: the processes of this suite still running, a
-# "PID ARGS" line each (ARGS: its arguments joined by spaces), those whose
+# "PID ARGS" line each (ARGS: its arguments joined by spaces, newlines in
+# them made spaces), those whose
 # ARGS match ERE and not -v's ERE. Found by CFKIT_SUITE, which tests/run puts
 # in the environment of every process a suite starts, whatever its process
 # group or session, as long as it keeps its environment (tests/run finds a
@@ -72,7 +77,7 @@ started() { within 5 grep -q "^$1=." "$2" && sed -n "s/^$1=//p" "$2"; }
 # the subshells it runs in are left out; run it alone (x=$(suite_procs ...)):
 # the other commands of a pipeline it is in would be listed too.
 suite_procs() {
-	local not='^$' want= e p a self=" $$ " q=$BASHPID
+	local not='^$' want= e p a self=" $$ " q=$BASHPID IFS=$' \t\n'
 	[ "${1:-}" = -v ] && { not=$2; shift 2; }
 	want=${1:-}
 	while [ -n "$q" ] && [ "$q" != "$$" ] && [ "$q" -gt 1 ]; do	# the subshells between $$ and here
@@ -85,6 +90,7 @@ suite_procs() {
 		[[ $self == *" $p "* ]] && continue
 		mapfile -d '' -t a 2>/dev/null <"/proc/$p/cmdline" || continue
 		[ ${#a[@]} -gt 0 ] || continue	# gone, or a zombie
+		a=("${a[@]//$'\n'/ }")	# one line a process
 		[[ ${a[*]} =~ $want ]] && ! [[ ${a[*]} =~ $not ]] && echo "$p ${a[*]}"
 	done
 }

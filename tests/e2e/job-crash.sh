@@ -59,21 +59,22 @@ exec {napfd}<>"$tmp/nap"
 nap() { read -r -t "$1" -u "$napfd" _; }	# sleep without a fork
 
 # ---- processes ----
-# job_procs PGID STATE: a job's processes, "pid pgid args": those of its
-# process group, those holding its lock (orphans of a killed cfjob) and
-# cfjob's kcats ("kcat -b $B -m 10 ...", in sessions of their own; kcat's
-# /proc/PID/fd cannot be read here). Jobs run one at a time. Zombies are left
-# out: PID 1 here reaps orphans only every second or two, and a zombie holds
-# nothing. So is LeakSanitizer's tracer: under `make sanitize` a tool leaving
-# clones a task with its own pid and the same command line to stop it and
-# look for leaks; the tool spins until that task reports, so a SIGKILL of the
-# tracer as "a stage" left its tool spinning for ever (CI's 5400 s ran out on
-# it). A tool of ours never forks, so a child of one with the same command
-# line is the tracer.
+# job_procs PGID STATE: a job's processes, "pid pgid args": those of this
+# suite (suite_procs: its process group, the orphans of a killed cfjob and
+# cfjob's kcats in sessions of their own alike) but the broker. Jobs run one
+# at a time. Zombies are left out: PID 1 here reaps orphans only every second
+# or two, and a zombie holds nothing. So is LeakSanitizer's tracer: under
+# `make sanitize` a tool leaving clones a task with its own pid and the same
+# command line to stop it and look for leaks; the tool spins until that task
+# reports, so a SIGKILL of the tracer as "a stage" left its tool spinning for
+# ever (CI's 5400 s ran out on it). A tool of ours never forks, so a child of
+# one with the same command line is the tracer.
 job_procs() {
-	local lockers
-	lockers=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$2/lock" 2>/dev/null | cut -d/ -f3 | sort -u | tr '\n' ' ')
-	ps -e -o pid=,ppid=,pgid=,stat=,args= | awk -v g="$1" -v l=" $lockers" -v k="kcat -b $B -m 10 " '
+	local l p pids=()
+	l=$(suite_procs -v '^mockbroker( |$)')
+	while read -r p _; do [ -n "$p" ] && pids+=("$p"); done <<<"$l"
+	[ ${#pids[@]} -gt 0 ] || return 0
+	ps -o pid=,ppid=,pgid=,stat=,args= -p "$(IFS=,; echo "${pids[*]}")" | awk '
 		{
 			line[NR] = $0; a = $0
 			sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ +[^ ]+ +/, "", a)
@@ -83,8 +84,7 @@ job_procs() {
 			for (i = 1; i <= NR; i++) {
 				$0 = line[i]
 				tracer = $5 ~ /(^|\/)(cfdeframe|cfframe|avrodecode|avroencode|winagg)$/ && args[$2] == args[$1]
-				if (($3 == g || index(l, " " $1 " ") || ($5 ~ /(^|\/)kcat$/ && index($0, k))) &&
-				    $4 !~ /^Z/ && !tracer) {
+				if ($4 !~ /^Z/ && !tracer) {
 					$2 = ""; $4 = ""; print
 				}
 			}
@@ -103,19 +103,12 @@ job_gone() {	# PGID STATE: waits (15 s at most) until the job has no process lef
 	done
 	return 1
 }
-# ours: the processes naming our files or broker, or holding a file of a
-# state directory open (every process of a job holds its lock)
+# ours: the pids of this suite's processes but the broker (suite_procs)
 B=
 ours() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" = "$$" ] && continue
-		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -e "$tmp/" -e "${B:-@none@}"; then
-			echo "${p#/proc/}"
-		elif ls -l "$p/fd" 2>/dev/null | grep -qF "$tmp/st/"; then
-			echo "${p#/proc/}"
-		fi
-	done
+	local l p
+	l=$(suite_procs -v '^mockbroker( |$)')
+	while read -r p _; do [ -n "$p" ] && echo "$p"; done <<<"$l"
 }
 live=
 cleanup() {
@@ -358,8 +351,9 @@ same_bytes "... but for it, the reference's rows in the reference's order" "$tmp
 # it. kcat exits 0 when a SIGINT cuts it short: a commit must not follow.
 S2=$tmp/st/D
 bg_job --in-topic small --out-topic sig --state "$S2" -q -X linger.ms=1000 2>"$tmp/sig.err"
-poll pgrep -f "^kcat .* -P -t sig " >/dev/null
-nap 0.3
+delivering() { [ -n "$(suite_procs "^kcat .* -P -t sig ")" ]; }	# the job's kcat -P runs
+poll delivering
+nap 0.3	# the test: a ^C 0.3 s into the second kcat -P holds its rows (not a wait for an event)
 reap "$S2" -INT "-$live"
 n=$(current "$S2")
 e=$(topic_end sig)
@@ -440,7 +434,7 @@ SNAP=$tmp/snap
 freeze() {
 	local p
 	kill -STOP -- "-$live" 2>/dev/null || return 1
-	for p in $(pgrep -f "^kcat -b $B -m 10 "); do kill -STOP "$p" 2>/dev/null; done
+	for p in $(suite_procs "^kcat -b $B -m 10 " | cut -d' ' -f1); do kill -STOP "$p" 2>/dev/null; done
 	job_procs "$live" "$S" >"$SNAP"
 	awk -v g="$live" '$2 != g {print $1}' "$SNAP" | while read -r p; do kill -STOP "$p" 2>/dev/null; done
 }

@@ -54,7 +54,7 @@ cleanup() {
 	kafka_stop
 	# srfake and mockbroker stop at EOF on their stdin, just closed.
 	for p in $srpid $mbpid; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		within 5 ended "$p"
 		case $(cat "/proc/$p/comm" 2>/dev/null) in srfake|mockbroker) kill -KILL "$p" ;; esac
 	done
 	rm -rf "$tmp"
