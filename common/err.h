@@ -1,6 +1,6 @@
 /*
  * err: error reporting and the exit-status contract (docs/DESIGN.md §10),
- * allocation that cannot fail, and the one error setter.
+ * allocation that dies rather than return NULL, and the one error setter.
  * Base layer (docs/DESIGN.md §3): every other module may use it.
  *
  * Names: besides err_*, this module exports the error vocabulary every C

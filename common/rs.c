@@ -39,7 +39,7 @@ rs_reader_init(struct rs_reader *r, int fd, size_t max)
 	r->fd = fd;
 	r->max = max;
 	r->cap = BLOCK;
-	r->buf = xrealloc(NULL, r->cap);
+	r->buf = xmalloc(r->cap);
 	widen_pipe(fd);
 }
 
@@ -50,7 +50,7 @@ rs_reader_init_mem(struct rs_reader *r, const void *p, size_t n, size_t max)
 	r->fd = -1;
 	r->max = max;
 	r->cap = n ? n : 1;
-	r->buf = xrealloc(NULL, r->cap);
+	r->buf = xmalloc(r->cap);
 	if (n)
 		memcpy(r->buf, p, n);
 	r->end = n;
@@ -85,6 +85,11 @@ fill(struct rs_reader *r, size_t need)
 			r->end -= r->pos;
 			r->pos = 0;
 		}
+		/*
+		 * At least doubled, but a record larger than that gets exactly
+		 * its size (xgrowarray would give a 64 MiB record 128 MiB).
+		 * need is at most 4 + RS_MAX_LIMIT: no overflow.
+		 */
 		if (r->cap - r->pos < need) {
 			r->cap = need > 2 * r->cap ? need : 2 * r->cap;
 			r->buf = xrealloc(r->buf, r->cap);
@@ -326,8 +331,8 @@ rs_writer_init(struct rs_writer *w, int fd)
 	w->fd = fd;
 	w->cap = BLOCK;
 	w->len = 0;
-	w->buf = xrealloc(NULL, w->cap);
-	w->iov = xrealloc(NULL, NIOV * sizeof(*w->iov));
+	w->buf = xmalloc(w->cap);
+	w->iov = xmallocarray(NIOV, sizeof(*w->iov));
 	w->niov = 0;
 	w->sealed = 0;
 	widen_pipe(fd);
