@@ -42,12 +42,7 @@ done
 
 # ---- servers and background jobs, all stopped on exit ----
 fds=() pids=() bg=() disk=
-alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
-gone() {	# PID SECONDS: true when PID is gone within SECONDS
-	local i
-	for i in $(seq $(($2 * 20))); do alive "$1" || return 0; sleep 0.05; done
-	! alive "$1"
-}
+gone() { within "$2" ended "$1"; }	# PID SECONDS: true when PID is gone within SECONDS
 cleanup() {
 	local fd pid
 	for pid in "${bg[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
@@ -122,7 +117,7 @@ start() {
 	local sub=$!
 	bg+=("$sub")
 	eval "sub_${name//[^a-zA-Z0-9_]/_}=$sub"
-	waitfor 5 test -s "$tmp/$name.pid"
+	within 5 test -s "$tmp/$name.pid"
 	JOB=$(cat "$tmp/$name.pid")
 	bg+=("$JOB")
 }
@@ -132,12 +127,6 @@ finish() {	# NAME: waits for a background run; sets rc and took
 	rc=$?
 	took=$(secs "$(cat "$tmp/$1.t0")" "$(cat "$tmp/$1.t1" 2>/dev/null || now)")
 	ran "$1"
-}
-waitfor() {	# SECONDS CMD...: polls CMD every 50 ms
-	local n=$(($1 * 20)) i
-	shift
-	for i in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
 }
 
 status() { check "$1: status $2 (got $rc)" test "$rc" -eq "$2"; }
@@ -218,22 +207,21 @@ produce() {
 }
 brokers_seen=()
 # leftovers: processes of our jobs still running (cfjob, winagg: a path under
-# $tmp/st; kcat: one of our brokers)
+# $tmp/st; kcat: one of our brokers), "pid args" lines
 leftovers() {
-	local b
-	pgrep -af -- "$tmp/st/"
-	for b in "${brokers_seen[@]}"; do pgrep -af -- "^kcat -b $b "; done
+	local b=${brokers_seen[*]:-@none@}
+	suite_procs "$tmp/st/|^kcat -b (${b// /|}) "
 }
+none_left() { [ -z "$(leftovers)" ]; }
 # (a kcat -Q of a job that just ended was once seen still running 0.1 s
 # later in CI: a process is left over only if it is still there 3 s on)
 no_leftovers() {
-	local l i
-	for i in $(seq 30); do
-		sleep 0.1
-		l=$(leftovers)
-		[ -z "$l" ] && break
-	done
-	[ "$i" -gt 1 ] && [ -z "$l" ] && echo "# $1: a process of the job ended $((i / 10)).$((i % 10)) s after it"
+	local l t0
+	if ! none_left; then
+		t0=$(now)
+		within 3 none_left && echo "# $1: a process of the job ended $(secs "$t0" "$(now)") s after it"
+	fi
+	l=$(leftovers)
 	if [ -z "$l" ]; then ok "$1: no process of the job left"; else
 		notok "$1: no process of the job left" "$(head -3 <<<"$l" | tr '\n' '|')"; fi
 }
@@ -356,12 +344,12 @@ else
 			start outdel -b "$K" -r "$reg" --in-topic wikimedia.mid --out-topic out.mid --state "$S" \
 				--max-batch 100 --trigger 3 "${X[@]}"
 			j=$JOB
-			if waitfor 30 idle "$S" "0 100,1 100,2 100"; then
+			if within 30 idle "$S" "0 100,1 100,2 100"; then
 				before=$(committed "$S")
 				rows "$K" out.mid "$reg" >"$tmp/outdel.b1.rows"
 				_kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$K" --delete \
 					--topic out.mid >"$tmp/delete.out" 2>&1
-				check "output topic deleted mid-run" waitfor 10 topic_gone out.mid
+				check "output topic deleted mid-run" within 10 topic_gone out.mid
 				produce "$K" wikimedia.mid "$tmp/in.b"
 				finish outdel
 				status "output topic deleted mid-run" 3
@@ -434,7 +422,7 @@ if [ -x "$regdouble" ]; then
 		start regmid -b "$A" -r "$U" --in-topic wikimedia.reg --out-topic out.regmid --state "$S" \
 			--max-batch 100 --trigger 2
 		j=$JOB
-		if waitfor 20 idle "$S" "0 100,1 100,2 100"; then
+		if within 20 idle "$S" "0 100,1 100,2 100"; then
 			ok "registry mid-run: batch 1 committed, the job idles"
 			before=$(committed "$S")
 			check "registry mid-run: batch 1 fetched schema id 1 from the registry" grep -q 'GET /schemas/ids/1' "$tmp/reg2.req"
@@ -472,7 +460,7 @@ cp -a "$tmp/st/ref.one" "$tmp/st3/lock"
 lock_before=$(committed "$tmp/st3/lock")
 start u.first -b "$A" -r "$reg" --state "$tmp/st3/lock" --out-topic out.lock
 lock_first=$JOB lock_second=
-if waitfor 20 grep -q 'state in' "$tmp/u.first.err"; then
+if within 20 grep -q 'state in' "$tmp/u.first.err"; then
 	start u.second -b "$A" -r "$reg" --state "$tmp/st3/lock" --exit-at-end --out-topic out.lock
 	lock_second=$JOB
 fi
@@ -528,7 +516,7 @@ if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/disk" 2>"$tmp/mount.err"; the
 	start disk -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
 		--max-batch 100 --trigger 2
 	j=$JOB
-	if waitfor 20 idle "$S" "0 100,1 100,2 100"; then
+	if within 20 idle "$S" "0 100,1 100,2 100"; then
 		before=$(committed "$S")
 		cp -a "$S" "$tmp/st/disk.b1"	# for the file size limit below
 		rows "$A" out.disk "$reg" >"$tmp/disk.b1.rows"
@@ -563,7 +551,7 @@ else
 	start disk -b "$A" -r "$reg" --in-topic wikimedia.disk --out-topic out.disk --state "$S" \
 		--max-batch 100 --trigger 2
 	j=$JOB
-	waitfor 20 idle "$S" "0 100,1 100,2 100"
+	within 20 idle "$S" "0 100,1 100,2 100"
 	kill -TERM "$j" 2>/dev/null
 	finish disk
 	rows "$A" out.disk "$reg" >"$tmp/disk.b1.rows"
@@ -601,7 +589,7 @@ S=$tmp/st/term
 start term -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --trigger 0.2
 j=$JOB
 # a batch after the first is under way: committed, and a plan written
-if waitfor 20 sh -c "[ -L '$S/current' ] && [ -f '$S/plan' ]"; then
+if within 20 sh -c "[ -L '$S/current' ] && [ -f '$S/plan' ]"; then
 	cur=$(readlink "$S/current")
 	base=$(sed -n '1s/^base //p' "$S/plan" 2>/dev/null)
 	base=${base:-${cur#c.}}
