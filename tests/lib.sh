@@ -68,14 +68,14 @@ wait_for() {
 started() { within 5 started_read "$1" "$2" && echo "$started_v"; }
 started_read() { started_v=$(sed -n "s/^$1=//p" "$2") && [ -n "$started_v" ]; }	# (one read: a file may be truncated between two)
 # suite_procs [-v ERE] [ERE]: the processes of this suite still running, a
-# "PID ARGS" line each (ARGS: its arguments joined by spaces, newlines in
-# them made spaces), those whose
-# ARGS match ERE and not -v's ERE. Found by CFKIT_SUITE, which tests/run puts
-# in the environment of every process a suite starts, whatever its process
-# group or session, as long as it keeps its environment (tests/run finds a
-# suite's leftovers so too, with CFKIT_SUITE=ID suite_procs). This shell and
-# the subshells it runs in are left out; run it alone (x=$(suite_procs ...)):
-# the other commands of a pipeline it is in would be listed too.
+# "PID ARGS" line each (ARGS: its arguments joined by spaces, a newline in
+# one made a space), those whose ARGS match ERE and not -v's ERE. Found by
+# CFKIT_SUITE, which tests/run puts in the environment of every process a
+# suite starts, whatever its process group or session, as long as it keeps
+# its environment (tests/run finds a suite's leftovers so too, with
+# CFKIT_SUITE=ID suite_procs). This shell and the subshells it runs in are
+# left out; run it alone (x=$(suite_procs ...)): the other commands of a
+# pipeline it is in would be listed too.
 suite_procs() {
 	local not='^$' want= e p a self=" $$ " q=$BASHPID IFS=$' \t\n'
 	[ "${1:-}" = -v ] && { not=$2; shift 2; }

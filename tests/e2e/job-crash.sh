@@ -353,7 +353,7 @@ S2=$tmp/st/D
 bg_job --in-topic small --out-topic sig --state "$S2" -q -X linger.ms=1000 2>"$tmp/sig.err"
 delivering() { [ -n "$(suite_procs "^kcat .* -P -t sig ")" ]; }	# the job's kcat -P runs
 poll delivering
-nap 0.3	# the test: a ^C 0.3 s into the second kcat -P holds its rows (not a wait for an event)
+nap 0.3	# the test itself: the ^C lands 0.3 s into kcat -P's 1 s linger (no event to wait for)
 reap "$S2" -INT "-$live"
 n=$(current "$S2")
 e=$(topic_end sig)
