@@ -1,6 +1,8 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
 TOOLS = cfdeframe cfframe avrodecode avroencode winagg
-# Shell scripts with a man page, copied into bin/ beside the tools.
+# Shell scripts with a man page, copied into bin/ beside the tools. They
+# source scripts/cfkit-sh-setup (their shared functions; not a command),
+# copied beside them and installed in $(PREFIX)/lib/cfkit.
 SCRIPTS = cfjob wikimedia-job avro-console-consumer
 # The library every tool links: each common/NAME.c (see docs/DESIGN.md, "Layers").
 LIB = $(sort $(basename $(notdir $(wildcard common/*.c))))
@@ -39,10 +41,14 @@ TOOL_BINS = $(TOOLS:%=$(BIN)/%)
 
 all: $(TOOL_BINS) $(BIN)/mockbroker $(BIN)/gen-events $(SCRIPTS:%=$(BIN)/%)
 
-$(SCRIPTS:%=$(BIN)/%): $(BIN)/%: scripts/% Makefile
+$(SCRIPTS:%=$(BIN)/%): $(BIN)/%: scripts/% $(BIN)/cfkit-sh-setup Makefile
 	@mkdir -p $(BIN)
 	sed 's/@VERSION@/$(VERSION)/g' $< >$@
 	chmod +x $@
+
+$(BIN)/cfkit-sh-setup: scripts/cfkit-sh-setup Makefile
+	@mkdir -p $(BIN)
+	sed 's/@VERSION@/$(VERSION)/g' $< >$@
 
 $(BUILD)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
@@ -154,8 +160,9 @@ bench: all $(BUILD)/tests/bench/avroc_json pyenv registry-server kafka-server
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	mkdir -p $(DESTDIR)$(PREFIX)/share/cfkit/schemas
+	mkdir -p $(DESTDIR)$(PREFIX)/share/cfkit/schemas $(DESTDIR)$(PREFIX)/lib/cfkit
 	cp $(TOOL_BINS) $(SCRIPTS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
+	cp $(BIN)/cfkit-sh-setup $(DESTDIR)$(PREFIX)/lib/cfkit/
 	cp $(TOOLS:%=man/%.1) $(SCRIPTS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
 	cp scripts/schemas/*.avsc $(DESTDIR)$(PREFIX)/share/cfkit/schemas/
 	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
