@@ -1,6 +1,6 @@
 /*
  * regdouble: a fault-injecting Confluent schema registry for the tests.
- * Serves a file registry DIR (the layout of registry.c's file: back end) over
+ * Serves a file registry DIR (the layout of regfile.c, the file: back end) over
  * HTTP/1.1 with keep-alive on 127.0.0.1, single-threaded with poll(2).
  * Prints URL=http://127.0.0.1:PORT[PREFIX] and runs until its stdin closes.
  *
@@ -15,17 +15,19 @@
  * line per request: method, path, auth=yes|no, and ctype=Content-Type when
  * there is a body.
  *
- * GETs serve the files as they are; POST /subjects/S (lookup) and
- * POST /subjects/S/versions (register) go through the client's file back end.
+ * The answers, faults aside, are the client's file back end's (regfile.c):
+ * GETs serve the files as they are, POST /subjects/S (lookup) and
+ * POST /subjects/S/versions (register) search and write DIR.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "regfile.h"
 #include "registry.h"
 
 #define MAXCONN 64
@@ -51,7 +54,7 @@ static struct {
 	char *auth;	/* the expected Authorization header value */
 	FILE *log;
 	unsigned long nreq;
-	struct registry *reg;
+	struct regfile *file;	/* the answers */
 } d;
 
 static const char *
@@ -112,25 +115,6 @@ reply_error(struct conn *c, int st, long code, const char *msg)
 }
 
 static void
-reply_file(struct conn *c, const char *path, long code, const char *msg)
-{
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f) {
-		reply_error(c, 404, code, msg);
-		return;
-	}
-	if (!(body = malloc(MAXREQ)))
-		die(EXIT_ENV, "out of memory");
-	len = fread(body, 1, MAXREQ, f);
-	fclose(f);
-	reply(c, 200, "application/vnd.schemaregistry.v1+json", body, len);
-	free(body);
-}
-
-static void
 base64(const char *in, char *out)
 {
 	static const char tab[] =
@@ -176,61 +160,60 @@ unescape(char *s)
 	*o = '\0';
 }
 
-/* The file registry's name for a subject directory: '/', '%', leading '.' encoded. */
+/* Sends the file registry's answer, or a 500 if it could not give one. */
 static void
-subject_dir(const char *subject, char *out, size_t outlen)
+answer(struct conn *c, int rc, long st, const struct buf *body)
 {
-	const char *p;
-	size_t n = (size_t)snprintf(out, outlen, "%s/subjects/", d.dir);
-
-	for (p = subject; *p && n + 4 < outlen; p++)
-		if (*p == '/' || *p == '%' || (p == subject && *p == '.'))
-			n += (size_t)snprintf(out + n, outlen - n, "%%%02X", (unsigned char)*p);
-		else
-			out[n++] = *p;
-	out[n] = '\0';
+	if (rc == REG_OK)
+		reply(c, (int)st, "application/vnd.schemaregistry.v1+json", body->p, body->len);
+	else
+		reply_error(c, 500, 50001, "Error in the backend data store");
 }
 
-static long
-latest(const char *vdir)
+static void
+get_id(struct conn *c, const char *id)
 {
-	struct dirent *e;
-	long n, max = 0;
-	char *end;
-	DIR *dp = opendir(vdir);
+	const struct buf *body;
+	char err[512], *end;
+	long long n;
+	long st = 0;
+	int rc;
 
-	while (dp && (e = readdir(dp)))
-		if ((n = strtol(e->d_name, &end, 10)) > max && !strcmp(end, ".json"))
-			max = n;
-	if (dp)
-		closedir(dp);
-	return max;
+	errno = 0;
+	n = strtoll(id, &end, 10);
+	if (errno || *end || n < 0 || n > UINT32_MAX) {
+		reply_error(c, 404, 40403, "Schema not found");
+		return;
+	}
+	rc = regfile_by_id(d.file, (uint32_t)n, &st, &body, err, sizeof(err));
+	answer(c, rc, st, body);
 }
 
 static void
 get_version(struct conn *c, const char *subject, const char *version)
 {
-	char dir[4096], path[4200];
-	long v;
+	const struct buf *body;
+	char err[512], *end;
+	long v = -1;
+	long st = 0;
+	int rc;
 
-	subject_dir(subject, dir, sizeof(dir));
-	if (access(dir, F_OK)) {
-		reply_error(c, 404, 40401, "Subject not found");
-		return;
+	if (strcmp(version, "latest")) {
+		errno = 0;
+		v = strtol(version, &end, 10);
+		if (errno || *end || v < 1 || v > INT_MAX)
+			v = 0;	/* no such version */
 	}
-	v = strcmp(version, "latest") ? atol(version) : latest(strcat(dir, "/versions"));
-	subject_dir(subject, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/versions/%ld.json", dir, v);
-	reply_file(c, path, 40402, "Version not found");
+	rc = regfile_version(d.file, subject, (int)v, &st, &body, err, sizeof(err));
+	answer(c, rc, st, body);
 }
 
 static void
 post_subject(struct conn *c, const char *subject, int reg, const char *body)
 {
-	const struct reg_schema *s;
-	char err[512], out[256], *p;
-	json_int_t code = 40403;
-	uint32_t id;
+	const struct buf *out;
+	char err[512];
+	long st = 0;
 	int rc;
 	json_t *j = json_loads(body, 0, NULL);
 	const char *schema = json_string_value(json_object_get(j, "schema"));
@@ -240,34 +223,16 @@ post_subject(struct conn *c, const char *subject, int reg, const char *body)
 		json_decref(j);
 		return;
 	}
-	rc = reg ? reg_register(d.reg, subject, schema, &id, err, sizeof(err)) :
-	    reg_lookup(d.reg, subject, schema, &s, err, sizeof(err));
-	if (rc == REG_OK && reg) {
-		snprintf(out, sizeof(out), "{\"id\":%u}", id);
-		reply_json(c, 200, out);
-	} else if (rc == REG_OK) {
-		json_decref(j);
-		j = json_pack("{s:s,s:i,s:I,s:s}", "subject", s->subject, "version", s->version,
-		    "id", (json_int_t)s->id, "schema", s->schema);
-		p = json_dumps(j, JSON_COMPACT);
-		reply_json(c, 200, p);
-		free(p);
-	} else if (rc == REG_NOTFOUND) {
-		if ((p = strstr(err, "(404")))
-			code = strtol(p + 1, NULL, 10);
-		reply_error(c, 404, (long)code, code == 40401 ? "Subject not found" :
-		    "Schema not found");
-	} else if (rc == REG_INVALID)
-		reply_error(c, 422, 42201, "Invalid schema");
-	else
-		reply_error(c, 500, 50001, "Error in the backend data store");
+	rc = reg ? regfile_register(d.file, subject, schema, &st, &out, err, sizeof(err)) :
+	    regfile_lookup(d.file, subject, schema, &st, &out, err, sizeof(err));
+	answer(c, rc, st, out);
 	json_decref(j);
 }
 
 static void
 route(struct conn *c, const char *method, char *path, const char *body)
 {
-	char *seg[8], *p, file[4200];
+	char *seg[8], *p;
 	size_t plen = strlen(d.prefix);
 	int n = 0;
 
@@ -279,10 +244,9 @@ route(struct conn *c, const char *method, char *path, const char *body)
 	for (p = strtok(path + plen, "/"); p && n < 8; p = strtok(NULL, "/"))
 		unescape(seg[n++] = p);
 	if (!strcmp(method, "GET") && n == 3 && !strcmp(seg[0], "schemas") &&
-	    !strcmp(seg[1], "ids")) {
-		snprintf(file, sizeof(file), "%s/schemas/ids/%ld.json", d.dir, atol(seg[2]));
-		reply_file(c, file, 40403, "Schema not found");
-	} else if (!strcmp(method, "GET") && n == 4 && !strcmp(seg[0], "subjects") &&
+	    !strcmp(seg[1], "ids"))
+		get_id(c, seg[2]);
+	else if (!strcmp(method, "GET") && n == 4 && !strcmp(seg[0], "subjects") &&
 	    !strcmp(seg[2], "versions"))
 		get_version(c, seg[1], seg[3]);
 	else if (!strcmp(method, "POST") && n == 2 && !strcmp(seg[0], "subjects"))
@@ -402,7 +366,6 @@ main(int argc, char **argv)
 	struct pollfd pfd[MAXCONN + 2];
 	struct sockaddr_in sa = {0};
 	socklen_t slen = sizeof(sa);
-	struct reg_opts o;
 	char *url, *p, b64[1024], sink[4096];
 	int ch, ls, i, n, port = 0, one = 1;
 	ssize_t got;
@@ -443,10 +406,7 @@ main(int argc, char **argv)
 	d.dir = argv[optind];
 	if (asprintf(&url, "file:%s", d.dir) < 0)
 		die(EXIT_ENV, "out of memory");
-	reg_opts_init(&o);
-	o.urls = url;
-	o.latest_ttl = 1e-9;	/* the files may change under us */
-	d.reg = reg_open(&o);
+	d.file = regfile_open(url);
 
 	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		die_errno(EXIT_ENV, "socket");
@@ -507,7 +467,7 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	reg_close(d.reg);
+	regfile_close(d.file);
 	free(url);
 	free(d.auth);
 	return 0;
