@@ -51,6 +51,8 @@ copy_str(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+/* ---- credentials and URLs ---- */
+
 /* A credentials file: its contents without the trailing newline, never echoed. */
 static char *
 read_secret(const char *opt, const char *path)
