@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "registry.h"
 
@@ -26,22 +27,18 @@ static const struct option longopts[] = {
 static char *
 slurp(const char *path)
 {
+	struct buf b = {0};
 	FILE *f = fopen(path, "r");
-	size_t n = 0, cap = 4096;
-	char *s = malloc(cap);
+	size_t n;
 
-	if (!f || !s)
+	if (!f)
 		die_errno(EXIT_USAGE, "%s", path);
-	while (!feof(f)) {
-		if (n + 1 >= cap && !(s = realloc(s, cap *= 2)))
-			die(EXIT_ENV, "out of memory");
-		n += fread(s + n, 1, cap - n - 1, f);
-		if (ferror(f))
-			die_errno(EXIT_ENV, "%s", path);
-	}
+	while ((n = fread(buf_room(&b, 4096), 1, 4096, f)) > 0)
+		b.len += n;
+	if (ferror(f))
+		die_errno(EXIT_ENV, "%s", path);
 	fclose(f);
-	s[n] = '\0';
-	return s;
+	return buf_detach(&b, NULL);
 }
 
 static void
