@@ -7,7 +7,9 @@
  * Default values"), it knows no aliases or logical types, avro_value_to_json
  * writes short union names, cuts bytes at the first 0x00 and fails on NaN,
  * and avro_value_read allocates whatever length a hostile body claims. It
- * also builds a value tree per record.
+ * also builds a value tree per record: with its JSON writer, 23 times the
+ * CPU time of this path (200,000 recentchange bodies, the avrodecode
+ * benchmark's avroc_json against --encoding avro: 4.9 s against 0.21 s).
  *
  * Layer: formats (docs/DESIGN.md §3, Avro in §5), above the schemas
  * (avsc.h) and the binary primitives (avbin.h); a reader field's default is

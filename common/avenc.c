@@ -3,8 +3,6 @@
  * together; errors longjmp out with the JSON path of the value, kept on a
  * stack while descending.
  */
-#include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
