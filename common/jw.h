@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
-/* For the callers of utf8_valid_prefix that include only jw.h (winagg, test_jw). */
+/* Until winagg includes utf8.h: utf8_valid_prefix was declared here. */
 #include "utf8.h"
 
 /*

@@ -3,8 +3,8 @@
  * surrogates, nothing above U+10FFFF): the JSON writers check strings with
  * it (jw_str, Avro strings on their way out), the JSON parser unescaped
  * strings (jp_str), winagg its state file's fingerprint. Layer: formats
- * (docs/DESIGN.md §3). Header only, static inline: jw_str's inner loop
- * calls utf8_seq.
+ * (docs/DESIGN.md §3). utf8_seq is static inline: jw_str's inner loop
+ * calls it.
  */
 #ifndef UTF8_H
 #define UTF8_H
@@ -46,28 +46,6 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* Length of the longest valid UTF-8 prefix of s[0..n). */
-static inline size_t
-utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint64_t w;
-
-		/* Eight ASCII bytes at a time. */
-		if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) {
-			i += 8;
-			continue;
-		}
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (!(k = utf8_seq(s + i, n - i)))
-			break;
-		i += k;
-	}
-	return i;
-}
+size_t utf8_valid_prefix(const unsigned char *s, size_t n);
 
 #endif
