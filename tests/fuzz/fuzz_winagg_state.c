@@ -7,7 +7,9 @@
  * columns, windows of the configured size), and written again it parses to
  * the same values and writes the same text (its distinct values perhaps in
  * another order: a set lists them in slot order, which depends on the order
- * they were added in).
+ * they were added in). The whole input is then loaded by the window engine
+ * of that configuration: loaded or refused with a message; loaded, saved
+ * and loaded again, it gives the same rows.
  */
 #include <math.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 
 #include "jw.h"
 #include "wa.h"
+#include "window.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -153,6 +156,86 @@ head_round_trip(const struct wa_state_head *h)
 	wa_state_head_free(&h2);
 }
 
+static void
+collect(void *arg, const struct window_row *r)
+{
+	buf_put(arg, r->json, r->len);
+}
+
+/* An engine of configuration c (the options of the comments above), with the fingerprint config. */
+static struct window_engine *
+engine(const struct wa_state_cfg *c, const char *config, struct buf *rows)
+{
+	static const char *const agg[] = {"a", "b=x", "c=x", "d=x", "e=x", "f=x", "g=y"};
+	struct window_config wc = {.emit = collect, .emit_arg = rows, .persistent = 1,
+	    .fingerprint = strdup(config)};
+	struct window_engine *w;
+	char err[256];
+	size_t i;
+
+	if (wa_path_parse("t", &wc.time) < 0)
+		abort();
+	wc.gap = c->session ? c->gap : 0;
+	wc.size = c->session ? 0 : c->size;
+	wc.slide = c->session ? 0 : c->slide;
+	wc.offset = c->offset;
+	for (i = 0; i < c->ngcol; i++)
+		if (window_add_group(&wc, i ? "h" : "g") < 0)
+			abort();
+	for (i = 0; i < c->nagg; i++)
+		if (window_add_agg(&wc, c->kind[i], agg[c->kind[i]]) < 0)
+			abort();
+	if (!(w = window_new(&wc, err, sizeof(err))))
+		abort();
+	return w;
+}
+
+static enum window_loaded
+load(struct window_engine *w, const void *p, size_t n)
+{
+	FILE *f = fmemopen((void *)p, n, "r");
+	enum window_loaded rc;
+	size_t line;
+
+	if (!f)
+		abort();
+	rc = window_load(w, f, &line);
+	fclose(f);
+	return rc;
+}
+
+/* The input as a whole state: refused with a message, or the same rows when saved and loaded again. */
+static void
+engine_round_trip(const uint8_t *data, size_t size, const struct wa_state_cfg *c, const char *config)
+{
+	struct buf rows1 = {0}, rows2 = {0};
+	struct window_engine *w1 = engine(c, config, &rows1), *w2;
+	char *saved = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (load(w1, data, size) != WINDOW_LOADED) {
+		if (!*window_error(w1))
+			abort();
+		window_free(w1);
+		return;
+	}
+	if (!(f = open_memstream(&saved, &len)) || window_save(w1, f) < 0 || fclose(f))
+		abort();
+	w2 = engine(c, config, &rows2);
+	if (load(w2, saved, len) != WINDOW_LOADED)
+		abort();
+	window_flush(w1);
+	window_flush(w2);
+	if (rows1.len != rows2.len || (rows1.len && memcmp(rows1.p, rows2.p, rows1.len) != 0))
+		abort();
+	window_free(w1);
+	window_free(w2);
+	buf_free(&rows1);
+	buf_free(&rows2);
+	free(saved);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -187,6 +270,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		p = nl + 1;
 	}
+	if (size)
+		engine_round_trip(data, size, c, h.config ? h.config : "");
 	wa_state_head_free(&h);
 	return 0;
 }
