@@ -73,10 +73,9 @@ wa_path_parse(const char *s, struct wa_path *p)
 			wa_path_free(p);
 			return -1;
 		}
-		p->seg = realloc(p->seg, (p->n + 1) * sizeof(char *));
-		p->len = realloc(p->len, (p->n + 1) * sizeof(size_t));
-		if (!p->seg || !p->len || !(p->seg[p->n] = strndup(q, k)))
-			die(EXIT_ENV, "out of memory");
+		p->seg = xreallocarray(p->seg, p->n + 1, sizeof(char *));
+		p->len = xreallocarray(p->len, p->n + 1, sizeof(size_t));
+		p->seg[p->n] = xstrndup(q, k);
 		p->len[p->n++] = k;
 		if (!q[k])
 			return 0;
@@ -135,14 +134,14 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 
 	memset(w, 0, sizeof(*w));
 	if (!s[at] || at == 0) {
-		snprintf(err, errlen, "expected FIELD OP VALUE with OP one of = != < <= > >=");
+		err_set(err, errlen, "expected FIELD OP VALUE with OP one of = != < <= > >=");
 		return -1;
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strncmp(s + at, ops[i].op, strlen(ops[i].op)) == 0)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
-		snprintf(err, errlen, "unknown operator at \"%s\"", s + at);
+		err_set(err, errlen, "unknown operator at \"%s\"", s + at);
 		return -1;
 	}
 	w->op = ops[i].code;
@@ -150,10 +149,9 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 	n = at;
 	while (n && s[n - 1] == ' ')
 		n--;
-	if (!(field = strndup(s, n)))
-		die(EXIT_ENV, "out of memory");
+	field = xstrndup(s, n);
 	if (wa_path_parse(field, &w->path) < 0) {
-		snprintf(err, errlen, "invalid field name \"%s\"", field);
+		err_set(err, errlen, "invalid field name \"%s\"", field);
 		free(field);
 		return -1;
 	}
@@ -173,17 +171,14 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 
 		if (jp_parse(&d, v, strlen(v)) < 0 || d.root.t != JP_STR ||
 		    jp_str(&d.root, &tmp, &str, &len) < 0) {
-			snprintf(err, errlen, "invalid quoted string %s", v);
+			err_set(err, errlen, "invalid quoted string %s", v);
 			jp_free(&d);
 			buf_free(&tmp);
 			wa_where_free(w);
 			return -1;
 		}
 		w->vt = WA_VSTR;
-		if (!(w->str = malloc(len + 1)))
-			die(EXIT_ENV, "out of memory");
-		memcpy(w->str, str, len);
-		w->str[len] = 0;
+		w->str = xstrndup(str, len);
 		w->slen = len;
 		jp_free(&d);
 		buf_free(&tmp);
@@ -201,13 +196,12 @@ wa_where_parse(const char *s, struct wa_where *w, char *err, size_t errlen)
 			}
 		} else {
 			w->vt = WA_VSTR;
-			if (!(w->str = strdup(v)))
-				die(EXIT_ENV, "out of memory");
 			w->slen = strlen(v);
+			w->str = xstrndup(v, w->slen);
 		}
 	}
 	if ((w->vt == WA_VNULL || w->vt == WA_VBOOL) && w->op != WA_EQ && w->op != WA_NE) {
-		snprintf(err, errlen, "null and booleans compare only with = and !=");
+		err_set(err, errlen, "null and booleans compare only with = and !=");
 		wa_where_free(w);
 		return -1;
 	}
@@ -350,7 +344,7 @@ fail(struct sp *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	err_vset(p->err, p->errlen, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -35,7 +35,7 @@ usage(int status)
 	exit(status);
 }
 
-/* The aggregates' options in the order of enum wa_kind. */
+/* The aggregates' options (O_COUNT to O_DISTINCT) in the order of enum wa_kind. */
 enum {
 	O_TIME = 0x100, O_UNIT, O_WINDOW, O_SLIDE, O_OFFSET, O_SESSION, O_WATERMARK, O_WHERE,
 	O_GROUP, O_LABEL, O_COUNT, O_COUNT_OF, O_SUM, O_MIN, O_MAX, O_AVG, O_DISTINCT, O_MODE,
@@ -116,9 +116,9 @@ duration(const char *opt, const char *arg, int zero_ok)
 	return us;
 }
 
-/* An option of the engine's config. */
+/* A keyed option, into the engine's config. */
 static void
-option(struct window_config *c, int id, const char *arg)
+keyed_option(struct window_config *c, int id, const char *arg)
 {
 	static const char *const units[] = {"s", "ms", "us", "iso", NULL};
 	static const char *const modes[] = {"append", "update", NULL};
@@ -387,9 +387,11 @@ main(int argc, char **argv)
 		case O_CHAINED: c.batching = WINDOW_BACK_TO_BACK; break;
 		case O_HELP: usage(0);
 		default:
-			if (ch < O_TIME || ch > O_MODE)
+			for (i = 0; i < NOPTS && !(opts[i].id == ch && opts[i].keyed); i++)
+				;
+			if (i == NOPTS)
 				usage(EXIT_USAGE);
-			option(&c, ch, optarg);
+			keyed_option(&c, ch, optarg);
 		}
 	}
 	if (optind != argc)
