@@ -19,8 +19,9 @@ struct buf {
 void buf_free(struct buf *b);
 /* Makes room for n more bytes; dies (status 3) when memory runs out. */
 void buf_grow(struct buf *b, size_t n);
-/* Appends printf-style text (no NUL is counted in len). */
+/* Appends printf-style text (no NUL is counted in len, but one follows it). */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the bytes over, NUL-terminated (len bytes), and leaves b empty. */
 char *buf_detach(struct buf *b, size_t *len);
 

@@ -83,6 +83,32 @@ printf_appends_without_counting_the_nul(void **state)
 	buf_free(&b);
 }
 
+static void __attribute__((format(printf, 2, 3)))
+wrapper(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* What a module's own "fail(ctx, fmt, ...)" does with its message. */
+static void
+vprintf_serves_a_variadic_wrapper(void **state)
+{
+	struct buf b = { NULL, 0, 0 };
+
+	wrapper(&b, "field \"%s\": %d", "x", 3);
+	assert_int_equal(b.len, 12);
+	assert_string_equal(b.p, "field \"x\": 3");
+	b.len = 0;
+	wrapper(&b, "%6000s", "long");
+	assert_int_equal(b.len, 6000);
+	assert_string_equal(b.p + 5996, "long");
+	buf_free(&b);
+}
+
 static void
 detach_hands_over_and_empties(void **state)
 {
@@ -135,6 +161,7 @@ main(void)
 		cmocka_unit_test(one_put_larger_than_the_first_block),
 		cmocka_unit_test(zero_length_put_allocates_nothing),
 		cmocka_unit_test(printf_appends_without_counting_the_nul),
+		cmocka_unit_test(vprintf_serves_a_variadic_wrapper),
 		cmocka_unit_test(detach_hands_over_and_empties),
 		cmocka_unit_test(room_is_writable_until_committed),
 	};
