@@ -46,6 +46,6 @@ avro-console-consumer -b "$BROKERS" -r "file:$tmp/reg" --partition 1 --from-begi
 check "... the console consumer prints them as data" grep -qF "$(printf '%s' "$bait" | sed 's/"/\\"/g')" "$tmp/console.json"
 check "... and nothing ran" test -z "$(ls "$tmp" | grep pwned)"
 check "no eval, sh -c or bash -c in the scripts" \
-	sh -c "! grep -nE '(^|[^a-z_])eval |(sh|bash) -c' '$TESTS'/../scripts/cfjob '$TESTS'/../scripts/wikimedia-job '$TESTS'/../scripts/avro-console-consumer"
+	sh -c "! grep -nE '(^|[^a-z_])eval |(sh|bash) -c' '$TESTS'/../scripts/cfjob '$TESTS'/../scripts/wikimedia-job '$TESTS'/../scripts/avro-console-consumer '$TESTS'/../scripts/cfkit-sh-setup '$TESTS'/../scripts/wikimedia-producer '$TESTS'/../scripts/registry-snapshot"
 check "no system() or popen() in the tools" sh -c "! grep -nE '(^|[^a-z_])(system|popen)\(' '$TESTS'/../common/*.c '$TESTS'/../tools/*.c"
 exec 9>&-
