@@ -64,16 +64,8 @@ struct window_engine {
 static int __attribute__((format(printf, 2, 0)))
 vfail(struct window_engine *w, const char *fmt, va_list ap)
 {
-	va_list aq;
-	int n;
-
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
 	w->err.len = 0;
-	buf_room(&w->err, n > 0 ? (size_t)n + 1 : 1);
-	vsnprintf(w->err.p, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-	w->err.len = n > 0 ? (size_t)n : 0;
+	buf_vprintf(&w->err, fmt, ap);
 	return -1;
 }
 
