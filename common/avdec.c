@@ -1378,7 +1378,7 @@ dedup_map(struct dctx *c, struct ment *e, size_t n, size_t start)
 			memset(pl->mtab, 0, size * sizeof(uint32_t));
 		mask = size - 1;
 		for (i = 0; i < n; i++) {
-			for (k = (size_t)fnv1a(e[i].key, e[i].klen) & mask; pl->mtab[k]; k = (k + 1) & mask)
+			for (k = (size_t)hash_fnv1a(e[i].key, e[i].klen) & mask; pl->mtab[k]; k = (k + 1) & mask)
 				if (same_key(&e[pl->mtab[k] - 1], &e[i]))
 					break;
 			if (pl->mtab[k]) {

@@ -46,8 +46,4 @@ int avenc_encode(struct avenc_ctx *c, const struct av_node *s, const struct jp_d
  */
 int avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen);
 
-/* Until winagg includes ts.h: the date-time parser it calls by its old name. */
-#include "ts.h"
-#define ave_parse_ts(s, n, unit, local, truncate, v) ts_parse(s, n, unit, local, truncate, v, NULL)
-
 #endif

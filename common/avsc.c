@@ -300,7 +300,7 @@ logical(struct av_node *n, json_t *o)
 static uint32_t *
 fidx_slot(const struct av_node *r, const char *name, size_t n)
 {
-	size_t i = (size_t)fnv1a(name, n) & r->fidxmask;
+	size_t i = (size_t)hash_fnv1a(name, n) & r->fidxmask;
 
 	for (;; i = (i + 1) & r->fidxmask) {
 		uint32_t *e = &r->fidx[i];

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 static inline uint64_t
-fnv1a(const void *p, size_t n)
+hash_fnv1a(const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	uint64_t h = 14695981039346656037ULL;

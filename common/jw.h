@@ -12,8 +12,6 @@
 #include <string.h>
 
 #include "buf.h"
-/* Until winagg includes utf8.h: utf8_valid_prefix was declared here. */
-#include "utf8.h"
 
 /*
  * A JSON string from n bytes of UTF-8. Returns 0, or -1 with *bad set to

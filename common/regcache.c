@@ -110,7 +110,7 @@ regcache_key(char kind, long long num, const char *a, const char *b, size_t *len
 struct regcache_entry *
 regcache_get(struct regcache *c, const char *key, size_t len)
 {
-	uint64_t h = fnv1a(key, len);
+	uint64_t h = hash_fnv1a(key, len);
 	struct regcache_entry **pp, *e;
 
 	for (pp = &c->tab[h % c->tabsize]; (e = *pp); pp = &e->next) {
@@ -155,7 +155,7 @@ regcache_put(struct regcache *c, const char *key, size_t len, double ttl, int st
 	memset(e, 0, sizeof(*e));
 	memcpy(e->key, key, len);
 	e->keylen = len;
-	e->hash = fnv1a(key, len);
+	e->hash = hash_fnv1a(key, len);
 	e->expires = ttl > 0 ? now() + ttl : 0;
 	e->status = status;
 	e->msg = status == REG_OK ? NULL : copy_str(msg);

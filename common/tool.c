@@ -101,57 +101,6 @@ tool_finish(struct tool *t)
 	return 0;
 }
 
-int
-opt_on_error(const char *arg, int allow_null)
-{
-	if (strcmp(arg, "fail") == 0)
-		return ON_ERROR_FAIL;
-	if (strcmp(arg, "skip") == 0)
-		return ON_ERROR_SKIP;
-	if (allow_null && strcmp(arg, "null") == 0)
-		return ON_ERROR_NULL;
-	die(EXIT_USAGE, "--on-error: expected fail%s or skip, got \"%s\"",
-	    allow_null ? ", null" : "", arg);
-}
-
-size_t
-opt_size(const char *opt, const char *arg)
-{
-	size_t v;
-
-	if (rs_parse_size(arg, &v) < 0 || v == 0)
-		die(EXIT_USAGE, "%s: expected a size from 1 to %zu "
-		    "(suffixes k, M, G), got \"%s\"", opt, RS_MAX_LIMIT, arg);
-	return v;
-}
-
-uint32_t
-opt_u32(const char *opt, const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end || errno || v > UINT32_MAX)
-		die(EXIT_USAGE, "%s: expected an integer from 0 to %lu, got \"%s\"",
-		    opt, (unsigned long)UINT32_MAX, arg);
-	return (uint32_t)v;
-}
-
-int
-opt_int(const char *opt, const char *arg, int lo)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (!*arg || *end || errno || v < lo || v > INT32_MAX)
-		die(EXIT_USAGE, "%s: expected an integer from %d, got \"%s\"", opt, lo, arg);
-	return (int)v;
-}
-
 #define FILE_MAX ((size_t)64 << 20)
 
 char *
@@ -179,62 +128,6 @@ tool_read_file(const char *path, size_t *len, int open_status)
 		die_errno(EXIT_ENV, "%s", path);
 	fclose(f);
 	return buf_detach(&b, len);
-}
-
-void
-opt_until(struct until *u, const char *arg)
-{
-	const char *p = arg;
-
-	while (*p) {
-		char *end;
-		long long part, off;
-
-		errno = 0;
-		part = strtoll(p, &end, 10);
-		if (end == p || *end != ':' || part < 0 || part > INT32_MAX || errno)
-			goto bad;
-		p = end + 1;
-		off = strtoll(p, &end, 10);
-		if (end == p || off < 0 || errno || (*end && *end != ','))
-			goto bad;
-		u->v = xreallocarray(u->v, u->n + 1, sizeof(*u->v));
-		u->v[u->n].partition = (int32_t)part;
-		u->v[u->n++].end = off;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
-	}
-	if (u->n)
-		return;
-bad:
-	die(EXIT_USAGE, "--until: expected partition:offset[,partition:offset...], got \"%s\"", arg);
-}
-
-int
-until_beyond(struct until *u, const struct rs_stamp *s)
-{
-	size_t i;
-
-	for (i = 0; i < u->n; i++)
-		if (u->v[i].partition == s->partition) {
-			if (s->offset < u->v[i].end)
-				return 0;
-			u->dropped++;
-			return 1;
-		}
-	return 0;
-}
-
-void
-until_finish(struct until *u)
-{
-	if (u->dropped)
-		warnmsg("summary: %llu records at or past the --until offsets dropped",
-		    (unsigned long long)u->dropped);
-	free(u->v);
-	u->v = NULL;
-	u->n = 0;
 }
 
 #ifndef CFKIT_VERSION

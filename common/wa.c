@@ -277,7 +277,7 @@ set_put(struct wa_set *s, char *v, size_t n)
 {
 	size_t i, mask = s->cap - 1;
 
-	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+	for (i = hash_fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
 		;
 	s->v[i] = v;
 	s->n++;
@@ -300,7 +300,7 @@ wa_set_add(struct wa_set *s, const char *v, size_t n)
 		free(o.v);
 	}
 	mask = s->cap - 1;
-	for (i = fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
+	for (i = hash_fnv1a(v, n) & mask; s->v[i]; i = (i + 1) & mask)
 		if (strlen(s->v[i]) == n && memcmp(s->v[i], v, n) == 0)
 			return 0;
 	s->v[i] = xstrndup(v, n);

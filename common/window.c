@@ -93,7 +93,7 @@ window_stats(const struct window_engine *w)
 }
 
 const struct window_config *
-window_config(const struct window_engine *w)
+window_get_config(const struct window_engine *w)
 {
 	return &w->c;
 }
@@ -375,7 +375,7 @@ grp_free(const struct window_engine *w, struct grp *g)
 static struct grp *
 grp_find(const struct win *o, const char *key, size_t n)
 {
-	uint64_t h = fnv1a(key, n);
+	uint64_t h = hash_fnv1a(key, n);
 	struct grp *g;
 
 	if (!o->cap)
@@ -390,7 +390,7 @@ grp_find(const struct win *o, const char *key, size_t n)
 static struct grp *
 win_group(const struct window_engine *w, struct win *o, const char *key, size_t n)
 {
-	uint64_t h = fnv1a(key, n);
+	uint64_t h = hash_fnv1a(key, n);
 	struct grp *g;
 	size_t i;
 
@@ -423,7 +423,7 @@ win_group(const struct window_engine *w, struct win *o, const char *key, size_t 
 static struct grp *
 grp_unlink(struct win *o, const char *key, size_t n)
 {
-	uint64_t h = fnv1a(key, n);
+	uint64_t h = hash_fnv1a(key, n);
 	struct grp **pp;
 
 	if (!o->cap)

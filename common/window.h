@@ -116,7 +116,7 @@ struct window_engine;
 struct window_engine *window_new(struct window_config *c, char *err, size_t errlen);
 void window_free(struct window_engine *w);
 /* The config it runs, with the defaults filled in (the slide, the aggregate, at_eof). */
-const struct window_config *window_config(const struct window_engine *w);
+const struct window_config *window_get_config(const struct window_engine *w);
 
 /* What window_feed did with a record. */
 enum window_fed {

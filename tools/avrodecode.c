@@ -142,7 +142,7 @@ prepare(struct dec *d, struct entry *e, const char *what, const char *text, size
 
 	if (!(e->ws = avsc_parse(text, len, err, sizeof(err)))) {
 		snprintf(msg, sizeof(msg), "%s: %s", what, err);
-		e->bad = strdup(msg);
+		e->bad = xstrndup(msg, strlen(msg));
 		return;
 	}
 	if (d->print)
@@ -153,7 +153,7 @@ prepare(struct dec *d, struct entry *e, const char *what, const char *text, size
 	if (proj_err)
 		die(EXIT_USAGE, "--fields %s: %s (%s)", d->fields, err, what);
 	snprintf(msg, sizeof(msg), "%s cannot be read with the reader schema: %s", what, err);
-	e->bad = strdup(msg);
+	e->bad = xstrndup(msg, strlen(msg));
 }
 
 static void
@@ -169,7 +169,7 @@ fetch_id(struct dec *d, struct entry *e, uint32_t id)
 	if (st == REG_FAIL)
 		die(EXIT_ENV, "%s", err);
 	if (st != REG_OK) {
-		e->bad = strdup(err);
+		e->bad = xstrndup(err, strlen(err));
 		return;
 	}
 	prepare(d, e, what, rs->schema, strlen(rs->schema));
@@ -202,8 +202,7 @@ lookup(struct dec *d, uint32_t id)
 		size_t oldcap = d->cap;
 
 		d->cap = d->cap ? 2 * d->cap : 64;
-		if (!(d->tab = calloc(d->cap, sizeof(*d->tab))))
-			die(EXIT_ENV, "out of memory");
+		d->tab = xcalloc(d->cap, sizeof(*d->tab));
 		for (i = 0; i < oldcap; i++)
 			if (old[i].used) {
 				size_t k = (old[i].id * 2654435761u) & (d->cap - 1);

@@ -144,11 +144,10 @@ main(int argc, char **argv)
 			if (!eq || eq == optarg || !eq[1])
 				die(EXIT_USAGE, "--rename: expected from=to, got \"%s\"", optarg);
 			if (rn.nren == maxren) {
-				maxren = maxren ? 2 * maxren : 4;
-				rn.ren_from = realloc(rn.ren_from, maxren * sizeof(char *));
-				rn.ren_to = realloc(rn.ren_to, maxren * sizeof(char *));
-				if (!rn.ren_from || !rn.ren_to)
-					die(EXIT_ENV, "out of memory");
+				size_t cap = maxren;
+
+				rn.ren_from = xgrowarray(rn.ren_from, &cap, rn.nren + 1, sizeof(char *));
+				rn.ren_to = xgrowarray(rn.ren_to, &maxren, rn.nren + 1, sizeof(char *));
 			}
 			*eq = 0;
 			rn.ren_from[rn.nren] = optarg;

@@ -298,7 +298,7 @@ load_state(struct window_engine *w, const char *path)
 		break;
 	case WINDOW_LOAD_CONFIG:
 		die(EXIT_ENV, "state file %s was written by another configuration:\n  it has:  %s\n"
-		    "  now:     %s", path, window_error(w), window_config(w)->fingerprint);
+		    "  now:     %s", path, window_error(w), window_get_config(w)->fingerprint);
 	case WINDOW_LOAD_IOERR:
 		die_errno(EXIT_ENV, "state file %s", path);
 	default:
@@ -331,7 +331,7 @@ record(const struct rs_rec *r)
 		fwrite(r->data, 1, (size_t)r->len, run.late_f);
 		fputc('\n', run.late_f);
 	}
-	if (window_config(run.w)->batching == WINDOW_EACH_RECORD)
+	if (window_get_config(run.w)->batching == WINDOW_EACH_RECORD)
 		advance(run.w, &run.out, 0);
 	if (run.checkpoint && run.state && window_stats(run.w)->read % run.checkpoint == 0) {
 		rs_flush(&run.t.out);
@@ -402,7 +402,7 @@ main(int argc, char **argv)
 	c.emit_arg = &run.out;
 	if (!(run.w = window_new(&c, err, sizeof(err))))
 		die(EXIT_USAGE, "%s", err);
-	cf = window_config(run.w);
+	cf = window_get_config(run.w);
 	run.out.c = cf;
 	if (run.checkpoint && !run.state)
 		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");

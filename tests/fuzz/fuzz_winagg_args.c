@@ -72,8 +72,8 @@ engine(int64_t us, const char *cond, const char *json, const char *group, const 
 	fed = window_feed(w, json, strlen(json));
 	if (fed == WINDOW_BAD && !*window_error(w))
 		abort();
-	if (jp_parse(&d, json, strlen(json)) == 0 && d.root.t == JP_OBJ && window_config(w)->nwhere &&
-	    !wa_where_match(&window_config(w)->where[0], &d, &sbuf) && fed != WINDOW_FILTERED)
+	if (jp_parse(&d, json, strlen(json)) == 0 && d.root.t == JP_OBJ && window_get_config(w)->nwhere &&
+	    !wa_where_match(&window_get_config(w)->where[0], &d, &sbuf) && fed != WINDOW_FILTERED)
 		abort();
 	if (window_advance(w) < 0)
 		abort();

@@ -81,7 +81,7 @@ feed_each(struct window_engine *w, const char *in)
 
 		late += fed == WINDOW_LATE;
 		if ((fed == WINDOW_TAKEN || fed == WINDOW_LATE) &&
-		    window_config(w)->batching == WINDOW_EACH_RECORD)
+		    window_get_config(w)->batching == WINDOW_EACH_RECORD)
 			assert_int_equal(window_advance(w), 0);
 		in += nl ? n + 1 : n;
 	}
@@ -103,7 +103,7 @@ tumbling_rows_when_the_watermark_passes(void **state)
 	assert_string_equal(rows(&out), W("00", "10") ",\"count\":2}\n");
 	feed_each(w, "{\"t\":25}\n");
 	assert_string_equal(rows(&out), W("10", "20") ",\"count\":1}\n");
-	assert_int_equal(window_config(w)->at_eof, WINDOW_FLUSH);
+	assert_int_equal(window_get_config(w)->at_eof, WINDOW_FLUSH);
 	window_flush(w);
 	assert_string_equal(rows(&out), W("20", "30") ",\"count\":1}\n");
 	assert_int_equal(window_stats(w)->read, 4);
@@ -370,11 +370,11 @@ feed_range(struct window_engine *w, const char *const *in, size_t from, size_t t
 
 		assert_true(fed == WINDOW_TAKEN || fed == WINDOW_LATE || fed == WINDOW_NO_TIME ||
 		    fed == WINDOW_BAD);
-		if (window_config(w)->batching == WINDOW_EACH_RECORD &&
+		if (window_get_config(w)->batching == WINDOW_EACH_RECORD &&
 		    (fed == WINDOW_TAKEN || fed == WINDOW_LATE))
 			assert_int_equal(window_advance(w), 0);
 	}
-	if (window_config(w)->batching != WINDOW_EACH_RECORD)
+	if (window_get_config(w)->batching != WINDOW_EACH_RECORD)
 		assert_int_equal(window_advance(w), 0);
 }
 
