@@ -66,9 +66,9 @@ $(BIN)/%: $(BUILD)/tools/%.o $(LIBA)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The local Kafka broker for tests and the demo (librdkafka's mock cluster).
-$(BIN)/mockbroker: scripts/mockbroker.c
+$(BIN)/mockbroker: scripts/mockbroker.c Makefile
 	@mkdir -p $(BIN)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $$(pkg-config --cflags --libs rdkafka)
+	$(CC) $(ALL_CFLAGS) -DCFKIT_VERSION='"$(VERSION)"' $(ALL_LDFLAGS) -o $@ $< $$(pkg-config --cflags --libs rdkafka)
 
 # Realistic Wikimedia recentchange events for the demo, tests and benchmarks.
 $(BIN)/gen-events: $(BUILD)/scripts/gen-events.o $(LIBA)

@@ -15,6 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef CFKIT_VERSION
+#define CFKIT_VERSION "unknown"
+#endif
+
 static void
 fatal(const char *msg, const char *detail)
 {
@@ -32,6 +36,10 @@ main(int argc, char **argv)
 	int ch, brokers = 1;
 	rd_kafka_t *rk;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("mockbroker (cfkit) %s\n", CFKIT_VERSION);
+		return 0;
+	}
 	while ((ch = getopt(argc, argv, "b:t:")) != -1)
 		if (ch == 'b')
 			brokers = atoi(optarg);

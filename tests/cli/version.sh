@@ -13,7 +13,7 @@ out_is() { [ "$(cat "$tmp/out")" = "$1" ]; }
 err_has() { grep -qF -- "$1" "$tmp/err"; }
 err_empty() { [ ! -s "$tmp/err" ]; }
 
-for t in cfdeframe cfframe avrodecode avroencode winagg gen-events \
+for t in cfdeframe cfframe avrodecode avroencode winagg gen-events mockbroker \
     cfjob wikimedia-job avro-console-consumer; do
 	if ! [ -x "$BIN/$t" ]; then
 		notok "$t --version" "$BIN/$t is not built"
