@@ -18,7 +18,7 @@
       the number of events whose type, bot and timestamp differ between the
       frames (decoded with fastavro) and the NDJSON, or differ in number
 
-The seed's query (DESIGN.md section 1): keep type == "edit", event time
+The seed's query (docs/DESIGN.md §1): keep type == "edit", event time
 = timestamp (Unix seconds), count per 60 s window sliding every 30 s and per
 bot (true "Bot", false "Human", null stays null), watermark 60 s. The count
 is Spark's count("bot"), the non-null values: a window's null group is a row

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent reference of winagg's window rules (DESIGN.md section 6),
+"""An independent reference of winagg's window rules (docs/DESIGN.md §7),
 written from the rules, not from tools/winagg.c, for the tests: it reads
 NDJSON on stdin and writes the rows winagg should write, one per line.
 
