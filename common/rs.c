@@ -162,6 +162,7 @@ next_line(struct rs_reader *r, struct rs_rec *rec)
 		rec->recno = ++r->recno;
 		rec->off = off;
 		rec->stamp = NULL;
+		rec->barrier = 0;
 		return RS_OK;
 	}
 }
@@ -260,6 +261,38 @@ next_stamp(struct rs_reader *r, uint64_t recno, uint64_t off)
 	return RS_OK;
 }
 
+static uint64_t
+be64_get(const unsigned char *p)
+{
+	return (uint64_t)be32_get(p) << 32 | be32_get(p + 4);
+}
+
+/* The checkpoint barrier whose length -2 is at buf[pos]. */
+static int
+next_barrier(struct rs_reader *r, struct rs_rec *rec, uint64_t off)
+{
+	size_t have;
+
+	if (fill(r, RS_BARRIER_SIZE) < 0)
+		return RS_IOERR;
+	have = r->end - r->pos;
+	if (have < RS_BARRIER_SIZE) {
+		snprintf(r->msg, sizeof(r->msg),
+		    "record %llu at byte %llu: truncated checkpoint barrier "
+		    "(%zu of %d bytes)", (unsigned long long)r->recno + 1,
+		    (unsigned long long)off, have, RS_BARRIER_SIZE);
+		return RS_BAD;
+	}
+	rec->data = r->buf + r->pos + 4;
+	rec->len = RS_BARRIER;
+	rec->barrier = be64_get(r->buf + r->pos + 4);
+	rec->recno = r->recno;	/* not a record: the number of records before it */
+	rec->off = off;
+	rec->stamp = NULL;
+	r->pos += RS_BARRIER_SIZE;
+	return RS_OK;
+}
+
 int
 rs_next(struct rs_reader *r, struct rs_rec *rec)
 {
@@ -267,13 +300,18 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 	uint64_t recno = r->recno + 1;
 	size_t have;
 	int32_t len;
+	int unstamped = 0;	/* stamped stream, 0xff where the stamp starts: a barrier */
 
 	if (r->lines)
 		return next_line(r, rec);
 	if (r->stamped) {
-		int st = next_stamp(r, recno, off);
+		int st;
 
-		if (st != RS_OK)
+		if (fill(r, 1) < 0)
+			return RS_IOERR;
+		if (r->end > r->pos && r->buf[r->pos] == 0xff)
+			unstamped = 1;
+		else if ((st = next_stamp(r, recno, off)) != RS_OK)
 			return st;
 	}
 	if (fill(r, 4) < 0)
@@ -288,6 +326,22 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 		return RS_BAD;
 	}
 	len = be32_get_signed(r->buf + r->pos);
+	if (len == RS_BARRIER && (unstamped || !r->stamped))
+		return next_barrier(r, rec, off);
+	if (len == RS_BARRIER) {
+		snprintf(r->msg, sizeof(r->msg),
+		    "record %llu at byte %llu: checkpoint barrier (length -2) after a "
+		    "Kafka stamp (a barrier has none)",
+		    (unsigned long long)recno, (unsigned long long)off);
+		return RS_BAD;
+	}
+	if (unstamped) {
+		snprintf(r->msg, sizeof(r->msg),
+		    "record %llu at byte %llu: no Kafka stamp (byte 0xff starts a "
+		    "checkpoint barrier, but the length is %ld, not -2)",
+		    (unsigned long long)recno, (unsigned long long)off, (long)len);
+		return RS_BAD;
+	}
 	if (len < -1 || (len > 0 && (size_t)len > r->max)) {
 		const unsigned char *h = r->buf + r->pos;
 		int text = !r->stamped;
@@ -320,6 +374,7 @@ rs_next(struct rs_reader *r, struct rs_rec *rec)
 	rec->recno = recno;
 	rec->off = off;
 	rec->stamp = r->stamped ? &r->stamp : NULL;
+	rec->barrier = 0;
 	r->pos += 4 + (len > 0 ? (size_t)len : 0);
 	r->recno = recno;
 	return RS_OK;
@@ -443,6 +498,18 @@ rs_put_null(struct rs_writer *w)
 	static const unsigned char h[4] = { 0xff, 0xff, 0xff, 0xff };
 
 	rs_put(w, h, 4);
+}
+
+void
+rs_put_barrier(struct rs_writer *w, uint64_t id)
+{
+	unsigned char *p = rs_reserve(w, RS_BARRIER_SIZE);
+
+	be32_put(p, (uint32_t)0xfffffffe);
+	be32_put(p + 4, (uint32_t)(id >> 32));
+	be32_put(p + 8, (uint32_t)id);
+	rs_commit(w, RS_BARRIER_SIZE);
+	rs_flush(w);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * rs: the record stream (docs/DESIGN.md §2), read and written: a 4-byte
  * big-endian signed length N, then N bytes; N = -1 is a null record with no
- * bytes. Base layer (docs/DESIGN.md §3).
+ * bytes; N = -2 is a checkpoint barrier, followed by its 8-byte big-endian
+ * id. Base layer (docs/DESIGN.md §3).
  */
 #ifndef RS_H
 #define RS_H
@@ -11,6 +12,16 @@
 
 #define RS_MAX_DEFAULT	((size_t)64 << 20)
 #define RS_MAX_LIMIT	((size_t)INT32_MAX)
+
+/*
+ * A checkpoint barrier: the length -2, then an 8-byte big-endian checkpoint
+ * id, no payload. It is not a record (record numbers do not count it) and
+ * has no stamp: in a stamped stream it starts where a stamp would, with the
+ * byte 0xff that no topic name holds. A tool passes it on once everything
+ * before it is written. NDJSON input has none.
+ */
+#define RS_BARRIER	(-2)
+#define RS_BARRIER_SIZE	12
 
 enum rs_status {
 	RS_IOERR = -2,	/* read(2) failed: errno is set */
@@ -34,10 +45,11 @@ struct rs_stamp {
 
 struct rs_rec {
 	unsigned char *data;	/* valid until the next rs_next(); writable */
-	int32_t len;		/* -1: null record */
-	uint64_t recno;		/* 1-based */
+	int32_t len;		/* -1: null record; RS_BARRIER: a checkpoint barrier */
+	uint64_t recno;		/* 1-based; a barrier: the number of records before it */
 	uint64_t off;		/* stream offset of the length header (or stamp) */
-	const struct rs_stamp *stamp;	/* stamped streams only, else NULL */
+	const struct rs_stamp *stamp;	/* stamped streams only, else NULL; a barrier: NULL */
+	uint64_t barrier;	/* the checkpoint id, when len == RS_BARRIER */
 };
 
 struct rs_reader {
@@ -83,6 +95,11 @@ void rs_commit(struct rs_writer *w, size_t n);
 void rs_put(struct rs_writer *w, const void *p, size_t n);
 void rs_put_rec(struct rs_writer *w, const void *p, size_t n);
 void rs_put_null(struct rs_writer *w);
+/*
+ * A checkpoint barrier, then a flush: when it comes out, everything before it
+ * has been written to the fd.
+ */
+void rs_put_barrier(struct rs_writer *w, uint64_t id);
 /* The stamp "topic partition offset timestamp " that goes before a record's length. */
 void rs_put_stamp(struct rs_writer *w, const struct rs_stamp *s);
 /* Parses the decimal fields of a stamp; 0 on success. For tests. */

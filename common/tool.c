@@ -65,6 +65,15 @@ tool_next(struct tool *t, struct rs_rec *rec)
 }
 
 void
+tool_barrier(struct tool *t, const struct rs_rec *rec)
+{
+	if (t->text_out)
+		rs_flush(&t->out);
+	else
+		rs_put_barrier(&t->out, rec->barrier);
+}
+
+void
 tool_bad(struct tool *t, const struct rs_rec *rec, const char *fmt, ...)
 {
 	char msg[256];

@@ -18,12 +18,23 @@ struct tool {
 	struct rs_writer out;
 	int on_error;
 	uint64_t skipped;
+	int text_out;	/* output is text (NDJSON, a table): tool_barrier writes no barrier */
 };
 
 /* Opens stdin and stdout as record streams; die() flushes stdout first. */
 void tool_start(struct tool *t, size_t max_record);
-/* Next input record, or 0 at a clean end; a broken stream is fatal (exit 1 or 3). */
+/*
+ * Next input record, or 0 at a clean end; a broken stream is fatal (exit 1 or 3).
+ * A checkpoint barrier comes as a record with len == RS_BARRIER: check for it
+ * first, and pass it on with tool_barrier once everything before it is out.
+ */
 int tool_next(struct tool *t, struct rs_rec *rec);
+/*
+ * Passes a checkpoint barrier on: writes it and flushes everything before it
+ * (rs_put_barrier). A tool whose output is text (t->text_out) has no way to
+ * carry one: its output is flushed and no barrier is written.
+ */
+void tool_barrier(struct tool *t, const struct rs_rec *rec);
 /*
  * A record that cannot be processed: stops the run under "fail" (status 1,
  * everything before it already written), or is counted under "skip".

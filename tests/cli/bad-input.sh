@@ -53,7 +53,7 @@ piece() { printf "$2" >"$tmp/p/bad-$1"; }
 asrec() { printf '%08x' "$(wc -c <"$2")" | xxd -r -p >"$tmp/p/bad-$1"; cat "$2" >>"$tmp/p/bad-$1"; }
 piece trunc-len '\000\000'
 piece trunc-payload '\000\000\000\144\000\000\000\000\001\002\003'
-piece len-minus2 '\377\377\377\376'
+piece len-minus3 '\377\377\377\375'
 piece len-huge '\177\377\377\377'
 { printf '\000\000\023\210'; head -c 5000 /dev/zero; } >"$tmp/p/bad-len-max"   # 5000 > --max-record 4000
 piece null '\377\377\377\377'
@@ -75,7 +75,7 @@ printf '[1,2]\n' >"$tmp/p/line-notobj"
 { cat "$tmp/p/wrongtime.json"; echo; } >"$tmp/p/line-wrongtype"
 { printf '{"x":"'; head -c 5000 /dev/zero | tr '\0' a; printf '"}\n'; } >"$tmp/p/line-len-max"
 # stamped forms of the record-level pieces
-for b in trunc-len trunc-payload len-minus2 len-huge len-max null bad-magic short-frame empty-frame short-body garbage-body unknown-id; do
+for b in trunc-len trunc-payload len-minus3 len-huge len-max null bad-magic short-frame empty-frame short-body garbage-body unknown-id; do
 	{ printf 'wikimedia 0 99 1700000000000 '; cat "$tmp/p/bad-$b"; } >"$tmp/p/bad-s-$b"
 done
 
@@ -148,14 +148,14 @@ KINDS=()
 for l in cfdeframe cfframe "cfframe -D" avrodecode avroencode winagg; do
 	cell "$l" trunc-len trunc bad-trunc-len "truncated length (2 of 4 bytes)"
 	cell "$l" trunc-payload trunc bad-trunc-payload "truncated payload (7 of 100 bytes)"
-	cell "$l" len-minus2 broken bad-len-minus2 "impossible length -2"
+	cell "$l" len-minus3 broken bad-len-minus3 "impossible length -3"
 	cell "$l" len-huge broken bad-len-huge "impossible length 2147483647"
 	cell "$l" len-max broken bad-len-max "impossible length 5000 (maximum 4000)" "--max-record 4000"
 done
 for l in "cfdeframe --stamped" "avrodecode --stamped"; do
 	cell "$l" trunc-len trunc bad-s-trunc-len "truncated length (2 of 4 bytes)"
 	cell "$l" trunc-payload trunc bad-s-trunc-payload "truncated payload (7 of 100 bytes)"
-	cell "$l" len-minus2 broken bad-s-len-minus2 "impossible length -2"
+	cell "$l" len-minus3 broken bad-s-len-minus3 "impossible length -3"
 	cell "$l" len-huge broken bad-s-len-huge "impossible length 2147483647"
 	cell "$l" len-max broken bad-s-len-max "impossible length 5000 (maximum 4000)" "--max-record 4000"
 	cell "$l" trunc-stamp trunc bad-trunc-stamp "truncated Kafka stamp"

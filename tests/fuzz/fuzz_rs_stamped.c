@@ -1,7 +1,9 @@
 /* The stamped record stream reader (kcat -f '%t %p %o %T %R%s') on arbitrary
  * bytes: never reads out of bounds; every record it returns lies where the
  * input says, with the stamp parsed from the text before it; a clean end is
- * at a record boundary, and a broken stream is reported with a message. */
+ * at a record boundary, and a broken stream is reported with a message. A
+ * checkpoint barrier has no stamp: byte 0xff, then the rest of length -2, and
+ * its 8-byte id. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rs_reader r;
 	struct rs_rec rec;
-	uint64_t off = 0;
+	uint64_t off = 0, recs = 0;
 	int st;
 
 	rs_reader_init_mem(&r, data, size, 4096);
@@ -24,7 +26,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rs_stamp s;
 		size_t i, sp = 0, n;
 
-		if (rec.off != off || !rec.stamp)
+		if (rec.len == RS_BARRIER) {
+			static const uint8_t minus2[4] = { 0xff, 0xff, 0xff, 0xfe };
+			uint64_t id = 0;
+			int j;
+
+			if (rec.off != off || rec.stamp || off + RS_BARRIER_SIZE > size ||
+			    memcmp(data + off, minus2, 4) || rec.recno != recs)
+				abort();
+			for (j = 0; j < 8; j++)
+				id = id << 8 | data[off + 4 + (size_t)j];
+			if (rec.barrier != id)
+				abort();
+			off += RS_BARRIER_SIZE;
+			continue;
+		}
+		if (rec.off != off || !rec.stamp || rec.len < -1 || rec.recno != ++recs)
 			abort();
 		for (i = (size_t)off; i < size && sp < 4; i++)
 			sp += data[i] == ' ';

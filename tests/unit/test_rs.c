@@ -83,8 +83,10 @@ truncated_payload(void **state)
 static void
 impossible_lengths(void **state)
 {
-	expect_bad("\xff\xff\xff\xfe", 4, 100,
-	    "record 1 at byte 0: impossible length -2 (maximum 100)");
+	expect_bad("\xff\xff\xff\xfd", 4, 100,
+	    "record 1 at byte 0: impossible length -3 (maximum 100)");
+	expect_bad("\x80\0\0\0", 4, 100,
+	    "record 1 at byte 0: impossible length -2147483648 (maximum 100)");
 	expect_bad("\x7f\xff\xff\xff", 4, 100,
 	    "record 1 at byte 0: impossible length 2147483647 (maximum 100)");
 	expect_bad("\0\0\0\x65", 4, 100,
