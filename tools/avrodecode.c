@@ -270,6 +270,10 @@ run(struct dec *d, struct tool *t)
 		struct entry *en = &d->bare;
 
 		o.len = 0;
+		if (r.len == RS_BARRIER) {
+			tool_barrier(t, &r);
+			continue;
+		}
 		if (r.stamp && until_beyond(&d->until, r.stamp))
 			continue;
 		if (r.len < 0) {
@@ -471,6 +475,8 @@ main(int argc, char **argv)
 	tool_start(&t, max_record);
 	t.in.stamped = stamped;
 	t.on_error = on_error;
+	/* NDJSON or schema trees: a checkpoint barrier is flushed, not written */
+	t.text_out = d.ndjson || d.print;
 	run(&d, &t);
 	until_finish(&d.until);
 	c = tool_finish(&t);

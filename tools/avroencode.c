@@ -70,6 +70,10 @@ run(struct run *rn, struct tool *t)
 	char msg[400];
 
 	while (tool_next(t, &r)) {
+		if (r.len == RS_BARRIER) {
+			tool_barrier(t, &r);
+			continue;
+		}
 		if (r.len < 0) {
 			rs_put_null(&t->out);	/* a tombstone stays one */
 			continue;

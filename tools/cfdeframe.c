@@ -239,12 +239,15 @@ main(int argc, char **argv)
 	tool_start(&t, max);
 	t.in.stamped = o.stamped;
 	t.on_error = on_error;
+	t.text_out = o.inspect;	/* a table: a checkpoint barrier is flushed, not shown */
 	if (o.inspect)
 		put_text(&t.out, o.stamped ? "partition kafka_offset   record       offset magic  "
 		    "schema_id   length  body\n" :
 		    "  record       offset magic  schema_id   length  body\n");
 	while (tool_next(&t, &r)) {
-		if (o.inspect)
+		if (r.len == RS_BARRIER)
+			tool_barrier(&t, &r);
+		else if (o.inspect)
 			inspect(&t.out, &r, o.hex_bytes, &c);
 		else
 			deframe(&t, &o, &r, &c);

@@ -182,7 +182,13 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	tool_start(&t, max);
 	t.on_error = on_error;
-	while (tool_next(&t, &r))
-		frame(&t, &o, &r);
+	/* kcat -P -D input cannot hold a checkpoint barrier: flushed, not written */
+	t.text_out = o.delimited;
+	while (tool_next(&t, &r)) {
+		if (r.len == RS_BARRIER)
+			tool_barrier(&t, &r);
+		else
+			frame(&t, &o, &r);
+	}
 	return tool_finish(&t);
 }
