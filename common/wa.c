@@ -800,8 +800,8 @@ put_f64(struct buf *o, double v)
 void
 wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 {
-	size_t j, k, nd, bad;
-	char num[64];
+	size_t j, k, nd, bad, cap = 0;
+	char num[64], **dv = NULL;
 
 	buf_puts(o, "{\"start\":");
 	jw_i64(o, g->start);
@@ -827,13 +827,22 @@ wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 		}
 		snprintf(num, sizeof(num), ",%d,%d,[", a->allint, a->has);
 		buf_puts(o, num);
+		/*
+		 * Sorted, not in slot order (which depends on the order they came
+		 * in): the same set is the same text, however it was built.
+		 */
+		dv = xgrowarray(dv, &cap, a->distinct.n ? a->distinct.n : 1, sizeof(char *));
 		for (k = 0, nd = 0; k < a->distinct.cap; k++)
-			if (a->distinct.v[k]) {
-				if (nd++)
-					buf_putc(o, ',');
-				jw_str(o, (const unsigned char *)a->distinct.v[k], strlen(a->distinct.v[k]), &bad);
-			}
+			if (a->distinct.v[k])
+				dv[nd++] = a->distinct.v[k];
+		qsort(dv, nd, sizeof(char *), str_cmp);
+		for (k = 0; k < nd; k++) {
+			if (k)
+				buf_putc(o, ',');
+			jw_str(o, (const unsigned char *)dv[k], strlen(dv[k]), &bad);
+		}
 		buf_puts(o, "]]");
 	}
 	buf_puts(o, "]}");
+	free(dv);
 }

@@ -59,7 +59,7 @@ extern const char *const wa_agg_name[];
 /*
  * A set of JSON texts, for exact distinct counts: open addressing (FNV-1a,
  * linear probing), at most half full; NULL slots are empty. The state file
- * lists a set in slot order.
+ * lists a set sorted (bytewise).
  */
 struct wa_set {
 	char **v;

@@ -1331,8 +1331,8 @@ window_save(const struct window_engine *w, FILE *f)
 	    .late_mark = w->c.batching == WINDOW_BACK_TO_BACK ? w->late_mark : INT64_MIN};
 	struct wa_state_group sg = {.agg = xcalloc(w->c.nagg, sizeof(*sg.agg)), .nagg = w->c.nagg};
 	struct buf o = {0};
-	struct grp *g;
-	size_t i, k, j;
+	struct grp **v;
+	size_t i, k, j, n;
 
 	wa_state_put_head(&o, &h);
 	buf_putc(&o, '\n');
@@ -1340,25 +1340,32 @@ window_save(const struct window_engine *w, FILE *f)
 	for (i = 0; i < w->n; i++) {
 		sg.start = w->w[i]->start;
 		sg.end = w->w[i]->end;
-		for (k = 0; k < w->w[i]->cap; k++)
-			for (g = w->w[i]->tab[k]; g; g = g->next) {
-				sg.key = g->key;
-				sg.keylen = g->keylen;
-				for (j = 0; j < w->c.nagg; j++) {
-					const struct wa_agg *a = &g->a[j];
+		/*
+		 * Groups in key order, not the hash table's (which depends on the
+		 * order they came in): the same state is the same file, whether
+		 * it was loaded or built by records (a run per batch, or one run
+		 * with checkpoint barriers, docs/DESIGN.md §8).
+		 */
+		v = sorted_groups(w->w[i], 0, &n);
+		for (k = 0; k < n; k++) {
+			sg.key = v[k]->key;
+			sg.keylen = v[k]->keylen;
+			for (j = 0; j < w->c.nagg; j++) {
+				const struct wa_agg *a = &v[k]->a[j];
 
-					/* the batch's part of the sums counts as stored */
-					sg.agg[j] = *a;
-					sg.agg[j].isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum);
-					sg.agg[j].sum = a->sum + a->bsum;
-					sg.agg[j].bisum = 0;
-					sg.agg[j].bsum = 0;
-				}
-				o.len = 0;
-				wa_state_put_group(&o, &sg);
-				buf_putc(&o, '\n');
-				fwrite(o.p, 1, o.len, f);
+				/* the batch's part of the sums counts as stored */
+				sg.agg[j] = *a;
+				sg.agg[j].isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum);
+				sg.agg[j].sum = a->sum + a->bsum;
+				sg.agg[j].bisum = 0;
+				sg.agg[j].bsum = 0;
 			}
+			o.len = 0;
+			wa_state_put_group(&o, &sg);
+			buf_putc(&o, '\n');
+			fwrite(o.p, 1, o.len, f);
+		}
+		free(v);
 	}
 	free(sg.agg);
 	buf_free(&o);

@@ -433,6 +433,125 @@ state_round_trip_gives_the_rows_of_one_run(void **state)
 		}
 }
 
+/* The state w saves, as a string in *p (freed by the caller), its length returned. */
+static size_t
+state_text(const struct window_engine *w, char **p)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(p, &len);
+
+	assert_int_equal(window_save(w, f), 0);
+	fclose(f);
+	return len;
+}
+
+/*
+ * One engine that runs every batch (winagg with a checkpoint barrier after
+ * each) and an engine per batch that loads the state the one before saved
+ * (a winagg process per batch) write the same rows in each batch and save
+ * the same state, byte for byte, after each: groups are saved in key order,
+ * not in the order the hash table got them. Empty batches included.
+ */
+static void
+batches_in_one_engine_as_an_engine_per_batch(void **state)
+{
+	static const struct setup setups[] = {
+		{.size = 30000000, .slide = 10000000, .delay = 3000000, .batching = WINDOW_MICRO_BATCH},
+		{.size = 30000000, .slide = 10000000, .delay = 3000000, .batching = WINDOW_MICRO_BATCH,
+		    .mode = WINDOW_UPDATE},
+		{.size = 20000000, .delay = 2000000, .batching = WINDOW_BACK_TO_BACK},
+		{.size = 20000000, .delay = 2000000, .batching = WINDOW_BACK_TO_BACK, .mode = WINDOW_UPDATE},
+		{.gap = 4000000, .delay = 2000000, .batching = WINDOW_BACK_TO_BACK},
+		{.size = 30000000, .slide = 10000000, .delay = 1000000},
+	};
+	static const size_t ends[] = {0, 0, 9, 9, 10, 31, 31, 52, 80};
+	char text[80][96];
+	const char *in[80];
+	size_t i, b, len1, len2;
+	unsigned x = 17;
+
+	/*
+	 * Times moving forward with some late, 40 groups in no order, one of
+	 * them in half the records (a set of many distinct values), sums of
+	 * both kinds.
+	 */
+	for (i = 0; i < 80; i++) {
+		unsigned g;
+
+		x = x * 1103515245 + 12345;
+		g = (x >> 16) % 80;
+		snprintf(text[i], sizeof(text[i]), "{\"t\":%.1f,\"g\":\"g%u\",\"x\":%s%u}",
+		    i * 0.7 - (x >> 8) % 5 * ((x >> 12) % 4 == 0) * 3.0, g < 40 ? g : 0,
+		    (x >> 20) % 3 ? "" : "0.", (x >> 4) % 1000);
+		in[i] = text[i];
+	}
+	for (i = 0; i < sizeof(setups) / sizeof(setups[0]); i++) {
+		struct buf one = {0}, two = {0};
+		struct window_engine *w1 = setup_engine(&setups[i], &one), *w2;
+		char *saved = NULL, *s1, *s2;
+		size_t from = 0, line;
+
+		for (b = 0; b < sizeof(ends) / sizeof(ends[0]); from = ends[b++]) {
+			feed_range(w1, in, from, ends[b]);
+			len1 = state_text(w1, &s1);
+			w2 = setup_engine(&setups[i], &two);
+			if (saved) {
+				FILE *f = fmemopen(saved, strlen(saved), "r");
+
+				assert_int_equal(window_load(w2, f, &line), WINDOW_LOADED);
+				fclose(f);
+			}
+			feed_range(w2, in, from, ends[b]);
+			len2 = state_text(w2, &s2);
+			window_free(w2);
+			if (one.len != two.len || (one.len && memcmp(one.p, two.p, one.len) != 0))
+				fail_msg("setup %zu, batch %zu: other rows:\n%.*s---\n%.*s", i, b,
+				    (int)one.len, one.p, (int)two.len, two.p);
+			if (len1 != len2 || memcmp(s1, s2, len1) != 0)
+				fail_msg("setup %zu, batch %zu: another state:\n%s---\n%s", i, b, s1, s2);
+			free(saved);
+			free(s1);
+			saved = s2;
+			buf_free(&one);
+			buf_free(&two);
+		}
+		free(saved);
+		window_free(w1);
+	}
+}
+
+/*
+ * The same state is the same file, whatever order its records came in:
+ * groups in key order, distinct values sorted (neither in the order of a
+ * hash table, which depends on the order of insertion).
+ */
+static void
+saved_state_does_not_depend_on_arrival_order(void **state)
+{
+	static const struct setup s = {.size = 60000000, .delay = 60000000};
+	struct buf out = {0};
+	struct window_engine *up = setup_engine(&s, &out), *down = setup_engine(&s, &out);
+	char rec[96], *s1, *s2;
+	size_t len1, len2;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(rec, sizeof(rec), "{\"t\":1,\"g\":\"g%d\",\"x\":%d}", i % 37, i);
+		assert_int_equal(feed(up, rec), WINDOW_TAKEN);
+		snprintf(rec, sizeof(rec), "{\"t\":1,\"g\":\"g%d\",\"x\":%d}", (299 - i) % 37, 299 - i);
+		assert_int_equal(feed(down, rec), WINDOW_TAKEN);
+	}
+	len1 = state_text(up, &s1);
+	len2 = state_text(down, &s2);
+	if (len1 != len2 || memcmp(s1, s2, len1) != 0)
+		fail_msg("records in two orders, two states:\n%s---\n%s", s1, s2);
+	free(s1);
+	free(s2);
+	window_free(up);
+	window_free(down);
+	buf_free(&out);
+}
+
 static void
 bad_records_are_reported_and_change_nothing(void **state)
 {
@@ -670,6 +789,8 @@ main(void)
 		cmocka_unit_test(emission_in_each_mode_and_form),
 		cmocka_unit_test(row_values_for_a_table),
 		cmocka_unit_test(state_round_trip_gives_the_rows_of_one_run),
+		cmocka_unit_test(batches_in_one_engine_as_an_engine_per_batch),
+		cmocka_unit_test(saved_state_does_not_depend_on_arrival_order),
 		cmocka_unit_test(bad_records_are_reported_and_change_nothing),
 		cmocka_unit_test(where_filters_before_the_watermark),
 		cmocka_unit_test(batch_sum_overflow_is_reported),
