@@ -315,14 +315,38 @@ static struct run {
 	const char *state, *late;
 	FILE *late_f;
 	uint32_t checkpoint;
+	int after_barrier;	/* the last input was a barrier: the end of input ends no batch */
 } run = {.out.w = &run.t.out};
+
+/*
+ * A checkpoint barrier ends a batch as the end of a run per batch does, saves the
+ * state, and is passed on once everything before it is out (docs/DESIGN.md §2, §9).
+ */
+static void
+barrier(const struct rs_rec *r)
+{
+	if (window_get_config(run.w)->batching != WINDOW_EACH_RECORD)
+		advance(run.w, &run.out, 0);
+	if (run.state)
+		save_state(run.w, run.state);
+	if (run.late_f && fflush(run.late_f))
+		die_errno(EXIT_ENV, "--late %s", run.late);
+	tool_barrier(&run.t, r);
+	run.after_barrier = 1;
+}
 
 static void
 record(const struct rs_rec *r)
 {
 	const char *json = r->len < 0 ? NULL : r->len ? (const char *)r->data : "";
-	enum window_fed fed = window_feed(run.w, json, r->len < 0 ? 0 : (size_t)r->len);
+	enum window_fed fed;
 
+	if (r->len == RS_BARRIER) {
+		barrier(r);
+		return;
+	}
+	run.after_barrier = 0;
+	fed = window_feed(run.w, json, r->len < 0 ? 0 : (size_t)r->len);
 	if (fed == WINDOW_BAD)
 		tool_bad(&run.t, r, "%s", window_error(run.w));
 	if (fed != WINDOW_TAKEN && fed != WINDOW_LATE)
@@ -421,6 +445,7 @@ main(int argc, char **argv)
 	tool_start(&run.t, max_record);
 	run.t.in.lines = ndjson;
 	run.t.on_error = on_error;
+	run.t.text_out = run.out.form != OUT_STREAM;
 	for (;;) {
 		int rc = rs_next(&run.t.in, &r);
 
@@ -443,7 +468,7 @@ main(int argc, char **argv)
 	run.t.in.eof = stop_sig != 0;
 	while (stop_sig && rs_next(&run.t.in, &r) == RS_OK)
 		record(&r);
-	if (cf->batching != WINDOW_EACH_RECORD)
+	if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
 		advance(run.w, &run.out, 0);
 	if (stop_sig)
 		rs_flush(&run.t.out);
