@@ -27,7 +27,8 @@ usage(int status)
 	    "                  [--out stream|ndjson] [--on-error fail|skip|null]\n"
 	    "                  [--framed] [--stamped [--kafka-field name] [--until partition:offset,...]]\n"
 	    "                  [--max-record size] [registry options]\n"
-	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n");
+	    "       avrodecode --print-schema [-r url] [--schema file | --schema-id id]\n"
+	    "       avrodecode --version\n");
 	exit(status);
 }
 

@@ -24,7 +24,8 @@ usage(int status)
 	    "                  [--rename from=to ...] [--ignore-unknown]\n"
 	    "                  [--on-error fail|skip] [--max-record size] [registry options]\n"
 	    "       avroencode --print-id [-r url] [--schema file] --subject name\n"
-	    "                  [--version n | --register] [registry options]\n");
+	    "                  [--version n | --register] [registry options]\n"
+	    "       avroencode --version\n");
 	exit(status);
 }
 

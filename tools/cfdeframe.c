@@ -18,7 +18,8 @@ usage(int status)
 	    "usage: cfdeframe [--bare] [--expect-id id] [--on-error fail|skip] [--stats]\n"
 	    "                 [--stamped [--until partition:offset,...]] [--max-record size]\n"
 	    "       cfdeframe --inspect [--hex-bytes n] [--stats] [--stamped]\n"
-	    "                 [--max-record size]\n");
+	    "                 [--max-record size]\n"
+	    "       cfdeframe --version\n");
 	exit(status);
 }
 

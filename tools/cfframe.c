@@ -14,7 +14,8 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: cfframe [--schema-id id] [-D delim] [--on-error fail|skip]\n"
-	    "               [--max-record size]\n");
+	    "               [--max-record size]\n"
+	    "       cfframe --version\n");
 	exit(status);
 }
 

@@ -30,8 +30,8 @@ usage(int status)
 	    "              [--mode append|update] [--at-eof flush|keep] [--state file]\n"
 	    "              [--checkpoint-every n] [--late file] [--in stream|ndjson]\n"
 	    "              [--out stream|ndjson|table] [--time-format spark|iso|epoch-ms]\n"
-	    "              [--on-error fail|skip] [--micro-batch] [--back-to-back]\n"
-	    "              [--max-record size]\n");
+	    "              [--on-error fail|skip] [--micro-batch] [--back-to-back] [--max-record size]\n"
+	    "       winagg --version\n");
 	exit(status);
 }
 

@@ -5,9 +5,9 @@
  * Every line parses or is refused with a message, never crashes; a parsed
  * line keeps what winagg relies on (a key of as many values as --group-by
  * columns, windows of the configured size), and written again it parses to
- * the same values and writes the same text (its distinct values perhaps in
- * another order: a set lists them in slot order, which depends on the order
- * they were added in). The whole input is then loaded by the window engine
+ * the same values and writes the same text (a set's distinct values are
+ * written sorted, whatever order they were added in; the check still
+ * compares sets as sets). The whole input is then loaded by the window engine
  * of that configuration: loaded or refused with a message; loaded, saved
  * and loaded again, it gives the same rows.
  */
