@@ -223,18 +223,34 @@ fz_json_load(const char *s, size_t n, size_t flags, int *nul_keys, json_error_t 
 {
 	json_t *j = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | flags, je);
 	char *t;
-	size_t i;
+	size_t i, o;
 
 	*nul_keys = 0;
 	if (j || !strstr(je->text, "NUL byte in object key"))
 		return j;
-	if (!(t = malloc(n)))
+	/*
+	 * jansson refuses NUL in keys: stuff the text one to one, \u0001 as
+	 * \u0001\u0001 and \u0000 as \u0001\u0002 (escapes only, a "\\"
+	 * skipped whole), so that two keys are equal after it exactly when they
+	 * were before. (Writing \u0000 as \u0001 made "\u0000" and "\u0001"
+	 * one key: a duplicate our output did not have.)
+	 */
+	if (!(t = malloc(2 * n + 1)))
 		abort();
-	memcpy(t, s, n);
-	for (i = 0; i + 6 <= n; i++)
-		if (memcmp(t + i, "\\u0000", 6) == 0)
-			t[i + 5] = '1';
-	j = json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | flags, je);
+	for (i = o = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 6 <= n && s[i + 1] == 'u' &&
+		    (memcmp(s + i + 2, "0000", 4) == 0 || memcmp(s + i + 2, "0001", 4) == 0)) {
+			memcpy(t + o, "\\u0001\\u000", 11);
+			t[o + 11] = s[i + 5] == '0' ? '2' : '1';
+			o += 12;
+			i += 5;
+			continue;
+		}
+		t[o++] = s[i];
+		if (s[i] == '\\' && i + 1 < n)
+			t[o++] = s[++i];
+	}
+	j = json_loadb(t, o, JSON_DECODE_ANY | JSON_ALLOW_NUL | flags, je);
 	free(t);
 	*nul_keys = 1;
 	return j;
