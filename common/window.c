@@ -18,6 +18,7 @@
 #include "jp.h"
 #include "jw.h"
 #include "ts.h"
+#include "utf8.h"
 #include "window.h"
 
 /* A group of a window: its key and an aggregate value per aggregate. */
@@ -289,8 +290,18 @@ window_config_free(struct window_config *c)
 
 /* The options that do not go together, in winagg's order of checking them: 0, or -1. */
 static int
+utf8_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return utf8_valid_prefix((const unsigned char *)s, n) == n;
+}
+
+static int
 config_check(struct window_config *c, char *err, size_t errlen)
 {
+	size_t i, k;
+
 	if (!c->time.n)
 		return err_set(err, errlen, "--time: which field holds the event time?");
 	if (c->gap && (c->size || c->slide || c->offset))
@@ -319,6 +330,18 @@ config_check(struct window_config *c, char *err, size_t errlen)
 		return err_set(err, errlen, "--session with --mode update: Spark refuses session windows "
 		    "in update mode (a merged session's earlier rows would stand for windows that no "
 		    "longer exist); use --mode append");
+	/* names written as JSON keys and labels as values: text, or the rows would not be JSON */
+	for (i = 0; i < c->ngroup; i++) {
+		if (!utf8_ok(c->group[i].column))
+			return err_set(err, errlen, "--group-by: the column name is not valid UTF-8");
+		for (k = 0; k < c->group[i].nlabel; k++)
+			if (!utf8_ok(c->group[i].label[k]))
+				return err_set(err, errlen, "--label %s: the label is not valid UTF-8",
+				    c->group[i].column);
+	}
+	for (i = 0; i < c->nagg; i++)
+		if (!utf8_ok(c->agg[i].name))
+			return err_set(err, errlen, "an aggregate's name is not valid UTF-8");
 	return 0;
 }
 

@@ -274,6 +274,20 @@ envfail "winagg: state file a directory" winagg winagg --time timestamp --window
 envfail "cfdeframe: write error (/dev/full)" cfdeframe "cfdeframe >/dev/full"
 envfail "cfframe: write error (/dev/full)" cfframe "cfframe >/dev/full"
 
+# Names winagg writes as JSON keys (columns, aggregates) and labels it writes
+# as values must be text: a byte that is not UTF-8 would make rows that are
+# not JSON (the fuzzer found a column so); a usage error, naming the option.
+for a in "--group-by $(printf '\377')=bot" "--count $(printf 'n\376')" \
+    "--group-by bot --label bot:true=$(printf '\300')"; do
+	# shellcheck disable=SC2086 # the words of $a are the options
+	winagg --time timestamp --window 10s $a </dev/null >"$tmp/out" 2>"$tmp/err"; st=$?
+	if [ "$st" = 2 ] && [ ! -s "$tmp/out" ] && grep -q 'not valid UTF-8' "$tmp/err"; then
+		ok "winagg: a name or label not UTF-8 is a usage error (${a%% *})"
+	else
+		notok "winagg: a name or label not UTF-8 is a usage error (${a%% *})" "status $st: $(head -c 200 "$tmp/err")"
+	fi
+done
+
 # The matrix: status under fail/skip per tool and kind ("!" marks a failing cell).
 echo "# bad-input matrix: $cells record cells ($failed_cells failing); status fail/skip"
 mapfile -t kinds < <(printf '%s\n' "${KINDS[@]}" empty lone-null usage env | awk '!seen[$0]++')
