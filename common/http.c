@@ -90,7 +90,7 @@ check_readable(const char *what, const char *path)
 }
 
 static void
-set_credentials(struct http *h, const struct reg_opts *o)
+set_credentials(struct http *h, const struct registry_opts *o)
 {
 	const char *basic = env("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO");
 	const char *token = env("SCHEMA_REGISTRY_BEARER_TOKEN");
@@ -180,7 +180,7 @@ on_body(char *d, size_t size, size_t n, void *arg)
 }
 
 static void
-setup_curl(struct http *h, const struct reg_opts *o)
+setup_curl(struct http *h, const struct registry_opts *o)
 {
 	CURL *c;
 	int ok = 1;
@@ -401,7 +401,7 @@ http_escape(const char *s)
 }
 
 struct http *
-http_open(const struct reg_opts *o, size_t body_max)
+http_open(const struct registry_opts *o, size_t body_max)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	struct timespec ts;

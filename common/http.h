@@ -22,7 +22,7 @@
  * (a URL with user:password@, both credentials, an unreadable file), 3 if
  * libcurl cannot be set up. An answer longer than body_max bytes is a failure.
  */
-struct http *http_open(const struct reg_opts *o, size_t body_max);
+struct http *http_open(const struct registry_opts *o, size_t body_max);
 void http_close(struct http *h);
 
 /* The result of http_request. */

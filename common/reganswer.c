@@ -51,7 +51,7 @@ static int
 garbled(char *err, size_t errlen, const char *where, const char *what, const char *why)
 {
 	err_set(err, errlen, "registry %s: garbled answer for %s: %s", where, what, why);
-	return REG_FAIL;
+	return REGISTRY_FAIL;
 }
 
 static int
@@ -72,7 +72,7 @@ judge_ok(json_t *root, unsigned need, const char *what, const char *where,
 	if (v && strcmp(json_string_value(v), "AVRO")) {
 		err_set(err, errlen, "%s is %.40s, not AVRO (at %s)", what,
 		    json_string_value(v), where);
-		return REG_INVALID;
+		return REGISTRY_INVALID;
 	}
 	refs = json_object_get(root, "references");
 	if (refs && !json_is_array(refs) && !json_is_null(refs))
@@ -114,7 +114,7 @@ judge_ok(json_t *root, unsigned need, const char *what, const char *where,
 	if (v && !json_is_string(v))
 		return garbled(err, errlen, where, what, "\"subject\" is not a string");
 	a->subject = json_string_value(v);
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 int
@@ -143,20 +143,20 @@ reganswer_parse(long st, const char *body, size_t len, unsigned need,
 		err_set(err, errlen, "registry %s: %ld %s for %s%s", where, st,
 		    status_text(st), what,
 		    st == 404 ? " (not a registry error: is the URL right?)" : "");
-		return REG_FAIL;
+		return REGISTRY_FAIL;
 	}
 	describe_error(a, msg, desc, sizeof(desc));
 	if (st == 404 && a->code / 100 == 404) {
 		err_set(err, errlen, "%s not found (%s) at %s", what, desc, where);
-		return REG_NOTFOUND;
+		return REGISTRY_NOTFOUND;
 	}
 	if (st == 409 || st == 422) {
 		err_set(err, errlen, "registry %s refused %s: %ld %s (%s)", where,
 		    what, st, status_text(st), desc);
-		return REG_INVALID;
+		return REGISTRY_INVALID;
 	}
 	err_set(err, errlen, "registry %s: %ld %s (%s)", where, st, status_text(st), desc);
-	return REG_FAIL;
+	return REGISTRY_FAIL;
 }
 
 void

@@ -33,7 +33,7 @@ struct reganswer {
 /*
  * Judges one answer (status, body) to a request about `what` ("schema id 7")
  * sent to `where` (a URL without credentials, or file:DIR), requiring the
- * fields in `need`. Returns a REG_* status (registry.h): on REG_OK the fields
+ * fields in `need`. Returns a REG_* status (registry.h): on REGISTRY_OK the fields
  * point into a->root; otherwise err says why. Either way a is freed with
  * reganswer_free.
  */

@@ -148,7 +148,7 @@ grow(struct regcache *c)
 
 struct regcache_entry *
 regcache_put(struct regcache *c, const char *key, size_t len, double ttl, int status,
-    const struct reg_schema *s, const char *msg)
+    const struct registry_schema *s, const char *msg)
 {
 	struct regcache_entry *e = xmalloc(sizeof(*e) + len);
 
@@ -158,8 +158,8 @@ regcache_put(struct regcache *c, const char *key, size_t len, double ttl, int st
 	e->hash = hash_fnv1a(key, len);
 	e->expires = ttl > 0 ? now() + ttl : 0;
 	e->status = status;
-	e->msg = status == REG_OK ? NULL : copy_str(msg);
-	if (status == REG_OK) {
+	e->msg = status == REGISTRY_OK ? NULL : copy_str(msg);
+	if (status == REGISTRY_OK) {
 		e->s = *s;
 		e->s.subject = s->subject ? copy_str(s->subject) : NULL;
 		e->s.schema = copy_str(s->schema);
@@ -173,10 +173,10 @@ regcache_put(struct regcache *c, const char *key, size_t len, double ttl, int st
 }
 
 int
-regcache_answer(const struct regcache_entry *e, const struct reg_schema **out,
+regcache_answer(const struct regcache_entry *e, const struct registry_schema **out,
     char *err, size_t errlen)
 {
-	if (e->status == REG_OK)
+	if (e->status == REGISTRY_OK)
 		*out = &e->s;
 	else
 		err_set(err, errlen, "%s", e->msg);

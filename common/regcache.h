@@ -17,10 +17,10 @@ struct regcache_entry {
 	struct regcache_entry *next;
 	uint64_t hash;
 	double expires;		/* monotonic seconds; 0 = for good */
-	int status;		/* REG_OK, REG_NOTFOUND or REG_INVALID */
+	int status;		/* REGISTRY_OK, REGISTRY_NOTFOUND or REGISTRY_INVALID */
 	char *msg;		/* the message of a negative answer */
 	char *refs;		/* a reference's own references (JSON), NULL if none */
-	struct reg_schema s;
+	struct registry_schema s;
 	size_t keylen;
 	char key[];
 };
@@ -34,13 +34,13 @@ char *regcache_key(char kind, long long num, const char *a, const char *b, size_
 /* The live entry for a key, or NULL (an expired one is retired, still valid until the trim). */
 struct regcache_entry *regcache_get(struct regcache *c, const char *key, size_t len);
 /*
- * Keeps an answer for ttl seconds (0: for good): for REG_OK a copy of s (its
+ * Keeps an answer for ttl seconds (0: for good): for REGISTRY_OK a copy of s (its
  * subject and schema), otherwise a copy of the message msg.
  */
 struct regcache_entry *regcache_put(struct regcache *c, const char *key, size_t len,
-    double ttl, int status, const struct reg_schema *s, const char *msg);
-/* The entry as a question's result: its status, *out on REG_OK, its message in err otherwise. */
-int regcache_answer(const struct regcache_entry *e, const struct reg_schema **out,
+    double ttl, int status, const struct registry_schema *s, const char *msg);
+/* The entry as a question's result: its status, *out on REGISTRY_OK, its message in err otherwise. */
+int regcache_answer(const struct regcache_entry *e, const struct registry_schema **out,
     char *err, size_t errlen);
 
 #endif

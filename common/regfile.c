@@ -64,7 +64,7 @@ not_found(struct regfile *f, long code, const char *msg, long *st)
 	f->body.len = 0;
 	buf_printf(&f->body, "{\"error_code\":%ld,\"message\":\"%s\"}", code, msg);
 	*st = 404;
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 /* Reads a file as the body of a 200 answer; a missing one is a 404 with `code`. */
@@ -79,7 +79,7 @@ file_get(struct regfile *f, const char *path, long code, const char *msg, long *
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR) {
 			err_set(err, errlen, "registry %s: %s: %s", f->where, path, strerror(errno));
-			return REG_FAIL;
+			return REGISTRY_FAIL;
 		}
 		return not_found(f, code, msg, st);
 	}
@@ -90,13 +90,13 @@ file_get(struct regfile *f, const char *path, long code, const char *msg, long *
 			err_set(err, errlen, "registry %s: %s: %s", f->where, path,
 			    n < 0 ? strerror(errno) : "too large");
 			close(fd);
-			return REG_FAIL;
+			return REGISTRY_FAIL;
 		}
 		f->body.len += (size_t)n;
 	}
 	close(fd);
 	*st = 200;
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 /* Calls fn on each "<n>.json" in dir, n >= 1; returns the highest n, 0 if none, -1 if no dir. */
@@ -144,7 +144,7 @@ file_version(struct regfile *f, const char *subject, int version, long *st,
 	path = file_path(f, subject, "subjects/%s/versions/%lld.json", n);
 	rc = file_get(f, path, 40402, "Version not found", st, err, errlen);
 	free(path);
-	if (rc == REG_OK && *st == 404) {
+	if (rc == REGISTRY_OK && *st == 404) {
 		path = file_path(f, subject, "subjects/%s", 0);
 		if (access(path, F_OK))
 			not_found(f, 40401, "Subject not found", st);
@@ -191,7 +191,7 @@ scan_one(void *arg, long long n)
 
 	path = fs->subject ? file_path(f, fs->subject, "subjects/%s/versions/%lld.json", n) :
 	    file_path(f, NULL, "schemas/ids/%lld.json", n);
-	if (file_get(f, path, 0, "", &st, fs->err, fs->errlen) != REG_OK) {
+	if (file_get(f, path, 0, "", &st, fs->err, fs->errlen) != REGISTRY_OK) {
 		fs->error = 1;
 		free(path);
 		return 1;
@@ -199,7 +199,7 @@ scan_one(void *arg, long long n)
 	free(path);
 	/* one with references is another schema, however its text reads */
 	if (st == 200 && reganswer_parse(st, f->body.p, f->body.len, REGANSWER_NEED_SCHEMA,
-	    "a stored schema", f->where, &a, NULL, 0) == REG_OK && !a.refs) {
+	    "a stored schema", f->where, &a, NULL, 0) == REGISTRY_OK && !a.refs) {
 		if ((c = canon(a.schema)) && !strcmp(c, fs->want)) {
 			match = 1;
 			fs->found.len = 0;
@@ -222,10 +222,10 @@ file_scan(struct file_scan *fs, long long *n, long long *max)
 	*max = file_numbers(dir, NULL, NULL);
 	free(dir);
 	if (fs->error)
-		return REG_FAIL;
+		return REGISTRY_FAIL;
 	if (!fs->found.len && *n > 0)
 		*n = 0;
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 static int
@@ -240,15 +240,15 @@ file_lookup(struct regfile *f, const char *subject, const char *schema, long *st
 		f->body.len = 0;
 		buf_puts(&f->body, "{\"error_code\":42201,\"message\":\"Invalid schema: not JSON\"}");
 		*st = 422;
-		return REG_OK;
+		return REGISTRY_OK;
 	}
 	rc = file_scan(&fs, &n, &max);
 	free((char *)fs.want);
-	if (rc == REG_OK && n > 0) {
+	if (rc == REGISTRY_OK && n > 0) {
 		f->body.len = 0;
 		buf_put(&f->body, fs.found.p, fs.found.len);
 		*st = 200;
-	} else if (rc == REG_OK) {
+	} else if (rc == REGISTRY_OK) {
 		not_found(f, n < 0 ? 40401 : 40403, n < 0 ? "Subject not found" :
 		    "Schema not found", st);
 	}
@@ -339,7 +339,7 @@ file_store(struct regfile *f, const char *subject, const char *fmt, json_t *body
 		free(path);
 		free(text);
 		if (rc <= 0)
-			return rc ? REG_FAIL : REG_OK;
+			return rc ? REGISTRY_FAIL : REGISTRY_OK;
 	}
 }
 
@@ -355,20 +355,20 @@ file_register(struct regfile *f, const char *subject, const char *schema, long *
 	char *dir;
 	int rc;
 
-	if ((rc = file_lookup(f, subject, schema, st, err, errlen)) != REG_OK || *st != 404)
+	if ((rc = file_lookup(f, subject, schema, st, err, errlen)) != REGISTRY_OK || *st != 404)
 		return rc;
 	fs.want = canon(schema);
 	rc = file_scan(&fs, &id, &max);
 	free((char *)fs.want);
 	buf_free(&fs.found);
-	if (rc != REG_OK)
+	if (rc != REGISTRY_OK)
 		return rc;
 	if (id <= 0) {
 		id = max > 0 ? max + 1 : 1;
 		body = json_pack("{s:s}", "schema", schema);
 		rc = file_store(f, NULL, "schemas/ids/%lld.json", body, NULL, &id, err, errlen);
 		json_decref(body);
-		if (rc != REG_OK)
+		if (rc != REGISTRY_OK)
 			return rc;
 	}
 	dir = file_path(f, subject, "subjects/%s/versions", 0);
@@ -380,12 +380,12 @@ file_register(struct regfile *f, const char *subject, const char *schema, long *
 	rc = file_store(f, subject, "subjects/%s/versions/%lld.json", body, "version",
 	    &version, err, errlen);
 	json_decref(body);
-	if (rc != REG_OK)
+	if (rc != REGISTRY_OK)
 		return rc;
 	f->body.len = 0;
 	buf_printf(&f->body, "{\"id\":%lld}", id);
 	*st = 200;
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 /* ---- the questions ---- */

@@ -6,9 +6,9 @@
  * layout is in man avrodecode, FILE REGISTRY). Registry layer
  * (docs/DESIGN.md §3), internal to registry.c.
  *
- * Each question is answered as the REST API would answer it: REG_OK with
+ * Each question is answered as the REST API would answer it: REGISTRY_OK with
  * an HTTP status in *status and its body in *body (valid until the next
- * question), for reganswer_parse to judge; REG_FAIL with err when the
+ * question), for reganswer_parse to judge; REGISTRY_FAIL with err when the
  * directory cannot be read or written.
  */
 #ifndef REGFILE_H

@@ -52,7 +52,7 @@ env(const char *name)
 }
 
 void
-reg_opts_init(struct reg_opts *o)
+registry_opts_init(struct registry_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->timeout = 30;
@@ -87,7 +87,7 @@ opt_file(const char *opt, const char *arg)
 }
 
 int
-reg_opts_set(struct reg_opts *o, int opt, const char *arg)
+registry_opts_set(struct registry_opts *o, int opt, const char *arg)
 {
 	char *end;
 	long n;
@@ -96,32 +96,32 @@ reg_opts_set(struct reg_opts *o, int opt, const char *arg)
 	case 'r':
 		o->urls = arg;
 		return 1;
-	case REG_OPT_TIMEOUT:
+	case REGISTRY_OPT_TIMEOUT:
 		o->timeout = opt_seconds("--registry-timeout", arg);
 		return 1;
-	case REG_OPT_CONNECT_TIMEOUT:
+	case REGISTRY_OPT_CONNECT_TIMEOUT:
 		o->connect_timeout = opt_seconds("--registry-connect-timeout", arg);
 		return 1;
-	case REG_OPT_RETRIES:
+	case REGISTRY_OPT_RETRIES:
 		errno = 0;
 		n = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || n < 0 || n > 100)
 			die(EXIT_USAGE, "--registry-retries: expected 0 to 100, got '%s'", arg);
 		o->retries = (int)n;
 		return 1;
-	case REG_OPT_CA:
+	case REGISTRY_OPT_CA:
 		o->ca = opt_file("--registry-ca", arg);
 		return 1;
-	case REG_OPT_CERT:
+	case REGISTRY_OPT_CERT:
 		o->cert = opt_file("--registry-cert", arg);
 		return 1;
-	case REG_OPT_KEY:
+	case REGISTRY_OPT_KEY:
 		o->key = opt_file("--registry-key", arg);
 		return 1;
-	case REG_OPT_AUTH_FILE:
+	case REGISTRY_OPT_AUTH_FILE:
 		o->auth_file = opt_file("--registry-auth-file", arg);
 		return 1;
-	case REG_OPT_TOKEN_FILE:
+	case REGISTRY_OPT_TOKEN_FILE:
 		o->token_file = opt_file("--registry-token-file", arg);
 		return 1;
 	}
@@ -129,7 +129,7 @@ reg_opts_set(struct reg_opts *o, int opt, const char *arg)
 }
 
 struct registry *
-reg_open(const struct reg_opts *o)
+registry_open(const struct registry_opts *o)
 {
 	struct registry *r;
 
@@ -146,7 +146,7 @@ reg_open(const struct reg_opts *o)
 }
 
 void
-reg_close(struct registry *r)
+registry_close(struct registry *r)
 {
 	if (!r)
 		return;
@@ -173,7 +173,7 @@ judge(struct registry *r, long st, const struct buf *body, unsigned need, const 
 	int rc;
 
 	rc = reganswer_parse(st, body->p, body->len, need, what, where(r), a, err, errlen);
-	if (rc == REG_FAIL && (st == 401 || st == 403)) {
+	if (rc == REGISTRY_FAIL && (st == 401 || st == 403)) {
 		if (!cred)
 			adderr(err, errlen, ": set SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO or "
 			    "--registry-auth-file");
@@ -219,7 +219,7 @@ rest(struct registry *r, char kind, uint32_t id, const char *subject, int versio
 		sprintf(path, kind == 'l' ? "/subjects/%s" : "/subjects/%s/versions", esc);
 	if (schema && !(post = post_body(schema))) {
 		err_set(err, errlen, "the schema is not valid UTF-8");
-		rc = REG_INVALID;
+		rc = REGISTRY_INVALID;
 	} else {
 		rc = http_request(r->http, path, post, st, body, &attempts, err, errlen);
 		if (rc == HTTP_GAVE_UP) {
@@ -232,7 +232,7 @@ rest(struct registry *r, char kind, uint32_t id, const char *subject, int versio
 			    attempts == 1 ? "" : "s");
 			adderr(err, errlen, what);
 		}
-		rc = rc == HTTP_ANSWER ? REG_OK : REG_FAIL;
+		rc = rc == HTTP_ANSWER ? REGISTRY_OK : REGISTRY_FAIL;
 	}
 	free(post);
 	free(path);
@@ -241,8 +241,8 @@ rest(struct registry *r, char kind, uint32_t id, const char *subject, int versio
 }
 
 /*
- * Asks the question of either back end: REG_OK with an answer to judge (*st
- * and *body), or REG_FAIL (REG_INVALID: a schema not UTF-8) with err.
+ * Asks the question of either back end: REGISTRY_OK with an answer to judge (*st
+ * and *body), or REGISTRY_FAIL (REGISTRY_INVALID: a schema not UTF-8) with err.
  */
 static int
 ask(struct registry *r, char kind, uint32_t id, const char *subject, int version,
@@ -285,8 +285,8 @@ fetch_ref(void *arg, const char *subject, int version, const char **schema,
     const char **refs, char *err, size_t errlen)
 {
 	struct registry *r = arg;
-	struct reg_schema s = {0, 0, subject, NULL};
-	const struct reg_schema *found = NULL;
+	struct registry_schema s = {0, 0, subject, NULL};
+	const struct registry_schema *found = NULL;
 	const struct buf *body;
 	struct regcache_entry *e;
 	struct reganswer a;
@@ -299,15 +299,15 @@ fetch_ref(void *arg, const char *subject, int version, const char **schema,
 	if ((e = regcache_get(r->cache, key, klen)))
 		goto answer;
 	version_what(what, sizeof(what), subject, version);
-	if ((rc = ask(r, 'v', 0, subject, version, NULL, &st, &body, err, errlen)) == REG_OK) {
+	if ((rc = ask(r, 'v', 0, subject, version, NULL, &st, &body, err, errlen)) == REGISTRY_OK) {
 		rc = judge(r, st, body, REGANSWER_NEED_SCHEMA, what, &a, err, errlen);
 		s.id = a.id;
 		s.version = a.version;
 		s.schema = a.schema;
-		if (rc != REG_FAIL) {
+		if (rc != REGISTRY_FAIL) {
 			e = regcache_put(r->cache, key, klen,
-			    rc != REG_OK || version < 0 ? r->latest_ttl : 0, rc, &s, err);
-			if (rc == REG_OK && a.refs &&
+			    rc != REGISTRY_OK || version < 0 ? r->latest_ttl : 0, rc, &s, err);
+			if (rc == REGISTRY_OK && a.refs &&
 			    !(e->refs = json_dumps(a.refs, JSON_COMPACT)))
 				die(EXIT_ENV, "out of memory");
 		}
@@ -320,7 +320,7 @@ fetch_ref(void *arg, const char *subject, int version, const char **schema,
 answer:
 	free(key);
 	rc = regcache_answer(e, &found, err, errlen);
-	if (rc == REG_OK) {
+	if (rc == REGISTRY_OK) {
 		*schema = found->schema;
 		*refs = e->refs;
 	}
@@ -330,10 +330,10 @@ answer:
 /* ---- the questions ---- */
 
 int
-reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
+registry_by_id(struct registry *r, uint32_t id, const struct registry_schema **out,
     char *err, size_t errlen)
 {
-	struct reg_schema s = {id, 0, NULL, NULL};
+	struct registry_schema s = {id, 0, NULL, NULL};
 	struct regcache_entry *e;
 	const struct buf *body;
 	struct reganswer a;
@@ -349,14 +349,14 @@ reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
 		return regcache_answer(e, out, err, errlen);
 	}
 	snprintf(what, sizeof(what), "schema id %u", id);
-	if ((rc = ask(r, 'i', id, NULL, 0, NULL, &st, &body, err, errlen)) == REG_OK) {
+	if ((rc = ask(r, 'i', id, NULL, 0, NULL, &st, &body, err, errlen)) == REGISTRY_OK) {
 		rc = judge(r, st, body, REGANSWER_NEED_SCHEMA, what, &a, err, errlen);
 		s.schema = a.schema;
-		if (rc == REG_OK && a.refs)
+		if (rc == REGISTRY_OK && a.refs)
 			rc = regref_resolve(what, a.schema, a.refs, fetch_ref, r, &text, err, errlen);
 		if (text)
 			s.schema = text;
-		if (rc != REG_FAIL)
+		if (rc != REGISTRY_FAIL)
 			rc = regcache_answer(regcache_put(r->cache, key, klen, 0, rc, &s, err), out,
 			    err, errlen);
 		reganswer_free(&a);
@@ -368,22 +368,22 @@ reg_by_id(struct registry *r, uint32_t id, const struct reg_schema **out,
 
 /* Caches a found schema under its id too, sparing a request for it later. */
 static void
-cache_id(struct registry *r, const struct reg_schema *s)
+cache_id(struct registry *r, const struct registry_schema *s)
 {
-	struct reg_schema byid = {s->id, 0, NULL, s->schema};
+	struct registry_schema byid = {s->id, 0, NULL, s->schema};
 	size_t klen;
 	char *key = regcache_key('i', s->id, NULL, NULL, &klen);
 
 	if (!regcache_get(r->cache, key, klen))
-		regcache_put(r->cache, key, klen, 0, REG_OK, &byid, NULL);
+		regcache_put(r->cache, key, klen, 0, REGISTRY_OK, &byid, NULL);
 	free(key);
 }
 
 static int
 subject_question(struct registry *r, char kind, const char *subject, int version,
-    const char *schema, const struct reg_schema **out, char *err, size_t errlen)
+    const char *schema, const struct registry_schema **out, char *err, size_t errlen)
 {
-	struct reg_schema s = {0, 0, subject, schema};
+	struct registry_schema s = {0, 0, subject, schema};
 	struct regcache_entry *e;
 	const struct buf *body;
 	struct reganswer a;
@@ -395,7 +395,7 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 
 	if (!*subject) {
 		err_set(err, errlen, "empty subject name");
-		return REG_NOTFOUND;
+		return REGISTRY_NOTFOUND;
 	}
 	regcache_trim(r->cache);
 	key = regcache_key(kind, version, subject, schema, &klen);
@@ -407,7 +407,7 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 		snprintf(what, sizeof(what), "the schema under subject \"%.120s\"", subject);
 	else
 		version_what(what, sizeof(what), subject, version);
-	if ((rc = ask(r, kind, 0, subject, version, schema, &st, &body, err, errlen)) == REG_OK) {
+	if ((rc = ask(r, kind, 0, subject, version, schema, &st, &body, err, errlen)) == REGISTRY_OK) {
 		rc = judge(r, st, body, REGANSWER_NEED_ID | REGANSWER_NEED_VERSION |
 		    (kind == 'v' ? REGANSWER_NEED_SCHEMA : 0), what, &a, err, errlen);
 		s.id = a.id;
@@ -416,15 +416,15 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 			s.subject = a.subject;
 		if (a.schema)
 			s.schema = a.schema;
-		if (rc == REG_OK && a.refs && a.schema)
+		if (rc == REGISTRY_OK && a.refs && a.schema)
 			rc = regref_resolve(what, a.schema, a.refs, fetch_ref, r, &text, err, errlen);
 		if (text)
 			s.schema = text;
-		ttl = rc != REG_OK || (kind == 'v' && version < 0) ? r->latest_ttl : 0;
-		if (rc != REG_FAIL)
+		ttl = rc != REGISTRY_OK || (kind == 'v' && version < 0) ? r->latest_ttl : 0;
+		if (rc != REGISTRY_FAIL)
 			rc = regcache_answer(regcache_put(r->cache, key, klen, ttl, rc, &s, err), out,
 			    err, errlen);
-		if (rc == REG_OK)
+		if (rc == REGISTRY_OK)
 			cache_id(r, *out);
 		reganswer_free(&a);
 		free(text);
@@ -434,26 +434,26 @@ subject_question(struct registry *r, char kind, const char *subject, int version
 }
 
 int
-reg_subject_version(struct registry *r, const char *subject, int version,
-    const struct reg_schema **out, char *err, size_t errlen)
+registry_subject_version(struct registry *r, const char *subject, int version,
+    const struct registry_schema **out, char *err, size_t errlen)
 {
 	if (version == 0 || version < -1) {
 		err_set(err, errlen, "subject \"%.120s\" version %d: versions start at 1",
 		    subject, version);
-		return REG_NOTFOUND;
+		return REGISTRY_NOTFOUND;
 	}
 	return subject_question(r, 'v', subject, version, NULL, out, err, errlen);
 }
 
 int
-reg_lookup(struct registry *r, const char *subject, const char *schema_json,
-    const struct reg_schema **out, char *err, size_t errlen)
+registry_lookup(struct registry *r, const char *subject, const char *schema_json,
+    const struct registry_schema **out, char *err, size_t errlen)
 {
 	return subject_question(r, 'l', subject, 0, schema_json, out, err, errlen);
 }
 
 int
-reg_register(struct registry *r, const char *subject, const char *schema_json,
+registry_register(struct registry *r, const char *subject, const char *schema_json,
     uint32_t *id, char *err, size_t errlen)
 {
 	const struct buf *body;
@@ -464,13 +464,13 @@ reg_register(struct registry *r, const char *subject, const char *schema_json,
 
 	if (!*subject) {
 		err_set(err, errlen, "empty subject name");
-		return REG_INVALID;
+		return REGISTRY_INVALID;
 	}
 	snprintf(what, sizeof(what), "the schema for subject \"%.120s\"", subject);
-	if ((rc = ask(r, 'r', 0, subject, 0, schema_json, &st, &body, err, errlen)) != REG_OK)
+	if ((rc = ask(r, 'r', 0, subject, 0, schema_json, &st, &body, err, errlen)) != REGISTRY_OK)
 		return rc;
 	rc = judge(r, st, body, REGANSWER_NEED_ID, what, &a, err, errlen);
-	if (rc == REG_OK)
+	if (rc == REGISTRY_OK)
 		*id = a.id;
 	reganswer_free(&a);
 	return rc;

@@ -349,7 +349,7 @@ struct refwalk {
 	struct {
 		const char *name, *subject;
 		int version;
-	} chain[REG_REF_DEPTH];	/* the references being resolved, outermost first */
+	} chain[REGISTRY_REF_DEPTH];	/* the references being resolved, outermost first */
 	int depth;
 	char *err;
 	size_t errlen;
@@ -389,11 +389,11 @@ resolve(struct refwalk *w, json_t *refs)
 		name = json_string_value(json_object_get(ref, "name"));
 		subject = json_string_value(json_object_get(ref, "subject"));
 		version = (int)json_integer_value(json_object_get(ref, "version"));
-		if (w->depth == REG_REF_DEPTH) {
+		if (w->depth == REGISTRY_REF_DEPTH) {
 			chain_text(w, 0, chain, sizeof(chain));
 			err_set(w->err, w->errlen, "%s: references nested more than %d deep "
-			    "(%.300s -> %.100s ...)", w->what, REG_REF_DEPTH, chain, name);
-			return REG_INVALID;
+			    "(%.300s -> %.100s ...)", w->what, REGISTRY_REF_DEPTH, chain, name);
+			return REGISTRY_INVALID;
 		}
 		w->chain[w->depth].name = name;
 		w->chain[w->depth].subject = subject;
@@ -403,7 +403,7 @@ resolve(struct refwalk *w, json_t *refs)
 			if (!strcmp(w->chain[k].subject, subject) && w->chain[k].version == version) {
 				chain_text(w, k, chain, sizeof(chain));
 				err_set(w->err, w->errlen, "%s: reference cycle: %s", w->what, chain);
-				return REG_INVALID;
+				return REGISTRY_INVALID;
 			}
 		if (json_object_get(w->seen, name)) {
 			w->depth--;
@@ -411,22 +411,22 @@ resolve(struct refwalk *w, json_t *refs)
 		}
 		json_object_set_new(w->seen, name, json_true());
 		chain_text(w, 0, chain, sizeof(chain));
-		if (w->n == REG_REF_MAX) {
+		if (w->n == REGISTRY_REF_MAX) {
 			err_set(w->err, w->errlen, "%s: more than %d references (at %s)", w->what,
-			    REG_REF_MAX, chain);
-			return REG_INVALID;
+			    REGISTRY_REF_MAX, chain);
+			return REGISTRY_INVALID;
 		}
 		if ((rc = w->fetch(w->arg, subject, version, &text, &subrefs, ferr,
-		    sizeof(ferr))) != REG_OK) {
+		    sizeof(ferr))) != REGISTRY_OK) {
 			err_set(w->err, w->errlen, "%s: reference %s: %s", w->what, chain, ferr);
-			return rc == REG_FAIL ? REG_FAIL : REG_INVALID;
+			return rc == REGISTRY_FAIL ? REGISTRY_FAIL : REGISTRY_INVALID;
 		}
 		if (subrefs) {
 			if (!(sub = json_loads(subrefs, 0, NULL)))
 				die(EXIT_ENV, "out of memory");
 			rc = resolve(w, sub);
 			json_decref(sub);
-			if (rc != REG_OK)
+			if (rc != REGISTRY_OK)
 				return rc;
 		}
 		if (w->n == w->cap) {
@@ -439,7 +439,7 @@ resolve(struct refwalk *w, json_t *refs)
 		snprintf(w->labels[w->n++], len, "reference %s", chain);
 		w->depth--;
 	}
-	return REG_OK;
+	return REGISTRY_OK;
 }
 
 int
@@ -452,11 +452,11 @@ regref_resolve(const char *what, const char *schema, void *refs, regref_fetch *f
 	size_t i;
 	int rc;
 
-	if ((rc = resolve(&w, refs)) == REG_OK &&
+	if ((rc = resolve(&w, refs)) == REGISTRY_OK &&
 	    !(*text = regref_expand(schema, w.texts, (const char *const *)w.labels, w.n,
 	    why, sizeof(why)))) {
 		err_set(err, errlen, "%s: %s", what, why);
-		rc = REG_INVALID;
+		rc = REGISTRY_INVALID;
 	}
 	for (i = 0; i < w.n; i++)
 		free(w.labels[i]);

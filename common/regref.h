@@ -26,7 +26,7 @@ char *regref_expand(const char *schema, const char *const *refs, const char *con
     size_t nrefs, char *err, size_t errlen);
 
 /*
- * Asks for a referenced subject version (version -1: latest): REG_OK with its
+ * Asks for a referenced subject version (version -1: latest): REGISTRY_OK with its
  * schema text in *schema and its own references in *refs (the text of a JSON
  * array, or NULL for none), both valid until regref_resolve returns;
  * otherwise a REG_* status and err.
@@ -38,9 +38,9 @@ typedef int regref_fetch(void *arg, const char *subject, int version,
  * The schema `what` ("schema id 7"), whose answer gave `refs` (a json_t
  * array, as struct reganswer holds it), made self-contained into *text
  * (malloc'd): the references resolved depth first through fetch, the first
- * reference of a name winning, then regref_expand. REG_INVALID for a cycle,
- * nesting deeper than REG_REF_DEPTH, more than REG_REF_MAX references, a
- * reference not found or unusable, or a failed expansion; REG_FAIL when a
+ * reference of a name winning, then regref_expand. REGISTRY_INVALID for a cycle,
+ * nesting deeper than REGISTRY_REF_DEPTH, more than REGISTRY_REF_MAX references, a
+ * reference not found or unusable, or a failed expansion; REGISTRY_FAIL when a
  * fetch failed so. err names the chain of references.
  */
 int regref_resolve(const char *what, const char *schema, void *refs, regref_fetch *fetch,

@@ -55,7 +55,7 @@ static const struct option longopts[] = {
 	{"until", required_argument, 0, O_UNTIL},
 	{"kafka-field", required_argument, 0, O_KAFKA_FIELD},
 	{"help", no_argument, 0, O_HELP},
-	REG_LONGOPTS,
+	REGISTRY_LONGOPTS,
 	{0, 0, 0, 0}
 };
 
@@ -70,7 +70,7 @@ struct entry {
 };
 
 struct dec {
-	struct reg_opts ro;
+	struct registry_opts ro;
 	struct registry *reg;
 	struct av_schema *reader;
 	struct avdec_proj *proj;
@@ -130,7 +130,7 @@ static struct registry *
 registry(struct dec *d)
 {
 	if (!d->reg)
-		d->reg = reg_open(&d->ro);
+		d->reg = registry_open(&d->ro);
 	return d->reg;
 }
 
@@ -160,16 +160,16 @@ prepare(struct dec *d, struct entry *e, const char *what, const char *text, size
 static void
 fetch_id(struct dec *d, struct entry *e, uint32_t id)
 {
-	const struct reg_schema *rs;
+	const struct registry_schema *rs;
 	char err[512], what[32];
-	int st = reg_by_id(registry(d), id, &rs, err, sizeof(err));
+	int st = registry_by_id(registry(d), id, &rs, err, sizeof(err));
 
 	e->id = id;
 	e->used = 1;
 	snprintf(what, sizeof(what), "schema id %lu", (unsigned long)id);
-	if (st == REG_FAIL)
+	if (st == REGISTRY_FAIL)
 		die(EXIT_ENV, "%s", err);
-	if (st != REG_OK) {
+	if (st != REGISTRY_OK) {
 		e->bad = xstrndup(err, strlen(err));
 		return;
 	}
@@ -366,7 +366,7 @@ dec_free(struct dec *d)
 	avsc_free(d->reader);
 	avdec_proj_free(d->proj);
 	if (d->reg)
-		reg_close(d->reg);
+		registry_close(d->reg);
 }
 
 int
@@ -382,9 +382,9 @@ main(int argc, char **argv)
 
 	err_init(argv[0]);
 	tool_version(argc, argv);
-	reg_opts_init(&d.ro);
+	registry_opts_init(&d.ro);
 	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
-		if (reg_opts_set(&d.ro, c, optarg))
+		if (registry_opts_set(&d.ro, c, optarg))
 			continue;
 		switch (c) {
 		case O_SCHEMA: schema = optarg; break;
@@ -432,11 +432,11 @@ main(int argc, char **argv)
 	if (reader)
 		d.reader = schema_file("--reader-schema", reader);
 	else if (subject) {
-		const struct reg_schema *rs;
-		int st = reg_subject_version(registry(&d), subject, version, &rs, err, sizeof(err));
+		const struct registry_schema *rs;
+		int st = registry_subject_version(registry(&d), subject, version, &rs, err, sizeof(err));
 
-		if (st != REG_OK)
-			die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
+		if (st != REGISTRY_OK)
+			die(st == REGISTRY_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
 		if (!(d.reader = avsc_parse(rs->schema, strlen(rs->schema), err, sizeof(err))))
 			die(EXIT_USAGE, "--subject %s: %s", subject, err);
 	}

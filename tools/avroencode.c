@@ -49,7 +49,7 @@ static const struct option longopts[] = {
 	{"max-record", required_argument, 0, O_MAX_RECORD},
 	{"print-id", no_argument, 0, O_PRINT_ID},
 	{"help", no_argument, 0, O_HELP},
-	REG_LONGOPTS,
+	REGISTRY_LONGOPTS,
 	{0, 0, 0, 0}
 };
 
@@ -102,7 +102,7 @@ run(struct run *rn, struct tool *t)
 int
 main(int argc, char **argv)
 {
-	struct reg_opts ro;
+	struct registry_opts ro;
 	struct registry *reg = NULL;
 	struct avenc_opts ao = {.mode = AVENC_PLAIN};
 	struct run rn = {0};
@@ -117,9 +117,9 @@ main(int argc, char **argv)
 
 	err_init(argv[0]);
 	tool_version(argc, argv);
-	reg_opts_init(&ro);
+	registry_opts_init(&ro);
 	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
-		if (reg_opts_set(&ro, c, optarg))
+		if (registry_opts_set(&ro, c, optarg))
 			continue;
 		switch (c) {
 		case O_SCHEMA: schema_file = optarg; break;
@@ -191,18 +191,18 @@ main(int argc, char **argv)
 			die(EXIT_USAGE, "--schema %s: %s", schema_file, err);
 	}
 	if (subject) {
-		const struct reg_schema *rs;
+		const struct registry_schema *rs;
 		int st;
 
-		reg = reg_open(&ro);
+		reg = registry_open(&ro);
 		if (do_register) {
-			st = reg_register(reg, subject, schema->canonical, &rn.id, err, sizeof(err));
-			if (st != REG_OK)
-				die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--register %s: %s", subject, err);
+			st = registry_register(reg, subject, schema->canonical, &rn.id, err, sizeof(err));
+			if (st != REGISTRY_OK)
+				die(st == REGISTRY_FAIL ? EXIT_ENV : EXIT_USAGE, "--register %s: %s", subject, err);
 		} else {
-			st = reg_subject_version(reg, subject, version, &rs, err, sizeof(err));
-			if (st != REG_OK)
-				die(st == REG_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
+			st = registry_subject_version(reg, subject, version, &rs, err, sizeof(err));
+			if (st != REGISTRY_OK)
+				die(st == REGISTRY_FAIL ? EXIT_ENV : EXIT_USAGE, "--subject %s: %s", subject, err);
 			rn.id = rs->id;
 			if (!(schema = avsc_parse(rs->schema, strlen(rs->schema), err, sizeof(err))))
 				die(EXIT_USAGE, "--subject %s: %s", subject, err);
@@ -213,7 +213,7 @@ main(int argc, char **argv)
 		if (printf("%lu\n", (unsigned long)rn.id) < 0 || fflush(stdout))
 			die_errno(EXIT_ENV, "write error");
 		avsc_free(schema);
-		reg_close(reg);
+		registry_close(reg);
 		free(text);
 		return 0;
 	}
@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	avenc_free(rn.enc);
 	avsc_free(schema);
 	if (reg)
-		reg_close(reg);
+		registry_close(reg);
 	free(text);
 	free(rn.ren_from);
 	free(rn.ren_to);

@@ -62,11 +62,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	rc = reganswer_parse(st, (const char *)data + 1, size - 1, need,
 	    "schema id 1", "http://127.0.0.1:1", &a, err, sizeof(err));
-	if (rc < REG_OK || rc > REG_FAIL)
+	if (rc < REGISTRY_OK || rc > REGISTRY_FAIL)
 		abort();
-	if (rc != REG_OK && (!err[0] || strlen(err) >= sizeof(err)))
+	if (rc != REGISTRY_OK && (!err[0] || strlen(err) >= sizeof(err)))
 		abort();
-	if (rc == REG_OK) {
+	if (rc == REGISTRY_OK) {
 		if (st != 200)
 			abort();
 		if ((need & REGANSWER_NEED_SCHEMA) && !a.schema)

@@ -20,7 +20,7 @@
 #include "registry.h"
 
 static const struct option longopts[] = {
-	REG_LONGOPTS,
+	REGISTRY_LONGOPTS,
 	{0, 0, 0, 0}
 };
 
@@ -42,7 +42,7 @@ slurp(const char *path)
 }
 
 static void
-print(const struct reg_schema *s)
+print(const struct registry_schema *s)
 {
 	printf("id=%u version=%d subject=%s\n%s\n", s->id, s->version,
 	    s->subject ? s->subject : "-", s->schema);
@@ -59,54 +59,54 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const struct reg_schema *s;
-	struct reg_opts o;
+	const struct registry_schema *s;
+	struct registry_opts o;
 	struct registry *r;
 	char err[512], *text;
 	uint32_t id;
-	int ch, rc = REG_OK, worst = REG_OK, i;
+	int ch, rc = REGISTRY_OK, worst = REGISTRY_OK, i;
 
 	err_init(argv[0]);
-	reg_opts_init(&o);
+	registry_opts_init(&o);
 	o.latest_ttl = getenv("REGCLI_TTL") ? atof(getenv("REGCLI_TTL")) : o.latest_ttl;
 	while ((ch = getopt_long(argc, argv, "r:", longopts, NULL)) != -1)
-		if (!reg_opts_set(&o, ch, optarg))
+		if (!registry_opts_set(&o, ch, optarg))
 			usage();
 	if (optind == argc)
 		usage();
-	r = reg_open(&o);
-	for (i = optind; i < argc && rc != REG_FAIL; i += 2) {
+	r = registry_open(&o);
+	for (i = optind; i < argc && rc != REGISTRY_FAIL; i += 2) {
 		if (!strcmp(argv[i], "id") && i + 1 < argc) {
-			rc = reg_by_id(r, (uint32_t)strtoul(argv[i + 1], NULL, 10), &s,
+			rc = registry_by_id(r, (uint32_t)strtoul(argv[i + 1], NULL, 10), &s,
 			    err, sizeof(err));
 		} else if (!strcmp(argv[i], "subject") && i + 2 < argc) {
-			rc = reg_subject_version(r, argv[i + 1], strcmp(argv[i + 2], "latest") ?
+			rc = registry_subject_version(r, argv[i + 1], strcmp(argv[i + 2], "latest") ?
 			    atoi(argv[i + 2]) : -1, &s, err, sizeof(err));
 			i++;
 		} else if (!strcmp(argv[i], "lookup") && i + 2 < argc) {
 			text = slurp(argv[i + 2]);
-			rc = reg_lookup(r, argv[i + 1], text, &s, err, sizeof(err));
+			rc = registry_lookup(r, argv[i + 1], text, &s, err, sizeof(err));
 			free(text);
 			i++;
 		} else if (!strcmp(argv[i], "register") && i + 2 < argc) {
 			text = slurp(argv[i + 2]);
-			rc = reg_register(r, argv[i + 1], text, &id, err, sizeof(err));
+			rc = registry_register(r, argv[i + 1], text, &id, err, sizeof(err));
 			free(text);
-			if (rc == REG_OK)
+			if (rc == REGISTRY_OK)
 				printf("id=%u\n", id);
 			i++;
 			s = NULL;
 		} else
 			usage();
 		fflush(stdout);
-		if (rc == REG_OK && s)
+		if (rc == REGISTRY_OK && s)
 			print(s);
-		else if (rc != REG_OK)
+		else if (rc != REGISTRY_OK)
 			fprintf(stderr, "regcli: %s\n", err);
 		if (rc > worst)
 			worst = rc;
 	}
 	fflush(stdout);
-	reg_close(r);
-	return worst == REG_OK ? 0 : worst == REG_FAIL ? EXIT_ENV : EXIT_DATA;
+	registry_close(r);
+	return worst == REGISTRY_OK ? 0 : worst == REGISTRY_FAIL ? EXIT_ENV : EXIT_DATA;
 }

@@ -164,7 +164,7 @@ unescape(char *s)
 static void
 answer(struct conn *c, int rc, long st, const struct buf *body)
 {
-	if (rc == REG_OK)
+	if (rc == REGISTRY_OK)
 		reply(c, (int)st, "application/vnd.schemaregistry.v1+json", body->p, body->len);
 	else
 		reply_error(c, 500, 50001, "Error in the backend data store");

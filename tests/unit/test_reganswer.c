@@ -31,7 +31,7 @@ good_answer(void **state)
 {
 	assert_int_equal(parse(200, "{\"subject\":\"s-value\",\"version\":3,\"id\":7,"
 	    "\"schema\":\"\\\"int\\\"\",\"schemaType\":\"AVRO\"}",
-	    REGANSWER_NEED_SCHEMA | REGANSWER_NEED_ID | REGANSWER_NEED_VERSION), REG_OK);
+	    REGANSWER_NEED_SCHEMA | REGANSWER_NEED_ID | REGANSWER_NEED_VERSION), REGISTRY_OK);
 	assert_string_equal(a.schema, "\"int\"");
 	assert_string_equal(a.subject, "s-value");
 	assert_int_equal(a.id, 7);
@@ -47,12 +47,12 @@ static void
 absent_fields_not_needed(void **state)
 {
 	/* {"id": N} is register's whole answer; schemaType absent means AVRO */
-	assert_int_equal(parse(200, "{\"id\":4294967295}", REGANSWER_NEED_ID), REG_OK);
+	assert_int_equal(parse(200, "{\"id\":4294967295}", REGANSWER_NEED_ID), REGISTRY_OK);
 	assert_int_equal(a.id, UINT32_MAX);
 	assert_null(a.schema);
 	assert_null(a.subject);
 	assert_int_equal(a.version, 0);
-	assert_int_equal(parse(200, "{\"schema\":\"x\"}", REGANSWER_NEED_SCHEMA), REG_OK);
+	assert_int_equal(parse(200, "{\"schema\":\"x\"}", REGANSWER_NEED_SCHEMA), REGISTRY_OK);
 	assert_false(a.has_id);
 }
 
@@ -61,12 +61,12 @@ references(void **state)
 {
 	assert_int_equal(parse(200, "{\"schema\":\"x\",\"references\":[{\"name\":\"A\","
 	    "\"subject\":\"a\",\"version\":1},{\"name\":\"B\",\"subject\":\"b\",\"version\":-1}]}",
-	    REGANSWER_NEED_SCHEMA), REG_OK);
+	    REGANSWER_NEED_SCHEMA), REGISTRY_OK);
 	assert_non_null(a.refs);
 	/* null and [] are no references */
-	assert_int_equal(parse(200, "{\"schema\":\"x\",\"references\":null}", 0), REG_OK);
+	assert_int_equal(parse(200, "{\"schema\":\"x\",\"references\":null}", 0), REGISTRY_OK);
 	assert_null(a.refs);
-	assert_int_equal(parse(200, "{\"schema\":\"x\",\"references\":[]}", 0), REG_OK);
+	assert_int_equal(parse(200, "{\"schema\":\"x\",\"references\":[]}", 0), REGISTRY_OK);
 	assert_null(a.refs);
 }
 
@@ -76,7 +76,7 @@ garbled(long st, const char *body, unsigned need, const char *why)
 	char want[300];
 
 	snprintf(want, sizeof(want), "registry " WHERE ": garbled answer for schema id 7: %s", why);
-	assert_int_equal(parse(st, body, need), REG_FAIL);
+	assert_int_equal(parse(st, body, need), REGISTRY_FAIL);
 	assert_string_equal(err, want);
 }
 
@@ -114,7 +114,7 @@ hostile_200(void **state)
 	/* a NUL inside the body is not JSON text */
 	reganswer_free(&a);
 	assert_int_equal(reganswer_parse(200, "{\"id\":1}\0x", 10, 0, "schema id 7", WHERE, &a,
-	    err, sizeof(err)), REG_FAIL);
+	    err, sizeof(err)), REGISTRY_FAIL);
 	reganswer_free(&a);
 }
 
@@ -122,7 +122,7 @@ static void
 not_avro(void **state)
 {
 	assert_int_equal(parse(200, "{\"schema\":\"x\",\"schemaType\":\"PROTOBUF\"}", 0),
-	    REG_INVALID);
+	    REGISTRY_INVALID);
 	assert_string_equal(err, "schema id 7 is PROTOBUF, not AVRO (at " WHERE ")");
 }
 
@@ -130,30 +130,30 @@ static void
 registry_errors(void **state)
 {
 	assert_int_equal(parse(404, "{\"error_code\":40403,\"message\":\"Schema not found\"}", 0),
-	    REG_NOTFOUND);
+	    REGISTRY_NOTFOUND);
 	assert_int_equal(a.code, 40403);
 	assert_string_equal(err, "schema id 7 not found (40403: Schema not found) at " WHERE);
 	/* a 404 without the registry's error body: the URL is wrong, not the id */
-	assert_int_equal(parse(404, "<html>Not Found</html>", 0), REG_FAIL);
+	assert_int_equal(parse(404, "<html>Not Found</html>", 0), REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 404 Not Found for schema id 7 "
 	    "(not a registry error: is the URL right?)");
 	/* a 404 whose code is not of the 404 class */
-	assert_int_equal(parse(404, "{\"error_code\":50001}", 0), REG_FAIL);
+	assert_int_equal(parse(404, "{\"error_code\":50001}", 0), REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 404 Not Found (50001)");
 	assert_int_equal(parse(422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}", 0),
-	    REG_INVALID);
+	    REGISTRY_INVALID);
 	assert_string_equal(err, "registry " WHERE " refused schema id 7: 422 Unprocessable "
 	    "Entity (42201: Invalid schema)");
 	assert_int_equal(parse(409, "{\"error_code\":409,\"message\":\"incompatible\"}", 0),
-	    REG_INVALID);
+	    REGISTRY_INVALID);
 	assert_string_equal(err, "registry " WHERE " refused schema id 7: 409 Conflict "
 	    "(409: incompatible)");
 	assert_int_equal(parse(401, "{\"error_code\":40101,\"message\":\"Unauthorized\"}", 0),
-	    REG_FAIL);
+	    REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 401 Unauthorized (40101: Unauthorized)");
-	assert_int_equal(parse(503, "", 0), REG_FAIL);
+	assert_int_equal(parse(503, "", 0), REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 503 Service Unavailable for schema id 7");
-	assert_int_equal(parse(299, "{}", 0), REG_FAIL);
+	assert_int_equal(parse(299, "{}", 0), REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 299 HTTP status for schema id 7");
 }
 
@@ -164,24 +164,24 @@ hostile_errors(void **state)
 	size_t n;
 
 	/* codes out of range are no codes */
-	assert_int_equal(parse(404, "{\"error_code\":1000000}", 0), REG_FAIL);
+	assert_int_equal(parse(404, "{\"error_code\":1000000}", 0), REGISTRY_FAIL);
 	assert_int_equal(a.code, 0);
-	assert_int_equal(parse(404, "{\"error_code\":-40403}", 0), REG_FAIL);
-	assert_int_equal(parse(404, "{\"error_code\":\"40403\"}", 0), REG_FAIL);
-	assert_int_equal(parse(404, "[40403]", 0), REG_FAIL);
+	assert_int_equal(parse(404, "{\"error_code\":-40403}", 0), REGISTRY_FAIL);
+	assert_int_equal(parse(404, "{\"error_code\":\"40403\"}", 0), REGISTRY_FAIL);
+	assert_int_equal(parse(404, "[40403]", 0), REGISTRY_FAIL);
 	/* a message with control characters and 1000 bytes: one line of 160 */
 	n = (size_t)snprintf(body, sizeof(body), "{\"error_code\":40403,\"message\":\"a\\nb\\tc");
 	memset(body + n, 'x', 1000);
 	strcpy(body + n + 1000, "\"}");
-	assert_int_equal(parse(404, body, 0), REG_NOTFOUND);
+	assert_int_equal(parse(404, body, 0), REGISTRY_NOTFOUND);
 	memset(want, 0, sizeof(want));
 	n = (size_t)snprintf(want, sizeof(want), "schema id 7 not found (40403: a b c");
 	memset(want + n, 'x', 155);
 	strcat(want, ") at " WHERE);
 	assert_string_equal(err, want);
 	/* a message of NULs and no message */
-	assert_int_equal(parse(500, "{\"error_code\":50001,\"message\":\"\\u0000\"}", 0), REG_FAIL);
-	assert_int_equal(parse(500, "{\"error_code\":50001,\"message\":null}", 0), REG_FAIL);
+	assert_int_equal(parse(500, "{\"error_code\":50001,\"message\":\"\\u0000\"}", 0), REGISTRY_FAIL);
+	assert_int_equal(parse(500, "{\"error_code\":50001,\"message\":null}", 0), REGISTRY_FAIL);
 	assert_string_equal(err, "registry " WHERE ": 500 Internal Server Error (50001)");
 }
 
@@ -193,11 +193,11 @@ small_error_buffers(void **state)
 	memset(small, 'z', sizeof(small));
 	reganswer_free(&a);
 	assert_int_equal(reganswer_parse(200, "[", 1, 0, "schema id 7", WHERE, &a, small,
-	    sizeof(small)), REG_FAIL);
+	    sizeof(small)), REGISTRY_FAIL);
 	assert_string_equal(small, "registr");
 	reganswer_free(&a);
 	assert_int_equal(reganswer_parse(404, "{\"error_code\":40401}", 20, 0, "x", WHERE, &a,
-	    NULL, 0), REG_NOTFOUND);
+	    NULL, 0), REGISTRY_NOTFOUND);
 	reganswer_free(&a);
 }
 

@@ -14,7 +14,7 @@ static struct regcache_entry *
 put(struct regcache *c, char kind, long long num, const char *a, const char *b, double ttl,
     int status, const char *schema)
 {
-	struct reg_schema s = {(uint32_t)num, 1, a, schema};
+	struct registry_schema s = {(uint32_t)num, 1, a, schema};
 	struct regcache_entry *e;
 	size_t len;
 	char *key = regcache_key(kind, num, a, b, &len);
@@ -40,12 +40,12 @@ static void
 keys_tell_questions_apart(void **state)
 {
 	struct regcache *c = regcache_new();
-	const struct reg_schema *s;
+	const struct registry_schema *s;
 	char err[64];
 
-	put(c, 'v', 1, "ab", "c", 0, REG_OK, "\"int\"");
-	put(c, 'v', 1, "a", "bc", 0, REG_OK, "\"long\"");
-	put(c, 'i', 1, NULL, NULL, 0, REG_NOTFOUND, NULL);
+	put(c, 'v', 1, "ab", "c", 0, REGISTRY_OK, "\"int\"");
+	put(c, 'v', 1, "a", "bc", 0, REGISTRY_OK, "\"long\"");
+	put(c, 'i', 1, NULL, NULL, 0, REGISTRY_NOTFOUND, NULL);
 	assert_string_equal(get(c, 'v', 1, "ab", "c")->s.schema, "\"int\"");
 	assert_string_equal(get(c, 'v', 1, "a", "bc")->s.schema, "\"long\"");
 	assert_null(get(c, 'v', 1, "abc", NULL));
@@ -54,9 +54,9 @@ keys_tell_questions_apart(void **state)
 	/* a negative answer gives back its status and message */
 	strcpy(err, "untouched");
 	assert_int_equal(regcache_answer(get(c, 'i', 1, NULL, NULL), &s, err, sizeof(err)),
-	    REG_NOTFOUND);
+	    REGISTRY_NOTFOUND);
 	assert_string_equal(err, "not found");
-	assert_int_equal(regcache_answer(get(c, 'v', 1, "ab", "c"), &s, err, sizeof(err)), REG_OK);
+	assert_int_equal(regcache_answer(get(c, 'v', 1, "ab", "c"), &s, err, sizeof(err)), REGISTRY_OK);
 	assert_string_equal(s->schema, "\"int\"");
 	assert_string_equal(s->subject, "ab");
 	regcache_free(c);
@@ -66,7 +66,7 @@ static void
 entries_expire_but_stay_valid(void **state)
 {
 	struct regcache *c = regcache_new();
-	struct regcache_entry *e = put(c, 'v', -1, "s", NULL, 0.001, REG_OK, "\"int\"");
+	struct regcache_entry *e = put(c, 'v', -1, "s", NULL, 0.001, REGISTRY_OK, "\"int\"");
 	struct timespec ts = {0, 5000000};
 
 	assert_ptr_equal(get(c, 'v', -1, "s", NULL), e);
@@ -87,18 +87,18 @@ full_cache_emptied_at_trim(void **state)
 	long long i;
 
 	for (i = 0; i < 4095; i++)
-		put(c, 'i', i, NULL, NULL, 0, REG_OK, "\"int\"");
+		put(c, 'i', i, NULL, NULL, 0, REGISTRY_OK, "\"int\"");
 	regcache_trim(c);
 	assert_non_null(e = get(c, 'i', 0, NULL, NULL));
 	assert_non_null(get(c, 'i', 4094, NULL, NULL));
-	put(c, 'i', 4095, NULL, NULL, 0, REG_OK, "\"int\"");
+	put(c, 'i', 4095, NULL, NULL, 0, REGISTRY_OK, "\"int\"");
 	/* the table grew past its buckets: everything still found */
 	for (i = 0; i < 4096; i++)
 		assert_non_null(get(c, 'i', i, NULL, NULL));
 	regcache_trim(c);
 	assert_null(get(c, 'i', 0, NULL, NULL));
 	assert_null(get(c, 'i', 4095, NULL, NULL));
-	put(c, 'i', 1, NULL, NULL, 0, REG_OK, "\"long\"");
+	put(c, 'i', 1, NULL, NULL, 0, REGISTRY_OK, "\"long\"");
 	assert_string_equal(get(c, 'i', 1, NULL, NULL)->s.schema, "\"long\"");
 	regcache_free(c);
 	regcache_free(NULL);

@@ -134,7 +134,7 @@ fetch(void *arg, const char *subject, int version, const char **schema, const ch
 		if (!strcmp(reg[i].subject, subject)) {
 			*schema = reg[i].schema;
 			*refs = reg[i].refs;
-			return REG_OK;
+			return REGISTRY_OK;
 		}
 	snprintf(e, elen, "subject \"%s\" version %d not found (40401)", subject, version);
 	return *(int *)arg;
@@ -164,8 +164,8 @@ depth_first_dependencies_first(void **state)
 
 	/* Person's own reference (Address) comes before Person; Address named twice is fetched once */
 	assert_int_equal(resolve("[{\"name\":\"com.acme.Person\",\"subject\":\"person\",\"version\":1},"
-	    "{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":1}]", REG_NOTFOUND,
-	    &text), REG_OK);
+	    "{\"name\":\"com.acme.Address\",\"subject\":\"address\",\"version\":1}]", REGISTRY_NOTFOUND,
+	    &text), REGISTRY_OK);
 	assert_int_equal(fetches, 2);
 	assert_string_equal(text, "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\","
 	    "\"fields\":[{\"name\":\"p\",\"type\":{\"type\":\"record\",\"name\":\"Person\","
@@ -181,25 +181,25 @@ resolution_refused(void **state)
 	char *text;
 
 	assert_int_equal(resolve("[{\"name\":\"A\",\"subject\":\"cyc-a\",\"version\":1}]",
-	    REG_NOTFOUND, &text), REG_INVALID);
+	    REGISTRY_NOTFOUND, &text), REGISTRY_INVALID);
 	assert_string_equal(err, "schema id 9: reference cycle: A (subject \"cyc-a\" version 1) "
 	    "-> B (subject \"cyc-b\" version 1) -> A (subject \"cyc-a\" version 1)");
 	assert_int_equal(resolve("[{\"name\":\"S\",\"subject\":\"self\",\"version\":-1}]",
-	    REG_NOTFOUND, &text), REG_INVALID);
+	    REGISTRY_NOTFOUND, &text), REGISTRY_INVALID);
 	assert_string_equal(err, "schema id 9: reference cycle: S (subject \"self\" version latest) "
 	    "-> S (subject \"self\" version latest)");
 	/* a missing reference makes the schema unusable; a failing registry stays a failure */
 	assert_int_equal(resolve("[{\"name\":\"X\",\"subject\":\"nosuch\",\"version\":2}]",
-	    REG_NOTFOUND, &text), REG_INVALID);
+	    REGISTRY_NOTFOUND, &text), REGISTRY_INVALID);
 	assert_string_equal(err, "schema id 9: reference X (subject \"nosuch\" version 2): "
 	    "subject \"nosuch\" version 2 not found (40401)");
 	assert_int_equal(resolve("[{\"name\":\"X\",\"subject\":\"nosuch\",\"version\":2}]",
-	    REG_FAIL, &text), REG_FAIL);
+	    REGISTRY_FAIL, &text), REGISTRY_FAIL);
 	assert_null(text);
 	/* the expansion's refusal names the schema and the references */
 	assert_int_equal(resolve("[{\"name\":\"A\",\"subject\":\"address\",\"version\":1},"
-	    "{\"name\":\"B\",\"subject\":\"addr2\",\"version\":1}]", REG_NOTFOUND, &text),
-	    REG_INVALID);
+	    "{\"name\":\"B\",\"subject\":\"addr2\",\"version\":1}]", REGISTRY_NOTFOUND, &text),
+	    REGISTRY_INVALID);
 	assert_string_equal(err, "schema id 9: type com.acme.Address is defined both by reference "
 	    "A (subject \"address\" version 1) and, differently, by reference B (subject "
 	    "\"addr2\" version 1)");
