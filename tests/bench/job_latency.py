@@ -1,31 +1,32 @@
 """Helpers of tests/bench/job-kafka (the whole wikimedia-job on a real broker).
 
   produce BROKERS TOPIC PARTITIONS RATE START FRAMES
-      Produce the record stream FRAMES (Confluent frames from gen-events
-      --start START --rate RATE) with confluent-kafka, frame i at wall-clock
-      time START + i / RATE to partition i % PARTITIONS, each frame sent as
-      soon as it is due (linger.ms=0), so event time runs with the clock.
-      Prints one line of JSON: frames sent, delivery errors, undelivered,
-      the worst lag behind the schedule.
+      Produce the record stream FRAMES (Confluent frames from gen-events)
+      with confluent-kafka, frame i at wall-clock time START + i / RATE to
+      partition i % PARTITIONS: each time round, every frame that is due is
+      handed to the producer (librdkafka's default linger.ms, 5 ms), then the
+      loop sleeps until the next one is due, so that 10,000 frames a second
+      keep to the schedule. Prints one line of JSON: frames sent, delivery
+      errors, undelivered, the worst lag behind the schedule, the seconds it
+      took.
 
-  latency IN OUT KCAT_LOG PROGRESS
+  latency IN OUT PROGRESS ERRLOG
       IN: the input topic as NDJSON from avrodecode --fields timestamp
-      --kafka-field kafka; OUT: the output topic alike (the rows); KCAT_LOG:
-      one line per kcat the job ran (mode, start, end, status, partition,
-      offset, count), written by job-kafka's kcat wrapper; PROGRESS: the
-      job's standard error, each line prefixed with its arrival time. Prints
-      the latency part of job-kafka's table:
+      --kafka-field kafka; OUT: the output topic alike (the rows); PROGRESS:
+      cfjob's --progress file (one JSON object per batch, Spark's
+      StreamingQueryProgress: batchId, sources[].startOffset/endOffset,
+      durationMs); ERRLOG: cfjob's standard error, each line prefixed with its
+      arrival time (job_run.py --stamp-stderr). Prints the latency part of
+      job-kafka's table:
       - per output row with window end E, its Kafka timestamp minus that of the
         first input record (by Kafka timestamp) whose event time is >= E + 60 s,
         the record that took the watermark past E;
       - per input record, the time from its Kafka timestamp until the batch
-        that read it was committed (its rows, if any, were produced just
-        before): the same delay sampled at every record rather than at the
-        few records that close a window;
-      - the phases of the batches (as below).
-
-  phases KCAT_LOG PROGRESS
-      The phases of a job's batches alone, from the same two files.
+        that read it was committed (the arrival of cfjob's "batch N: ...
+        committed" line; its offsets from PROGRESS): the same delay sampled
+        at every record rather than at the few records that close a window;
+      - the batches: how many, records each, commit to commit, and the
+        medians of cfjob's durationMs phases.
 
   Both topics of the latency run use message.timestamp.type=LogAppendTime,
   so every Kafka timestamp here is the broker's clock when the record landed.
@@ -38,9 +39,6 @@ import statistics
 import struct
 import sys
 import time
-
-HEAD = "{:40} {:>5} {:>8} {:>8} {:>8} {:>8}"
-
 
 def records(path):
     data = open(path, "rb").read()
@@ -66,25 +64,27 @@ def produce(brokers, topic, parts, rate, start, frames_path):
         if err is not None:
             errors[0] += 1
 
-    p = Producer({"bootstrap.servers": brokers, "linger.ms": 0, "acks": "all"})
-    behind = 0.0
-    for i, f in enumerate(frames):
-        due = start + i / rate
-        d = due - time.time()
+    p = Producer({"bootstrap.servers": brokers, "acks": "all"})
+    behind, i, n = 0.0, 0, len(frames)
+    while i < n:
+        now = time.time()
+        d = start + i / rate - now
         if d > 0:
+            p.poll(0)
             time.sleep(d)
-        else:
-            behind = max(behind, -d)
-        while True:
+            continue
+        behind = max(behind, -d)
+        due = min(n, int((now - start) * rate) + 1)
+        while i < due:
             try:
-                p.produce(topic, f, partition=i % parts, on_delivery=done)
-                break
+                p.produce(topic, frames[i], partition=i % parts, on_delivery=done)
+                i += 1
             except BufferError:
                 p.poll(0.01)
         p.poll(0)
     left = p.flush(30)
-    print(json.dumps({"sent": len(frames), "errors": errors[0], "undelivered": left,
-                      "max_behind_s": round(behind, 4)}))
+    print(json.dumps({"sent": n, "errors": errors[0], "undelivered": left,
+                      "max_behind_s": round(behind, 4), "seconds": round(time.time() - start, 2)}))
     return 1 if errors[0] or left else 0
 
 
@@ -94,140 +94,66 @@ def pct(xs, q):
     return xs[min(k, len(xs)) - 1]
 
 
+HEAD = "{:42} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7}"
+
+
 def stats_line(label, xs, scale=1.0):
     xs = sorted(v * scale for v in xs)
-    return (f"{label:40} {len(xs):5d} {xs[0]:8.0f} {statistics.median(xs):8.0f} "
-            f"{pct(xs, 95):8.0f} {xs[-1]:8.0f}")
+    return (f"{label:42} {len(xs):6d} {xs[0]:7.0f} {statistics.median(xs):7.0f} "
+            f"{pct(xs, 95):7.0f} {pct(xs, 99):7.0f} {xs[-1]:7.0f}")
 
 
 def window_end(s):
     return calendar.timegm(time.strptime(s, "%Y-%m-%d %H:%M:%S"))
 
 
-class Job:
-    """A job's batches: its progress lines and the kcat calls of each batch."""
-
-    def __init__(self, log_path, progress_path):
-        self.batches = []  # (commit time, batch, records, rows)
-        self.pipe_end = []  # arrival of winagg's summary line: the pipeline's winagg exited
-        for line in open(progress_path):
-            t, _, msg = line.rstrip("\n").partition(" ")
-            m = re.match(r"cfjob: batch (\d+): (\d+) records in, (\d+) rows", msg)
-            if m:
-                self.batches.append((float(t), int(m[1]), int(m[2]), int(m[3])))
-            elif msg.startswith("winagg: summary"):
-                self.pipe_end.append(float(t))
-        calls = []  # (mode, start, end, partition, offset, count)
-        for line in open(log_path):
-            f = line.split()
-            calls.append((f[0], float(f[1]), float(f[2]),
-                          *(int(v) if v.isdigit() else None for v in f[4:7])))
-        calls.sort(key=lambda c: c[1])
-        self.calls = calls
-        # a call belongs to the first batch committed after it ended
-        ends = [b[0] for b in self.batches]
-        self.of = {b[1]: [] for b in self.batches}
-        for c in calls:
-            i = bisect.bisect_left(ends, c[2])
-            if i < len(self.batches):
-                self.of[self.batches[i][1]].append(c)
-
-    def ranges(self):
-        """partition -> sorted [(first offset, end offset, commit time)]"""
-        byp = {}
-        for t, b, _, _ in self.batches:
-            for c in self.of[b]:
-                if c[0] == "C" and c[3] is not None and c[4] is not None and c[5] is not None:
-                    byp.setdefault(c[3], []).append((c[4], c[4] + c[5], t))
-        for v in byp.values():
-            v.sort()
-        return byp
-
-    def idle(self):
-        """A line on the polls before the first record arrived."""
-        first_c = next((c[1] for c in self.calls if c[0] == "C"), float("inf"))
-        pre = [c for c in self.calls if c[1] < first_c]
-        polls = [c[1] for c in pre if c[0] == "L"][2:]  # the first two are the job's start
-        if len(polls) < 3:
-            return None
-        busy = []
-        for a in polls:
-            qs = [c for c in pre if c[0] == "Q" and c[1] > a][:2]
-            if len(qs) == 2:
-                busy.append(qs[1][2] - a)
-        gaps = [b - a for a, b in zip(polls, polls[1:])]
-        return (f"idle, before the first record: {len(polls)} polls, one every "
-                f"{statistics.median(gaps) * 1000:.0f} ms (median), each "
-                f"{statistics.median(busy) * 1000:.0f} ms from kcat -L to the second kcat -Q's exit")
-
-    def phases(self):
-        """Lines of the phase table."""
-        ph = {k: [] for k in ("cycle", "idle", "parts", "plan", "consume", "after", "winagg",
-                              "tail", "produce", "commit", "kcatL", "kcatQ", "kcatC", "kcatP")}
-        nrec, idle_polls, prev = [], 0, None
-        for t, b, n, _ in self.batches:
-            cs = self.of[b]
-            C = [c for c in cs if c[0] == "C"]
-            if not C:
-                prev = t
-                continue
-            before = [c for c in cs if c[1] < C[0][1]]
-            plan_q = [c for c in before if c[0] == "Q"][-2:]
-            # a streaming cfjob re-reads the partitions (kcat -L -J | jq) just before each plan
-            L = [c for c in before[-3:-2] if c[0] == "L"] if len(plan_q) == 2 else []
-            P = [c for c in cs if c[0] == "P" and c[1] > C[-1][1]][:1]
-            if prev is not None:  # between two batches (the first waited for input, or started)
-                ph["cycle"].append(t - prev)
-                start = L[0][1] if L else plan_q[0][1] if plan_q else None
-                if start is not None:
-                    ph["idle"].append(start - prev)
-                idle_polls += max(0, len([c for c in before if c[0] == "Q"]) - 2) // 2
-            if L:
-                ph["parts"].append(plan_q[0][1] - L[0][1])
-                ph["kcatL"].append(L[0][2] - L[0][1])
-            if plan_q:
-                ph["plan"].append(C[0][1] - plan_q[0][1])
-                ph["kcatQ"] += [c[2] - c[1] for c in plan_q]
-            ph["consume"].append(C[-1][2] - C[0][1])
-            ph["kcatC"] += [c[2] - c[1] for c in C]
-            ph["after"].append(t - C[-1][2])
-            j = bisect.bisect_left(self.pipe_end, C[-1][2])
-            if j < len(self.pipe_end) and self.pipe_end[j] <= t:
-                ph["winagg"].append(self.pipe_end[j] - C[-1][2])
-            if P:
-                ph["tail"].append(P[0][1] - C[-1][2])
-                ph["produce"].append(P[0][2] - P[0][1])
-                ph["kcatP"].append(P[0][2] - P[0][1])
-                ph["commit"].append(t - P[0][2])
-            nrec.append(n)
-            prev = t
-        out = [f"batches that read records: {len(nrec)}, "
-               f"{statistics.mean(nrec) if nrec else 0:,.0f} records each on average; "
-               f"{idle_polls} polls between them found nothing (each then sleeps --trigger)",
-               HEAD.format("batch phases (ms)", "n", "min", "median", "p95", "max")]
-        names = {
-            "cycle": "cycle: commit to next commit",
-            "idle": "  commit -> next batch's first kcat",
-            "parts": "  kcat -L -J | jq (partitions)",
-            "plan": "  plan: 2x kcat -Q, write+sync plan",
-            "consume": "  4x kcat -C in turn (pipeline beside)",
-            "after": "  last kcat -C exit -> committed",
-            "winagg": "    last kcat -C exit -> winagg exited",
-            "tail": "    with rows: ... -> kcat -P start",
-            "produce": "    with rows: cfframe -D | kcat -P",
-            "commit": "    with rows: kcat -P exit -> committed",
-            "kcatL": "one kcat -L -J (metadata)",
-            "kcatQ": "one kcat -Q (offsets of 4 partitions)",
-            "kcatC": "one kcat -C (a partition's range)",
-            "kcatP": "one kcat -P (the batch's rows)",
-        }
-        for k, label in names.items():
-            if ph[k]:
-                out.append(stats_line(label, ph[k], 1000))
-        return out
+def offsets(v):
+    """{partition: offset} of a progress startOffset/endOffset (one topic)."""
+    if isinstance(v, str):
+        v = json.loads(v)
+    out = {}
+    for parts in (v or {}).values():
+        for p, o in parts.items():
+            out[int(p)] = int(o)
+    return out
 
 
-def latency(in_path, out_path, log_path, progress_path, delay=60):
+def batches(progress_path, err_path):
+    """[(batch id, commit time, {partition: (from, to)}, numInputRows, durationMs)]"""
+    commit = {}
+    for line in open(err_path):
+        t, _, msg = line.rstrip("\n").partition(" ")
+        m = re.search(r"batch (\d+): (\d+) records in.*committed", msg)
+        if m:
+            commit[int(m[1])] = float(t)
+    out = []
+    try:
+        lines = open(progress_path).readlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            pr = json.loads(line)
+        except ValueError:
+            continue
+        b = pr.get("batchId")
+        ranges = {}
+        for src in pr.get("sources") or []:
+            a, z = offsets(src.get("startOffset")), offsets(src.get("endOffset"))
+            for p, o in z.items():
+                ranges[p] = (a.get(p, o), o)
+        t = commit.get(b)
+        if t is None and pr.get("timestamp"):
+            ts = calendar.timegm(time.strptime(pr["timestamp"][:19], "%Y-%m-%dT%H:%M:%S"))
+            ts += float("0." + pr["timestamp"][20:23]) if len(pr["timestamp"]) > 20 else 0
+            t = ts + (pr.get("durationMs") or {}).get("triggerExecution", 0) / 1000
+        out.append((b, t, ranges, pr.get("numInputRows", 0), pr.get("durationMs") or {}))
+    if not out:  # no --progress: the committed lines alone
+        out = [(b, t, {}, None, {}) for b, t in sorted(commit.items())]
+    return out
+
+
+def latency(in_path, out_path, progress_path, err_path, delay=60):
     ins = []  # (kafka ms, event time s, partition, offset)
     for line in open(in_path):
         r = json.loads(line)
@@ -249,10 +175,16 @@ def latency(in_path, out_path, log_path, progress_path, delay=60):
         if i == len(runmax):
             untriggered += 1
         else:
-            row_lat.append((end, g, ts - ins[i][0]))
+            row_lat.append(ts - ins[i][0])
 
-    job = Job(log_path, progress_path)
-    byp = job.ranges()
+    bs = batches(progress_path, err_path)
+    byp = {}  # partition -> sorted [(from, to, commit time)]
+    for _, t, ranges, _, _ in bs:
+        for p, (a, z) in ranges.items():
+            if z > a and t is not None:
+                byp.setdefault(p, []).append((a, z, t))
+    for v in byp.values():
+        v.sort()
     rec_lat, unread = [], 0
     for ts, _, p, o in ins:
         v = byp.get(p, [])
@@ -262,38 +194,37 @@ def latency(in_path, out_path, log_path, progress_path, delay=60):
         else:
             unread += 1
 
-    out = [HEAD.format("latency, streaming (ms)", "n", "min", "median", "p95", "max")]
+    out = [HEAD.format("latency, streaming (ms)", "n", "min", "median", "p95", "p99", "max")]
     if row_lat:
-        out.append(stats_line("row: watermark passed E -> row in topic", [x[2] for x in row_lat]))
-        out.append("  each row (window end UTC, group, ms): " + ", ".join(
-            f"{time.strftime('%H:%M:%S', time.gmtime(e))} {'null' if g is None else g} {ms}"
-            for e, g, ms in row_lat))
+        out.append(stats_line("row: watermark passed E -> row in topic", row_lat))
     else:
-        out.append(f"{'row: watermark passed E -> row in topic':40}     0  (no window closed)")
+        out.append(f"{'row: watermark passed E -> row in topic':42}      0  (no window closed)")
     if rec_lat:
         out.append(stats_line("record in topic -> its batch committed", rec_lat))
     notes = []
     if untriggered:
         notes.append(f"{untriggered} rows with no closing record")
     if unread:
-        notes.append(f"{unread} input records not read by a logged batch")
+        notes.append(f"{unread} input records in no batch of --progress")
     if notes:
         out.append("  (" + "; ".join(notes) + ")")
-    out += job.phases()
-    idle = job.idle()
-    if idle:
-        out.append(idle)
+    data = [b for b in bs if b[3]]
+    times = sorted(b[1] for b in bs if b[1] is not None)
+    out.append(f"batches: {len(bs)}, {len(data)} with records, "
+               f"{statistics.mean([b[3] for b in data]) if data else 0:,.0f} records each on average")
+    if len(times) > 1:
+        out.append(stats_line("  commit to next commit", [b - a for a, b in zip(times, times[1:])], 1000))
+    keys = sorted({k for b in data for k in b[4]})
+    for k in keys:
+        xs = [b[4][k] for b in data if isinstance(b[4].get(k), (int, float))]
+        if xs:
+            out.append(stats_line(f"  durationMs.{k} (batches with records)", xs))
     print("\n".join(out))
     return 0
 
 
-def phases(log_path, progress_path):
-    print("\n".join(Job(log_path, progress_path).phases()))
-    return 0
-
-
 def main():
-    cmds = {"produce": (produce, 6), "latency": (latency, 4), "phases": (phases, 2)}
+    cmds = {"produce": (produce, 6), "latency": (latency, 4)}
     if len(sys.argv) >= 2 and sys.argv[1] in cmds and len(sys.argv) == 2 + cmds[sys.argv[1]][1]:
         return cmds[sys.argv[1]][0](*sys.argv[2:])
     sys.exit(__doc__)
