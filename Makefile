@@ -1,9 +1,9 @@
 # Adding a tool: tools/NAME.c, man/NAME.1, and NAME in TOOLS.
-TOOLS = cfdeframe cfframe avrodecode avroencode winagg
+TOOLS = cfdeframe cfframe avrodecode avroencode winagg cfjob
 # Shell scripts with a man page, copied into bin/ beside the tools. They
 # source scripts/cfkit-sh-setup (their shared functions; not a command),
 # copied beside them and installed in $(PREFIX)/lib/cfkit.
-SCRIPTS = cfjob wikimedia-job avro-console-consumer
+SCRIPTS = wikimedia-job avro-console-consumer
 # The library every tool links: each common/NAME.c (see docs/DESIGN.md, "Layers").
 LIB = $(sort $(basename $(notdir $(wildcard common/*.c))))
 # Unit tests (tests/unit/test_NAME.c, cmocka) and libFuzzer targets (tests/fuzz/fuzz_NAME.c).
@@ -64,6 +64,10 @@ $(LIBA): $(LIBOBJ)
 $(BIN)/%: $(BUILD)/tools/%.o $(LIBA)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# cfjob is the one tool on librdkafka (the library kcat is built on).
+$(BUILD)/tools/cfjob.o: ALL_CFLAGS += $$(pkg-config --cflags rdkafka)
+$(BIN)/cfjob: LDLIBS += $$(pkg-config --libs rdkafka) -lpthread
 
 # The local Kafka broker for tests and the demo (librdkafka's mock cluster).
 $(BIN)/mockbroker: scripts/mockbroker.c Makefile

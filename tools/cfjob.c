@@ -1,0 +1,2342 @@
+/*
+ * cfjob: runs a Kafka-to-Kafka job in micro-batches over one long-lived
+ * command, exactly once (docs/DESIGN.md §9, cfjob(1)).
+ *
+ * Two threads. The feeder plans each batch (an offset range per input
+ * partition, written to the state directory before any of it is read),
+ * consumes every partition at once through librdkafka and writes the records
+ * as a stamped stream into the command, then a checkpoint barrier. The main
+ * thread reads the command's output, produces each row inside the batch's
+ * Kafka transaction, and when the barrier comes out copies the command's
+ * files into the state directory under the batch number, adds the input
+ * offsets to the transaction and commits it. The feeder sends barrier N+1
+ * only once batch N is committed, so the files the command writes at a
+ * barrier are that batch's.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "buf.h"
+#include "err.h"
+#include "io.h"
+#include "jw.h"
+#include "rs.h"
+#include "tool.h"
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: cfjob -b brokers --in-topic topic --out-topic topic [--state dir]\n"
+	    "             [--from beginning|end|stored] [--exit-at-end] [--flush-at-end]\n"
+	    "             [--max-batch n] [--trigger seconds] [--group id]\n"
+	    "             [--delivery exactly-once|at-least-once] [--on-data-loss fail|continue]\n"
+	    "             [--progress file] [--metrics file] [-F file] [-X prop=val ...] [-q]\n"
+	    "             -- command [arg ...]\n"
+	    "       cfjob --version\n");
+	exit(status);
+}
+
+/* ---- options ---- */
+
+enum from { FROM_STORED, FROM_BEGINNING, FROM_END };
+
+struct opts {
+	const char *brokers, *in, *out, *state, *group, *progress, *metrics;
+	enum from from;
+	int from_given, exit_at_end, flush_at_end, quiet, eos, loss_continue;
+	int64_t max_batch;
+	double trigger;
+	char **props;		/* name, value, name, value, ..., NULL */
+	size_t nprops, capprops;
+	char **cmd;
+};
+
+static struct opts o;
+
+static void
+add_prop(const char *name, size_t nlen, const char *val)
+{
+	o.props = xgrowarray(o.props, &o.capprops, o.nprops + 3, sizeof(*o.props));
+	o.props[o.nprops++] = xstrndup(name, nlen);
+	o.props[o.nprops++] = xstrndup(val, strlen(val));
+	o.props[o.nprops] = NULL;
+}
+
+static int
+secret_name(const char *name, size_t n)
+{
+	char low[256];
+	size_t i;
+
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;
+	for (i = 0; i < n; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	low[n] = '\0';
+	return strstr(low, "password") || strstr(low, "secret") || strstr(low, "token") ||
+	    (n > 4 && !strcmp(low + n - 4, ".pem")) || (n > 4 && !strcmp(low + n - 4, ".key")) ||
+	    !strcmp(low, "sasl.oauthbearer.config");
+}
+
+static int
+good_name(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '.' || s[i] == '_' || s[i] == '-' || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* -X prop=val: as kcat's, but credentials belong in a -F file, not in argv. */
+static void
+opt_x(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (secret_name(arg, n)) {
+		if (good_name(arg, n))
+			die(EXIT_USAGE, "-X %.*s: credentials do not belong on a command line: "
+			    "put them in a file for -F", (int)n, arg);
+		die(EXIT_USAGE, "-X: credentials do not belong on a command line: put them in a file for -F");
+	}
+	if (!eq || !good_name(arg, n))
+		die(EXIT_USAGE, "-X: expected prop=val, got \"%s\"", arg);
+	add_prop(arg, n, eq + 1);
+}
+
+/* -F file: librdkafka properties, one name=value a line; # and ! start comments. */
+static void
+opt_f(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+
+	if (!f)
+		die_errno(EXIT_USAGE, "-F: cannot read %s", path);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char *s = line, *e = line + len, *eq, *ke;
+
+		lineno++;
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#' || *s == '!')
+			continue;
+		if (!(eq = strchr(s, '=')))
+			die(EXIT_USAGE, "-F %s: line %zu: expected name=value", path, lineno);
+		for (ke = eq; ke > s && (ke[-1] == ' ' || ke[-1] == '\t'); ke--)
+			;
+		if (!good_name(s, (size_t)(ke - s)))
+			die(EXIT_USAGE, "-F %s: line %zu: expected name=value", path, lineno);
+		eq++;
+		while (*eq == ' ' || *eq == '\t')
+			eq++;
+		add_prop(s, (size_t)(ke - s), eq);
+	}
+	free(line);
+	fclose(f);
+}
+
+static int64_t
+parse_count(const char *opt, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || *s == '-' || *s == '+' || *s == ' ')
+		die(EXIT_USAGE, "%s: expected a number of records, got \"%s\"", opt, s);
+	return v;
+}
+
+static void
+parse_opts(int argc, char **argv)
+{
+	enum { O_IN = 256, O_OUT, O_STATE, O_FROM, O_EXIT, O_FLUSH, O_MAXB, O_TRIG, O_GROUP,
+		O_DELIV, O_LOSS, O_PROG, O_METR, O_HELP };
+	static const struct option lo[] = {
+		{"in-topic", required_argument, NULL, O_IN},
+		{"out-topic", required_argument, NULL, O_OUT},
+		{"state", required_argument, NULL, O_STATE},
+		{"from", required_argument, NULL, O_FROM},
+		{"exit-at-end", no_argument, NULL, O_EXIT},
+		{"flush-at-end", no_argument, NULL, O_FLUSH},
+		{"max-batch", required_argument, NULL, O_MAXB},
+		{"trigger", required_argument, NULL, O_TRIG},
+		{"group", required_argument, NULL, O_GROUP},
+		{"delivery", required_argument, NULL, O_DELIV},
+		{"on-data-loss", required_argument, NULL, O_LOSS},
+		{"progress", required_argument, NULL, O_PROG},
+		{"metrics", required_argument, NULL, O_METR},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0}
+	};
+	int ch;
+	char *end;
+
+	o.eos = 1;
+	o.trigger = 1;
+	/* "+": options end at the first word that is not one (the command). */
+	while ((ch = getopt_long(argc, argv, "+b:F:X:qh", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'b': o.brokers = optarg; break;
+		case 'F': opt_f(optarg); break;
+		case 'X': opt_x(optarg); break;
+		case 'q': o.quiet = 1; break;
+		case 'h': case O_HELP: usage(0);
+		case O_IN: o.in = optarg; break;
+		case O_OUT: o.out = optarg; break;
+		case O_STATE: o.state = optarg; break;
+		case O_FROM:
+			o.from_given = 1;
+			if (!strcmp(optarg, "beginning"))
+				o.from = FROM_BEGINNING;
+			else if (!strcmp(optarg, "end"))
+				o.from = FROM_END;
+			else if (!strcmp(optarg, "stored"))
+				o.from = FROM_STORED, o.from_given = 0;
+			else
+				die(EXIT_USAGE, "--from: expected beginning, end or stored, got \"%s\"", optarg);
+			break;
+		case O_EXIT: o.exit_at_end = 1; break;
+		case O_FLUSH: o.exit_at_end = o.flush_at_end = 1; break;
+		case O_MAXB: o.max_batch = parse_count("--max-batch", optarg); break;
+		case O_TRIG:
+			errno = 0;
+			o.trigger = strtod(optarg, &end);
+			if (!*optarg || *end || errno || !(o.trigger >= 0) || o.trigger > 86400 ||
+			    !(*optarg >= '0' && *optarg <= '9'))
+				die(EXIT_USAGE, "--trigger: expected seconds, got \"%s\"", optarg);
+			break;
+		case O_GROUP:
+			if (!*optarg)
+				die(EXIT_USAGE, "--group: expected a consumer group id");
+			o.group = optarg;
+			break;
+		case O_DELIV:
+			if (!strcmp(optarg, "exactly-once"))
+				o.eos = 1;
+			else if (!strcmp(optarg, "at-least-once"))
+				o.eos = 0;
+			else
+				die(EXIT_USAGE, "--delivery: expected exactly-once or at-least-once, got \"%s\"", optarg);
+			break;
+		case O_LOSS:
+			if (!strcmp(optarg, "fail"))
+				o.loss_continue = 0;
+			else if (!strcmp(optarg, "continue"))
+				o.loss_continue = 1;
+			else
+				die(EXIT_USAGE, "--on-data-loss: expected fail or continue, got \"%s\"", optarg);
+			break;
+		case O_PROG: o.progress = optarg; break;
+		case O_METR: o.metrics = optarg; break;
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (optind >= argc)
+		die(EXIT_USAGE, "no command: give the batch command after --");
+	o.cmd = argv + optind;
+	if (!o.brokers)
+		die(EXIT_USAGE, "-b BROKERS: which Kafka cluster?");
+	if (!o.in || !o.out)
+		die(EXIT_USAGE, "--in-topic and --out-topic are required");
+	if (!*o.in || strlen(o.in) > RS_TOPIC_MAX || !good_name(o.in, strlen(o.in)))
+		die(EXIT_USAGE, "--in-topic: \"%s\" is not a Kafka topic name", o.in);
+	if (!*o.out || strlen(o.out) > RS_TOPIC_MAX || !good_name(o.out, strlen(o.out)))
+		die(EXIT_USAGE, "--out-topic: \"%s\" is not a Kafka topic name", o.out);
+}
+
+/* ---- small helpers ---- */
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+iso_time(char *out, size_t n, double epoch_s)
+{
+	time_t t = (time_t)epoch_s;
+	struct tm tm;
+	int ms = (int)((epoch_s - (double)t) * 1000);
+
+	gmtime_r(&t, &tm);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+}
+
+static double
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *
+pathf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		die(EXIT_ENV, "out of memory");
+	va_end(ap);
+	return p;
+}
+
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	if (r < 0 && (errno == EINVAL || errno == EROFS))
+		r = 0;
+	close(fd);
+	return r;
+}
+
+/* Writes n bytes to path by a rename of path.tmp, synced (sync=1) or not. */
+static int
+write_file(const char *path, const void *p, size_t n, int sync)
+{
+	char *tmp = pathf("%s.tmp", path);
+	int fd, r = -1;
+
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		const char *s = p;
+		size_t left = n;
+
+		while (left > 0) {
+			ssize_t w = write(fd, s, left);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			s += w;
+			left -= (size_t)w;
+		}
+		r = left == 0 && (!sync || fsync(fd) == 0) ? 0 : -1;
+		if (close(fd) < 0)
+			r = -1;
+		if (r == 0 && rename(tmp, path) < 0)
+			r = -1;
+	}
+	if (r < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+	}
+	free(tmp);
+	return r;
+}
+
+/* Reads a whole small file; NULL (errno set) on failure. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct buf b = {0};
+	char tmp[8192];
+	ssize_t r;
+
+	if (fd < 0)
+		return NULL;
+	while ((r = io_read(fd, tmp, sizeof(tmp))) > 0)
+		buf_put(&b, tmp, (size_t)r);
+	close(fd);
+	if (r < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_putc(&b, '\0');
+	if (len)
+		*len = b.len - 1;
+	return buf_detach(&b, NULL);
+}
+
+static int
+rm_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int r = 0;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d))) {
+		char *p;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = pathf("%s/%s", path, e->d_name);
+		if (rm_tree(p) < 0)
+			r = -1;
+		free(p);
+	}
+	closedir(d);
+	if (rmdir(path) < 0)
+		r = -1;
+	return r;
+}
+
+/*
+ * Copies the tree src into dst (made here): regular files (mode kept),
+ * directories and symbolic links, dot-files included; skip names a top-level
+ * file not to copy. With sync, every file and directory is synced.
+ */
+static int
+copy_tree(const char *src, const char *dst, const char *skip, int sync, char *err, size_t errlen)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	int r = 0;
+
+	if (mkdir(dst, 0700) < 0 && errno != EEXIST)
+		return err_set(err, errlen, "cannot make %s: %s", dst, strerror(errno));
+	if (!(d = opendir(src)))
+		return err_set(err, errlen, "cannot read %s: %s", src, strerror(errno));
+	while (r == 0 && (e = readdir(d))) {
+		char *s, *t;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (skip && !strcmp(e->d_name, skip))
+			continue;
+		s = pathf("%s/%s", src, e->d_name);
+		t = pathf("%s/%s", dst, e->d_name);
+		if (lstat(s, &st) < 0) {
+			r = err_set(err, errlen, "cannot read %s: %s", s, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			r = copy_tree(s, t, NULL, sync, err, errlen);
+		} else if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t n = readlink(s, link, sizeof(link) - 1);
+
+			if (n < 0 || (link[n] = '\0', symlink(link, t) < 0))
+				r = err_set(err, errlen, "cannot copy the link %s: %s", s, strerror(errno));
+		} else if (S_ISREG(st.st_mode)) {
+			int in = open(s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int out = in < 0 ? -1 :
+			    open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+			char buf[65536];
+			ssize_t n = 0;
+
+			while (in >= 0 && out >= 0 && (n = io_read(in, buf, sizeof(buf))) > 0) {
+				char *p = buf;
+
+				while (n > 0) {
+					ssize_t w = write(out, p, (size_t)n);
+
+					if (w < 0 && errno == EINTR)
+						continue;
+					if (w <= 0) {
+						n = -1;
+						break;
+					}
+					p += w;
+					n -= w;
+				}
+				if (n < 0)
+					break;
+			}
+			if (in < 0 || out < 0 || n < 0 || (sync && fsync(out) < 0))
+				r = err_set(err, errlen, "cannot copy %s to %s: %s", s, t, strerror(errno));
+			if (in >= 0)
+				close(in);
+			if (out >= 0 && close(out) < 0 && r == 0)
+				r = err_set(err, errlen, "cannot write %s: %s", t, strerror(errno));
+		}
+		/* sockets, FIFOs and devices are not a command's state: left out */
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	if (r == 0 && sync && fsync_path(dst) < 0)
+		r = err_set(err, errlen, "cannot sync %s: %s", dst, strerror(errno));
+	return r;
+}
+
+/* ---- partitions and offsets ---- */
+
+struct offs {
+	int32_t *part;
+	int64_t *next;
+	size_t n, cap;
+};
+
+static int64_t *
+offs_slot(struct offs *f, int32_t p)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->part[i] == p)
+			return &f->next[i];
+	return NULL;
+}
+
+static void
+offs_set(struct offs *f, int32_t p, int64_t next)
+{
+	int64_t *s = offs_slot(f, p);
+	size_t i, cap;
+
+	if (s) {
+		*s = next;
+		return;
+	}
+	cap = f->cap;
+	f->part = xgrowarray(f->part, &cap, f->n + 1, sizeof(*f->part));
+	f->next = xgrowarray(f->next, &f->cap, f->n + 1, sizeof(*f->next));
+	/* sorted by partition */
+	for (i = f->n; i > 0 && f->part[i - 1] > p; i--) {
+		f->part[i] = f->part[i - 1];
+		f->next[i] = f->next[i - 1];
+	}
+	f->part[i] = p;
+	f->next[i] = next;
+	f->n++;
+}
+
+static void
+offs_copy(struct offs *dst, const struct offs *src)
+{
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		offs_set(dst, src->part[i], src->next[i]);
+}
+
+/* c.N/offsets: "cfjob-offsets-1 TOPIC", then "PARTITION NEXT" lines, sorted. */
+static int
+offs_read(const char *path, struct offs *f, char *err, size_t errlen)
+{
+	char *text = read_file(path, NULL), *line, *save = NULL;
+	int first = 1, r = 0;
+
+	f->n = 0;
+	if (!text)
+		return errno == ENOENT ? 1 :
+		    err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	for (line = strtok_r(text, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
+		char topic[RS_TOPIC_MAX + 2];
+		long long p, off;
+		char extra;
+
+		if (first) {
+			first = 0;
+			if (sscanf(line, "cfjob-offsets-1 %250s %c", topic, &extra) != 1)
+				r = err_set(err, errlen, "%s: damaged (expected \"cfjob-offsets-1 TOPIC\")", path);
+			else if (strcmp(topic, o.in))
+				r = err_set(err, errlen, "%s: holds the offsets of topic %s, not %s: "
+				    "use another --state for this topic", path, topic, o.in);
+			continue;
+		}
+		if (sscanf(line, "%lld %lld %c", &p, &off, &extra) != 2 || p < 0 || p > INT32_MAX ||
+		    off < 0 || offs_slot(f, (int32_t)p))
+			r = err_set(err, errlen, "%s: damaged line \"%.40s\"", path, line);
+		else
+			offs_set(f, (int32_t)p, off);
+	}
+	if (first && r == 0)
+		r = err_set(err, errlen, "%s: empty", path);
+	free(text);
+	return r;
+}
+
+static int
+offs_write(const char *path, const struct offs *f)
+{
+	struct buf b = {0};
+	int r;
+
+	buf_printf(&b, "cfjob-offsets-1 %s\n", o.in);
+	for (size_t i = 0; i < f->n; i++)
+		buf_printf(&b, "%" PRId32 " %" PRId64 "\n", f->part[i], f->next[i]);
+	r = write_file(path, b.p, b.len, 1);
+	buf_free(&b);
+	return r;
+}
+
+/* ---- the job's shared state ---- */
+
+/* A planned batch: [from, to) of each partition. */
+struct plan {
+	uint64_t id;
+	int flush;		/* the last batch of --flush-at-end: ends with the end of input */
+	size_t n;
+	int32_t *part;
+	int64_t *from, *to, *latest;
+	uint64_t records;	/* records fed (control records and gaps make it < sum of to - from) */
+	double t_start, t_fed, t_wall;
+	int used;
+};
+
+#define NPLANS 4
+
+struct part {
+	int32_t id;
+	int64_t pos;		/* the next offset the command gets */
+	int started;		/* consume_start'ed at pos */
+	int restart;		/* read past the plan: start again at pos */
+	rd_kafka_queue_t *q;
+	rd_kafka_message_t *held;	/* a message past the plan, kept for the next batch */
+};
+
+static struct {
+	char *state, *work, *lockpath;
+	int tmpstate;
+	rd_kafka_t *cons, *prod;
+	rd_kafka_topic_t *rkt;
+	char *group;
+
+	/* the feeder's */
+	struct part *parts;
+	size_t nparts, capparts;
+	int wake[2];		/* queue events and signals wake the feeder */
+	int cmd_in;
+	struct buf wb;
+	struct offs next;	/* the offsets the feeder plans from */
+	uint64_t first_batch;	/* the first batch of this run */
+	uint64_t replay_id;	/* a plan left by a stop, replayed (0: none) */
+
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct plan plans[NPLANS];
+	uint64_t committed;	/* the last committed batch */
+	uint64_t last_fed;	/* the last batch whose records (and barrier or end) are all written */
+	int feeder_done;	/* no batch will follow last_fed */
+	int flush_fed;		/* last_fed ended with the end of input */
+	int feeder_status;	/* nonzero: the feeder failed with this status */
+	char feeder_msg[512];
+	int aborting;
+
+	/* the main thread's */
+	pid_t cmd;
+	int cmd_out;
+	struct offs committed_offs;
+	int in_txn;
+	uint64_t rows, batch_rows;
+	uint64_t total_in, total_rows, batches;
+	volatile int dr_failed;
+	char dr_msg[256];
+	double t_first_row;
+} J;
+
+static volatile sig_atomic_t stop_sig, nsig;
+
+static void
+on_signal(int sig)
+{
+	int e = errno;
+	char c = 's';
+
+	if (!stop_sig)
+		stop_sig = sig;
+	nsig++;
+	if (nsig >= 2 && J.cmd > 0)
+		kill(-J.cmd, SIGKILL);
+	if (write(J.wake[1], &c, 1) < 0) {
+		/* the pipe is full: the feeder is awake anyway */
+	}
+	errno = e;
+}
+
+static void
+kill_command(void)
+{
+	if (J.cmd > 0)
+		kill(-J.cmd, SIGTERM);
+}
+
+/* The feeder failed: say why (main reports it), stop the command. */
+static void
+feeder_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&J.mu);
+	if (!J.feeder_status) {
+		J.feeder_status = status;
+		va_start(ap, fmt);
+		vsnprintf(J.feeder_msg, sizeof(J.feeder_msg), fmt, ap);
+		va_end(ap);
+	}
+	J.feeder_done = 1;
+	pthread_cond_broadcast(&J.cv);
+	pthread_mutex_unlock(&J.mu);
+	kill_command();
+	if (J.cmd_in >= 0) {
+		close(J.cmd_in);
+		J.cmd_in = -1;
+	}
+}
+
+/* ---- Kafka clients ---- */
+
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	/* Warnings about consumer properties given to the producer and the
+	 * reverse: -X and -F go to both clients, as kcat's do. */
+	if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored"))
+		return;
+	if (level <= 3)
+		warnmsg("kafka: %s", buf);
+}
+
+static rd_kafka_conf_t *
+new_conf(int producer)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	char errstr[512];
+	size_t i;
+
+#define SET(k, v) do { \
+	if (rd_kafka_conf_set(c, (k), (v), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) \
+		die(EXIT_ENV, "librdkafka: %s=%s: %s", (k), (v), errstr); \
+} while (0)
+	SET("bootstrap.servers", o.brokers);
+	SET("allow.auto.create.topics", "false");
+	SET("client.id", "cfjob");
+	if (producer) {
+		SET("enable.idempotence", "true");
+		SET("linger.ms", "5");
+		if (o.eos) {
+			SET("transactional.id", J.group);
+			SET("transaction.timeout.ms", "60000");
+		}
+	} else {
+		char kb[32];
+		/*
+		 * Bounded prefetch: librdkafka's default queues up to 64 MiB a
+		 * partition. A partition's queue stops filling at its plan's end
+		 * (cfjob stops taking from it), so this bounds memory.
+		 */
+		snprintf(kb, sizeof(kb), "%d", 4096);
+		SET("group.id", J.group);
+		SET("enable.auto.commit", "false");
+		SET("enable.auto.offset.store", "false");
+		SET("enable.partition.eof", "true");
+		SET("auto.offset.reset", "error");
+		SET("isolation.level", "read_committed");
+		SET("queued.max.messages.kbytes", kb);
+		SET("queued.min.messages", "10000");
+		SET("fetch.wait.max.ms", "50");
+		SET("fetch.message.max.bytes", "1048576");
+	}
+	rd_kafka_conf_set_log_cb(c, log_cb);
+	for (i = 0; i + 1 < o.nprops; i += 2) {
+		rd_kafka_conf_res_t r = rd_kafka_conf_set(c, o.props[i], o.props[i + 1], errstr, sizeof(errstr));
+
+		if (r == RD_KAFKA_CONF_UNKNOWN)
+			die(EXIT_USAGE, "-X %s: no such librdkafka property", o.props[i]);
+		if (r != RD_KAFKA_CONF_OK)
+			die(EXIT_USAGE, "-X %s: %s", o.props[i], errstr);
+	}
+#undef SET
+	return c;
+}
+
+static void
+dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	if (m->err && !J.dr_failed) {
+		snprintf(J.dr_msg, sizeof(J.dr_msg), "%s", rd_kafka_err2str(m->err));
+		J.dr_failed = 1;
+	}
+}
+
+/* The partitions of a topic, from the metadata of all topics (a request for
+ * one topic may create it on a broker that auto-creates). -1: not found. */
+static int
+topic_partitions(const char *topic, int32_t **out, size_t *n, char *err, size_t errlen)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t e = rd_kafka_metadata(J.cons, 1, NULL, &md, 15000);
+	int r = -1;
+
+	if (e)
+		return err_set(err, errlen, "cannot read the metadata of %s: %s", o.brokers, rd_kafka_err2str(e));
+	for (int i = 0; i < md->topic_cnt; i++) {
+		const struct rd_kafka_metadata_topic *t = &md->topics[i];
+
+		if (strcmp(t->topic, topic))
+			continue;
+		if (t->err || t->partition_cnt <= 0)
+			break;
+		*out = xmallocarray((size_t)t->partition_cnt, sizeof(**out));
+		*n = (size_t)t->partition_cnt;
+		for (int j = 0; j < t->partition_cnt; j++)
+			(*out)[j] = t->partitions[j].id;
+		for (size_t a = 1; a < *n; a++)	/* sorted */
+			for (size_t b = a; b > 0 && (*out)[b - 1] > (*out)[b]; b--) {
+				int32_t x = (*out)[b];
+				(*out)[b] = (*out)[b - 1];
+				(*out)[b - 1] = x;
+			}
+		r = 0;
+		break;
+	}
+	rd_kafka_metadata_destroy(md);
+	if (r < 0)
+		err_set(err, errlen, "topic %s: not found on %s", topic, o.brokers);
+	return r;
+}
+
+static struct part *
+part_get(int32_t id)
+{
+	for (size_t i = 0; i < J.nparts; i++)
+		if (J.parts[i].id == id)
+			return &J.parts[i];
+	return NULL;
+}
+
+static struct part *
+part_add(int32_t id)
+{
+	struct part *p;
+
+	J.parts = xgrowarray(J.parts, &J.capparts, J.nparts + 1, sizeof(*J.parts));
+	p = &J.parts[J.nparts++];
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->pos = -1;
+	return p;
+}
+
+/* ---- the feeder: stamped records and barriers into the command ---- */
+
+static int
+wb_flush(void)
+{
+	size_t off = 0;
+
+	while (off < J.wb.len) {
+		ssize_t w = write(J.cmd_in, J.wb.p + off, J.wb.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			J.wb.len = 0;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	J.wb.len = 0;
+	return 0;
+}
+
+static char *
+put_dec(char *p, int64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (v < 0)
+		*p++ = '-';
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static size_t topic_len;
+
+static int
+feed_message(const rd_kafka_message_t *m)
+{
+	rd_kafka_timestamp_type_t tt;
+	int64_t ts = rd_kafka_message_timestamp(m, &tt);
+	char *p;
+	size_t need = topic_len + 80 + (m->payload ? m->len : 0);
+
+	if (m->payload && m->len > INT32_MAX)
+		return -1;
+	buf_room(&J.wb, need);
+	p = (char *)J.wb.p + J.wb.len;
+	memcpy(p, o.in, topic_len);
+	p += topic_len;
+	*p++ = ' ';
+	p = put_dec(p, m->partition);
+	*p++ = ' ';
+	p = put_dec(p, m->offset);
+	*p++ = ' ';
+	p = put_dec(p, ts);
+	*p++ = ' ';
+	{
+		uint32_t n = m->payload ? (uint32_t)m->len : UINT32_MAX;	/* -1: a null record */
+
+		*p++ = (char)(n >> 24);
+		*p++ = (char)(n >> 16);
+		*p++ = (char)(n >> 8);
+		*p++ = (char)n;
+	}
+	if (m->payload) {
+		memcpy(p, m->payload, m->len);
+		p += m->len;
+	}
+	J.wb.len = (size_t)(p - (char *)J.wb.p);
+	if (J.wb.len >= (1 << 18))
+		return wb_flush();
+	return 0;
+}
+
+static int
+feed_barrier(uint64_t id)
+{
+	unsigned char b[RS_BARRIER_SIZE] = {0xff, 0xff, 0xff, 0xfe};
+
+	for (int i = 0; i < 8; i++)
+		b[4 + i] = (unsigned char)(id >> (56 - 8 * i));
+	buf_put(&J.wb, b, sizeof(b));
+	return wb_flush();
+}
+
+static void
+drain_wake(void)
+{
+	char tmp[256];
+
+	while (read(J.wake[0], tmp, sizeof(tmp)) > 0)
+		;
+}
+
+/* Waits up to secs for a queue event or a signal. */
+static void
+wait_wake(double secs)
+{
+	struct pollfd pf = {.fd = J.wake[0], .events = POLLIN};
+
+	if (poll(&pf, 1, (int)(secs * 1000)) > 0)
+		drain_wake();
+}
+
+static void
+part_start(struct part *p, int64_t at)
+{
+	if (p->started) {
+		rd_kafka_message_t *m;
+
+		rd_kafka_consume_stop(J.rkt, p->id);
+		if (p->held) {
+			rd_kafka_message_destroy(p->held);
+			p->held = NULL;
+		}
+		while ((m = rd_kafka_consume_queue(p->q, 0)))
+			rd_kafka_message_destroy(m);
+	} else {
+		p->q = rd_kafka_queue_new(J.cons);
+		rd_kafka_queue_io_event_enable(p->q, J.wake[1], "q", 1);
+	}
+	if (rd_kafka_consume_start_queue(J.rkt, p->id, at, p->q) < 0)
+		feeder_fail(EXIT_ENV, "cannot start consuming %s partition %" PRId32 " at %" PRId64 ": %s",
+		    o.in, p->id, at, rd_kafka_err2str(rd_kafka_last_error()));
+	p->started = 1;
+	p->restart = 0;
+	p->pos = at;
+}
+
+static struct plan *
+plan_slot(uint64_t id)
+{
+	return &J.plans[id % NPLANS];
+}
+
+static void
+plan_free(struct plan *pl)
+{
+	free(pl->part);
+	free(pl->from);
+	free(pl->to);
+	free(pl->latest);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static char *
+plan_path(uint64_t id)
+{
+	return pathf("%s/plan.%" PRIu64, J.state, id);
+}
+
+static int
+plan_write(const struct plan *pl)
+{
+	struct buf b = {0};
+	char *path = plan_path(pl->id);
+	int r;
+
+	buf_printf(&b, "base %" PRIu64 "\nat-eof %s\n", pl->id - 1, pl->flush ? "flush" : "keep");
+	for (size_t i = 0; i < pl->n; i++)
+		buf_printf(&b, "part %" PRId32 " %" PRId64 " %" PRId64 "\n", pl->part[i], pl->from[i], pl->to[i]);
+	r = write_file(path, b.p, b.len, 1);
+	if (r == 0)
+		r = fsync_path(J.state);
+	buf_free(&b);
+	free(path);
+	return r;
+}
+
+/* 1: no plan; -1: damaged (err set). */
+static int
+plan_read(uint64_t id, struct plan *pl, char *err, size_t errlen)
+{
+	char *path = plan_path(id), *text = read_file(path, NULL), *line, *save = NULL;
+	int r = 0, nline = 0;
+	size_t cap = 0, cap2 = 0, cap3 = 0, cap4 = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	if (!text) {
+		r = errno == ENOENT ? 1 : err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(path);
+		return r;
+	}
+	for (line = strtok_r(text, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long base;
+		long long p, f, t;
+		char word[8], extra;
+
+		nline++;
+		if (nline == 1) {
+			if (sscanf(line, "base %llu %c", &base, &extra) != 1 || base + 1 != id)
+				r = err_set(err, errlen, "%s: damaged (expected \"base %" PRIu64 "\")", path, id - 1);
+		} else if (nline == 2) {
+			if (sscanf(line, "at-eof %7s %c", word, &extra) != 1 ||
+			    (strcmp(word, "keep") && strcmp(word, "flush")))
+				r = err_set(err, errlen, "%s: damaged (expected \"at-eof keep|flush\")", path);
+			pl->flush = !strcmp(word, "flush");
+		} else if (sscanf(line, "part %lld %lld %lld %c", &p, &f, &t, &extra) != 3 || p < 0 ||
+		    p > INT32_MAX || f < 0 || t < f) {
+			r = err_set(err, errlen, "%s: damaged line \"%.40s\"", path, line);
+		} else {
+			pl->part = xgrowarray(pl->part, &cap, pl->n + 1, sizeof(*pl->part));
+			pl->from = xgrowarray(pl->from, &cap2, pl->n + 1, sizeof(*pl->from));
+			pl->to = xgrowarray(pl->to, &cap3, pl->n + 1, sizeof(*pl->to));
+			pl->latest = xgrowarray(pl->latest, &cap4, pl->n + 1, sizeof(*pl->latest));
+			pl->part[pl->n] = (int32_t)p;
+			pl->from[pl->n] = f;
+			pl->to[pl->n] = t;
+			pl->latest[pl->n] = t;
+			pl->n++;
+		}
+	}
+	if (r == 0 && nline < 2)
+		r = err_set(err, errlen, "%s: damaged (too short)", path);
+	pl->id = id;
+	free(text);
+	free(path);
+	return r;
+}
+
+/*
+ * Plans batch id from J.next: 1 a batch to run, 0 nothing to do now,
+ * -1 failed (feeder_fail called).
+ */
+static int
+plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
+{
+	static double parts_at;
+	char err[512];
+	size_t i;
+	int moved = 0;
+	uint64_t todo = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->id = id;
+	if (!o.exit_at_end && now_s() - parts_at >= 10) {
+		int32_t *ids;
+		size_t n;
+
+		parts_at = now_s();
+		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0) {
+			feeder_fail(EXIT_ENV, "input %s", err);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (!offs_slot(&J.next, ids[i])) {
+				if (J.first_batch != id || J.next.n)
+					warnmsg("partition %" PRId32 " of %s is new: read from its start", ids[i], o.in);
+				offs_set(&J.next, ids[i], -2);	/* its start, below */
+			}
+		free(ids);
+	}
+	pl->n = J.next.n;
+	pl->part = xmallocarray(pl->n, sizeof(*pl->part));
+	pl->from = xmallocarray(pl->n, sizeof(*pl->from));
+	pl->to = xmallocarray(pl->n, sizeof(*pl->to));
+	pl->latest = xmallocarray(pl->n, sizeof(*pl->latest));
+	*all_final = 1;
+	for (i = 0; i < pl->n; i++) {
+		int32_t p = J.next.part[i];
+		int64_t lo, hi, f = J.next.next[i], t;
+		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, o.in, p, &lo, &hi, 15000);
+
+		if (e) {
+			feeder_fail(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 " from %s: %s",
+			    o.in, p, o.brokers, rd_kafka_err2str(e));
+			return -1;
+		}
+		if (f == -2) {		/* a partition with no offset yet */
+			f = lo;
+			moved = 1;
+		} else if (f == -1) {	/* --from end */
+			f = hi;
+			moved = 1;
+		} else if (f < lo) {
+			if (!o.loss_continue) {
+				feeder_fail(EXIT_ENV, "partition %" PRId32 " of %s: offsets %" PRId64 " to %" PRId64
+				    " were deleted by retention before they were read (data loss; "
+				    "--on-data-loss continue skips them)", p, o.in, f, lo - 1);
+				return -1;
+			}
+			warnmsg("partition %" PRId32 " of %s: offsets %" PRId64 " to %" PRId64
+			    " were deleted by retention before they were read: skipped", p, o.in, f, lo - 1);
+			f = lo;
+			moved = 1;
+		} else if (f > hi) {
+			if (!o.loss_continue) {
+				feeder_fail(EXIT_ENV, "partition %" PRId32 " of %s: the next offset to read, %" PRId64
+				    ", is past the partition's end (%" PRId64 "): was the topic recreated or "
+				    "restored? Nothing read (data loss; --on-data-loss continue reads "
+				    "the partition from its start, %" PRId64 ")", p, o.in, f, hi, lo);
+				return -1;
+			}
+			warnmsg("partition %" PRId32 " of %s: the next offset to read, %" PRId64 ", is past "
+			    "the partition's end (%" PRId64 "): reading it from its start, %" PRId64,
+			    p, o.in, f, hi, lo);
+			f = lo;
+			moved = 1;
+		}
+		if (final[i] == INT64_MIN)	/* --exit-at-end: the end when first seen */
+			final[i] = hi;
+		t = hi;
+		if (o.exit_at_end && t > final[i])
+			t = final[i];
+		if (o.max_batch > 0 && t - f > o.max_batch)
+			t = f + o.max_batch;
+		if (t < f)
+			t = f;
+		if (t < final[i])
+			*all_final = 0;
+		todo += (uint64_t)(t - f);
+		pl->part[i] = p;
+		pl->from[i] = f;
+		pl->to[i] = t;
+		pl->latest[i] = hi;
+	}
+	if (todo == 0 && !moved && !(o.flush_at_end && *all_final))
+		return 0;
+	if (o.flush_at_end && *all_final)
+		pl->flush = 1;
+	return 1;
+}
+
+/* Feeds one planned batch: every partition from its from to its to. */
+static int
+feed_batch(struct plan *pl)
+{
+	size_t i, left = 0;
+	uint64_t count = 0;
+	char *done = xcalloc(pl->n ? pl->n : 1, 1);
+	rd_kafka_message_t *msgs[512];
+	struct part **pp = xcalloc(pl->n ? pl->n : 1, sizeof(*pp));
+	int r = 0;
+
+	for (i = 0; i < pl->n; i++) {
+		struct part *p = part_get(pl->part[i]);
+
+		if (!p)
+			p = part_add(pl->part[i]);
+		pp[i] = p;
+		if (pl->from[i] >= pl->to[i]) {
+			done[i] = 1;
+			if (p->held && p->held->offset < pl->to[i]) {
+				rd_kafka_message_destroy(p->held);
+				p->held = NULL;
+			}
+			continue;
+		}
+		if (!p->started || p->restart || p->pos != pl->from[i])
+			part_start(p, pl->from[i]);
+		left++;
+	}
+	while (left > 0 && r == 0) {
+		int got = 0;
+
+		for (i = 0; i < pl->n && r == 0; i++) {
+			struct part *p = pp[i];
+			ssize_t n, k;
+
+			if (done[i])
+				continue;
+			if (p->held) {
+				msgs[0] = p->held;
+				p->held = NULL;
+				n = 1;
+			} else {
+				/* no more than the plan asks: what is past it stays
+				 * in the queue (bounded), the next batch's */
+				int64_t want = pl->to[i] - p->pos;
+
+				n = rd_kafka_consume_batch_queue(p->q, 0, msgs,
+				    want < 1 ? 1 : want > 512 ? 512 : (size_t)want);
+			}
+			if (n < 0) {
+				feeder_fail(EXIT_ENV, "consuming %s: %s", o.in, rd_kafka_err2str(rd_kafka_last_error()));
+				r = -1;
+				break;
+			}
+			got += n > 0;
+			for (k = 0; k < n; k++) {
+				rd_kafka_message_t *m = msgs[k];
+
+				if (done[i] || r) {
+					/* past the plan (after a gap in the offsets): the
+					 * next batch's; one is held, and if there are more
+					 * the partition is read again from there */
+					if (!p->held && m->offset >= pl->to[i] && !m->err) {
+						p->held = m;
+						continue;
+					}
+					if (!m->err)
+						p->restart = 1;
+					rd_kafka_message_destroy(m);
+					continue;
+				}
+				if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+					if (m->offset >= pl->to[i])
+						done[i] = 1, left--;
+					rd_kafka_message_destroy(m);
+					continue;
+				}
+				if (m->err) {
+					if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+					    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+						feeder_fail(EXIT_ENV, "partition %" PRId32 " of %s: offset %" PRId64
+						    " is out of range (deleted by retention, or the topic was "
+						    "recreated, while the job read it): %s", p->id, o.in, p->pos,
+						    rd_kafka_message_errstr(m));
+					else
+						feeder_fail(EXIT_ENV, "consuming %s partition %" PRId32 ": %s",
+						    o.in, p->id, rd_kafka_message_errstr(m));
+					rd_kafka_message_destroy(m);
+					r = -1;
+					continue;
+				}
+				if (m->offset < p->pos) {	/* seen already */
+					rd_kafka_message_destroy(m);
+					continue;
+				}
+				if (m->offset >= pl->to[i]) {
+					p->held = m;
+					done[i] = 1, left--;
+					continue;
+				}
+				if (feed_message(m) < 0) {
+					rd_kafka_message_destroy(m);
+					feeder_fail(0, "");
+					r = -1;
+					continue;
+				}
+				count++;
+				p->pos = m->offset + 1;
+				rd_kafka_message_destroy(m);
+				if (p->pos >= pl->to[i])
+					done[i] = 1, left--;
+			}
+		}
+		if (r == 0 && left > 0 && !got) {
+			if (wb_flush() < 0) {
+				feeder_fail(0, "");
+				r = -1;
+				break;
+			}
+			wait_wake(0.2);
+			if (nsig >= 2) {
+				r = -1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < pl->n; i++)
+		if (r == 0 && pp[i]->pos < pl->to[i])
+			pp[i]->pos = pl->to[i];	/* control records at the end */
+	pthread_mutex_lock(&J.mu);
+	pl->records = count;
+	pl->t_fed = now_s();
+	pthread_mutex_unlock(&J.mu);
+	free(done);
+	free(pp);
+	return r;
+}
+
+static void *
+feeder(void *arg)
+{
+	uint64_t id = J.first_batch;
+	int64_t *final = NULL;
+	size_t nfinal = 0;
+	char err[512];
+
+	for (;;) {
+		struct plan pl;
+		int all_final = 1, r;
+
+		if (final == NULL || nfinal < J.next.n) {
+			final = xreallocarray(final, J.next.n + 64, sizeof(*final));
+			for (size_t i = nfinal; i < J.next.n + 64; i++)
+				final[i] = INT64_MIN;
+			nfinal = J.next.n + 64;
+		}
+		if (id == J.replay_id) {
+			if ((r = plan_read(id, &pl, err, sizeof(err))) != 0) {
+				feeder_fail(EXIT_ENV, "--state %s: %s", J.state, err);
+				break;
+			}
+			if (!o.quiet)
+				warnmsg("batch %" PRIu64 ": replaying the batch planned before a stop", id);
+			for (size_t i = 0; i < pl.n; i++) {
+				int64_t lo, hi;
+
+				pl.latest[i] = pl.to[i];
+				if (!rd_kafka_query_watermark_offsets(J.cons, o.in, pl.part[i], &lo, &hi, 15000))
+					pl.latest[i] = hi;
+			}
+		} else {
+			if (stop_sig)
+				break;
+			r = plan_new(id, &pl, final, &all_final);
+			if (r < 0)
+				break;
+			if (r == 0) {
+				plan_free(&pl);
+				if (o.exit_at_end)
+					break;
+				wait_wake(o.trigger);
+				continue;
+			}
+			if (plan_write(&pl) < 0) {
+				feeder_fail(EXIT_ENV, "--state %s: cannot write the plan of batch %" PRIu64
+				    " (disk full?): %s", J.state, id, strerror(errno));
+				plan_free(&pl);
+				break;
+			}
+		}
+		pl.t_start = now_s();
+		pl.t_wall = wall_s();
+		pl.used = 1;
+		pthread_mutex_lock(&J.mu);
+		plan_free(plan_slot(id));
+		*plan_slot(id) = pl;
+		pthread_mutex_unlock(&J.mu);
+		if (feed_batch(plan_slot(id)) < 0)
+			break;
+		/* the new offsets */
+		for (size_t i = 0; i < pl.n; i++)
+			offs_set(&J.next, pl.part[i], pl.to[i]);
+		if (pl.flush) {
+			if (wb_flush() < 0) {
+				feeder_fail(0, "");
+				break;
+			}
+			close(J.cmd_in);
+			J.cmd_in = -1;
+			pthread_mutex_lock(&J.mu);
+			J.last_fed = id;
+			J.flush_fed = 1;
+			J.feeder_done = 1;
+			pthread_cond_broadcast(&J.cv);
+			pthread_mutex_unlock(&J.mu);
+			break;
+		}
+		/* barrier id only once batch id - 1 is committed */
+		if (wb_flush() < 0) {
+			feeder_fail(0, "");
+			break;
+		}
+		pthread_mutex_lock(&J.mu);
+		while (J.committed + 1 < id && !J.feeder_status && !J.aborting)
+			pthread_cond_wait(&J.cv, &J.mu);
+		r = J.feeder_status || J.aborting;
+		pthread_mutex_unlock(&J.mu);
+		if (r)
+			break;
+		if (feed_barrier(id) < 0) {
+			feeder_fail(0, "");
+			break;
+		}
+		pthread_mutex_lock(&J.mu);
+		J.last_fed = id;
+		pthread_cond_broadcast(&J.cv);
+		pthread_mutex_unlock(&J.mu);
+		id++;
+		if (o.exit_at_end && all_final && id - 1 != J.replay_id) {
+			int left = 0;
+
+			for (size_t i = 0; i < J.next.n; i++)
+				if (final[i] != INT64_MIN && J.next.next[i] < final[i])
+					left = 1;
+			if (!left)
+				break;
+		}
+	}
+	pthread_mutex_lock(&J.mu);
+	J.feeder_done = 1;
+	pthread_cond_broadcast(&J.cv);
+	/* Nothing more will be fed: once the last batch fed is committed, the
+	 * command ends (end of input with --exit-at-end, SIGTERM on a stop). */
+	while (J.committed < J.last_fed && !J.feeder_status && !J.aborting)
+		pthread_cond_wait(&J.cv, &J.mu);
+	pthread_mutex_unlock(&J.mu);
+	if (J.cmd_in >= 0) {
+		wb_flush();
+		close(J.cmd_in);
+		J.cmd_in = -1;
+	}
+	if (stop_sig && !J.flush_fed)
+		kill_command();
+	free(final);
+	return NULL;
+}
+
+/* ---- the main thread: rows out, commits ---- */
+
+static void
+txn_check(rd_kafka_error_t *e, const char *what, uint64_t batch)
+{
+	if (!e)
+		return;
+	if (rd_kafka_error_txn_requires_abort(e)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+		rd_kafka_error_destroy(rd_kafka_abort_transaction(J.prod, 30000));
+		J.in_txn = 0;
+		die(EXIT_ENV, "batch %" PRIu64 ": %s failed: %s; nothing committed: started again, "
+		    "the job replays batch %" PRIu64, batch, what, msg, batch);
+	}
+	if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__FENCED ||
+	    rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+		die(EXIT_ENV, "batch %" PRIu64 ": fenced: another cfjob with transactional id %s "
+		    "(the group) has started; this one stops, nothing committed", batch, J.group);
+	die(EXIT_ENV, "batch %" PRIu64 ": %s failed: %s; nothing committed", batch, what,
+	    rd_kafka_error_string(e));
+}
+
+static void
+begin_txn(uint64_t batch)
+{
+	if (!o.eos || J.in_txn)
+		return;
+	txn_check(rd_kafka_begin_transaction(J.prod), "beginning the transaction", batch);
+	J.in_txn = 1;
+}
+
+static void
+produce_row(uint64_t batch, const struct rs_rec *rec)
+{
+	unsigned char *frame = NULL;
+	size_t n = 0;
+	rd_kafka_resp_err_t e;
+
+	begin_txn(batch);
+	if (rec->len >= 0) {
+		if (rec->len < 4)
+			die(EXIT_DATA, "batch %" PRIu64 ": the command's output record %" PRIu64
+			    " is not a tagged body (%" PRId32 " bytes, fewer than a schema id's 4); "
+			    "nothing committed", batch, rec->recno, rec->len);
+		n = (size_t)rec->len + 1;
+		frame = xmalloc(n);
+		frame[0] = 0;
+		memcpy(frame + 1, rec->data, (size_t)rec->len);
+	}
+	for (;;) {
+		e = rd_kafka_producev(J.prod, RD_KAFKA_V_TOPIC(o.out),
+		    RD_KAFKA_V_VALUE(frame, n), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+		    RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(J.prod, 100);
+	}
+	if (e) {
+		free(frame);
+		die(EXIT_ENV, "batch %" PRIu64 ": producing to %s failed: %s; nothing committed",
+		    batch, o.out, rd_kafka_err2str(e));
+	}
+	J.batch_rows++;
+	if ((J.batch_rows & 1023) == 0)
+		rd_kafka_poll(J.prod, 0);
+}
+
+/* The command's state: a winagg state file among its files, for progress. */
+struct wstate {
+	int found;
+	int64_t max_time, watermark_us, windows;
+};
+
+static int64_t
+parse_dur_us(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s)
+		return -1;
+	if (!strncmp(end, "us", 2))
+		return (int64_t)v;
+	if (!strncmp(end, "ms", 2))
+		return (int64_t)(v * 1e3);
+	if (*end == 's')
+		return (int64_t)(v * 1e6);
+	if (*end == 'm')
+		return (int64_t)(v * 60e6);
+	if (*end == 'h')
+		return (int64_t)(v * 3600e6);
+	if (*end == 'd')
+		return (int64_t)(v * 86400e6);
+	return -1;
+}
+
+static void
+find_wstate(const char *dir, struct wstate *w)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while (!w->found && (e = readdir(d))) {
+		char *p, line[4096];
+		FILE *f;
+		json_t *j;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "offsets"))
+			continue;
+		p = pathf("%s/%s", dir, e->d_name);
+		if ((f = fopen(p, "r"))) {
+			if (fgets(line, sizeof(line), f) && !strncmp(line, "{\"format\":\"winagg-state\"", 24) &&
+			    (j = json_loads(line, 0, NULL))) {
+				json_t *mt = json_object_get(j, "max_time");
+				const char *cfg = json_string_value(json_object_get(j, "config"));
+				const char *wm = cfg ? strstr(cfg, "--watermark ") : NULL;
+
+				w->found = 1;
+				w->windows = json_integer_value(json_object_get(j, "windows"));
+				w->max_time = json_is_integer(mt) ? json_integer_value(mt) : INT64_MIN;
+				w->watermark_us = INT64_MIN;
+				if (w->max_time != INT64_MIN) {
+					int64_t delay = wm ? parse_dur_us(wm + 12) : 0;
+
+					if (delay >= 0)
+						w->watermark_us = w->max_time - delay;
+				}
+				json_decref(j);
+			}
+			fclose(f);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+static void
+progress_report(const struct plan *pl, double t_commit0, double t_end, const struct wstate *ws)
+{
+	struct buf b = {0};
+	char ts[80], wm[80];
+	double dur = t_end - pl->t_start, fed = pl->t_fed - pl->t_start;
+	uint64_t lag = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->latest[i] > pl->to[i])
+			lag += (uint64_t)(pl->latest[i] - pl->to[i]);
+	if (o.progress) {
+		iso_time(ts, sizeof(ts), pl->t_wall);
+		buf_printf(&b, "{\"id\":");
+		jw_str(&b, (const unsigned char *)J.group, strlen(J.group), NULL);
+		buf_printf(&b, ",\"name\":");
+		jw_str(&b, (const unsigned char *)J.group, strlen(J.group), NULL);
+		buf_printf(&b, ",\"timestamp\":\"%s\",\"batchId\":%" PRIu64 ",\"numInputRows\":%" PRIu64
+		    ",\"inputRowsPerSecond\":%.1f,\"processedRowsPerSecond\":%.1f,\"numOutputRows\":%" PRIu64,
+		    ts, pl->id, pl->records, fed > 0 ? pl->records / fed : 0.0,
+		    dur > 0 ? pl->records / dur : 0.0, J.batch_rows);
+		buf_printf(&b, ",\"durationMs\":{\"triggerExecution\":%.0f,\"consume\":%.0f,"
+		    "\"commit\":%.0f}", dur * 1000, fed * 1000, (t_end - t_commit0) * 1000);
+		if (ws->found) {
+			buf_puts(&b, ",\"eventTime\":{");
+			if (ws->watermark_us != INT64_MIN) {
+				iso_time(wm, sizeof(wm), (double)(ws->watermark_us / 1000) / 1000.0);
+				buf_printf(&b, "\"watermark\":\"%s\"", wm);
+			}
+			buf_printf(&b, "},\"stateOperators\":[{\"numRowsTotal\":%" PRId64 "}]", ws->windows);
+		}
+		buf_puts(&b, ",\"sources\":[{\"description\":");
+		{
+			char desc[300];
+
+			snprintf(desc, sizeof(desc), "Kafka[%s]", o.in);
+			jw_str(&b, (const unsigned char *)desc, strlen(desc), NULL);
+		}
+		for (int k = 0; k < 3; k++) {
+			static const char *const names[] = {"startOffset", "endOffset", "latestOffset"};
+			const int64_t *v = k == 0 ? pl->from : k == 1 ? pl->to : pl->latest;
+
+			buf_printf(&b, ",\"%s\":{", names[k]);
+			jw_str(&b, (const unsigned char *)o.in, strlen(o.in), NULL);
+			buf_puts(&b, ":{");
+			for (size_t i = 0; i < pl->n; i++)
+				buf_printf(&b, "%s\"%" PRId32 "\":%" PRId64, i ? "," : "", pl->part[i], v[i]);
+			buf_puts(&b, "}}");
+		}
+		buf_printf(&b, ",\"numInputRows\":%" PRIu64 "}],\"sink\":{\"description\":", pl->records);
+		{
+			char desc[300];
+
+			snprintf(desc, sizeof(desc), "Kafka[%s]", o.out);
+			jw_str(&b, (const unsigned char *)desc, strlen(desc), NULL);
+		}
+		buf_printf(&b, ",\"numOutputRows\":%" PRIu64 "}}\n", J.batch_rows);
+		if (!strcmp(o.progress, "-")) {
+			fwrite(b.p, 1, b.len, stderr);
+		} else if ((f = fopen(o.progress, "a"))) {
+			fwrite(b.p, 1, b.len, f);
+			if (fclose(f) != 0)
+				warnmsg("--progress %s: cannot write: %s", o.progress, strerror(errno));
+		} else {
+			warnmsg("--progress %s: cannot write: %s", o.progress, strerror(errno));
+		}
+		b.len = 0;
+	}
+	if (o.metrics) {
+		buf_printf(&b, "# HELP cfjob_batches_total Batches committed by this run.\n"
+		    "# TYPE cfjob_batches_total counter\ncfjob_batches_total %" PRIu64 "\n"
+		    "# HELP cfjob_input_records_total Input records read by the committed batches of this run.\n"
+		    "# TYPE cfjob_input_records_total counter\ncfjob_input_records_total %" PRIu64 "\n"
+		    "# HELP cfjob_output_records_total Rows produced by the committed batches of this run.\n"
+		    "# TYPE cfjob_output_records_total counter\ncfjob_output_records_total %" PRIu64 "\n"
+		    "# HELP cfjob_last_batch_id The last committed batch.\n"
+		    "# TYPE cfjob_last_batch_id gauge\ncfjob_last_batch_id %" PRIu64 "\n"
+		    "# HELP cfjob_last_batch_duration_seconds Planning to commit of the last batch.\n"
+		    "# TYPE cfjob_last_batch_duration_seconds gauge\ncfjob_last_batch_duration_seconds %.6f\n"
+		    "# HELP cfjob_last_batch_input_records Input records of the last batch.\n"
+		    "# TYPE cfjob_last_batch_input_records gauge\ncfjob_last_batch_input_records %" PRIu64 "\n"
+		    "# HELP cfjob_input_records_per_second Input records per second of the last batch.\n"
+		    "# TYPE cfjob_input_records_per_second gauge\ncfjob_input_records_per_second %.1f\n"
+		    "# HELP cfjob_last_commit_timestamp_seconds When the last batch was committed.\n"
+		    "# TYPE cfjob_last_commit_timestamp_seconds gauge\ncfjob_last_commit_timestamp_seconds %.3f\n",
+		    J.batches, J.total_in, J.total_rows, pl->id, dur, pl->records,
+		    dur > 0 ? pl->records / dur : 0.0, wall_s());
+		buf_puts(&b, "# HELP cfjob_lag_records Records in the input past the last commit, when it was planned.\n"
+		    "# TYPE cfjob_lag_records gauge\n");
+		for (size_t i = 0; i < pl->n; i++)
+			buf_printf(&b, "cfjob_lag_records{topic=\"%s\",partition=\"%" PRId32 "\"} %" PRId64 "\n",
+			    o.in, pl->part[i], pl->latest[i] > pl->to[i] ? pl->latest[i] - pl->to[i] : 0);
+		buf_puts(&b, "# HELP cfjob_committed_offset The next offset to read, as committed.\n"
+		    "# TYPE cfjob_committed_offset gauge\n");
+		for (size_t i = 0; i < pl->n; i++)
+			buf_printf(&b, "cfjob_committed_offset{topic=\"%s\",partition=\"%" PRId32 "\"} %" PRId64 "\n",
+			    o.in, pl->part[i], pl->to[i]);
+		if (ws->found) {
+			if (ws->watermark_us != INT64_MIN)
+				buf_printf(&b, "# HELP cfjob_watermark_seconds The event-time watermark of the windows.\n"
+				    "# TYPE cfjob_watermark_seconds gauge\ncfjob_watermark_seconds %.6f\n",
+				    (double)ws->watermark_us / 1e6);
+			buf_printf(&b, "# HELP cfjob_state_rows Open (window, group) rows in the state.\n"
+			    "# TYPE cfjob_state_rows gauge\ncfjob_state_rows %" PRId64 "\n", ws->windows);
+		}
+		if (write_file(o.metrics, b.p, b.len, 0) < 0)
+			warnmsg("--metrics %s: cannot write: %s", o.metrics, strerror(errno));
+	}
+	buf_free(&b);
+	(void)lag;
+}
+
+static int live_line;	/* a progress line is on the terminal */
+
+static void
+clear_live(void)
+{
+	if (live_line) {
+		fputs("\r\033[K", stderr);
+		live_line = 0;
+	}
+}
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o.quiet)
+		return;
+	clear_live();
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void
+set_link(const char *name, const char *target)
+{
+	char *path = pathf("%s/%s", J.state, name), *tmp = pathf("%s/%s.new", J.state, name);
+
+	unlink(tmp);
+	if (symlink(target, tmp) < 0 || rename(tmp, path) < 0 || fsync_path(J.state) < 0)
+		die_errno(EXIT_ENV, "--state %s: cannot point %s at %s", J.state, name, target);
+	free(path);
+	free(tmp);
+}
+
+/* Removes plans and commits other than c.keep (and c.keep2). */
+static void
+clean_state(uint64_t keep, uint64_t keep2)
+{
+	DIR *d = opendir(J.state);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		unsigned long long n;
+		char extra;
+		char *p;
+
+		if (sscanf(e->d_name, "c.%llu%c", &n, &extra) == 1) {
+			if (n == keep || n == keep2)
+				continue;
+		} else if (sscanf(e->d_name, "plan.%llu%c", &n, &extra) == 1) {
+			if (n > keep)
+				continue;
+		} else if (strcmp(e->d_name, "plan")) {
+			continue;
+		}
+		p = pathf("%s/%s", J.state, e->d_name);
+		rm_tree(p);
+		free(p);
+	}
+	closedir(d);
+}
+
+/* Batch id's rows are all out: commit them, its offsets and the command's files. */
+static void
+commit_batch(uint64_t id)
+{
+	struct plan *pl;
+	struct offs next = {0};
+	char err[512], *dir, *tmp, *offp, cname[32];
+	double t0 = now_s(), t1;
+	struct wstate ws = {0};
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e;
+
+	pthread_mutex_lock(&J.mu);
+	pl = plan_slot(id);
+	pthread_mutex_unlock(&J.mu);
+	if (!pl->used || pl->id != id)
+		die(EXIT_ENV, "batch %" PRIu64 ": its plan is not known (a barrier the command made up?)", id);
+	offs_copy(&next, &J.committed_offs);
+	for (size_t i = 0; i < pl->n; i++)
+		offs_set(&next, pl->part[i], pl->to[i]);
+
+	/* the command's files under the batch id, synced, before the commit */
+	snprintf(cname, sizeof(cname), "c.%" PRIu64, id);
+	dir = pathf("%s/%s", J.state, cname);
+	tmp = pathf("%s/c.%" PRIu64 ".tmp", J.state, id);
+	rm_tree(tmp);
+	rm_tree(dir);
+	if (copy_tree(J.work, tmp, NULL, 1, err, sizeof(err)) < 0)
+		die(EXIT_ENV, "batch %" PRIu64 ": --state %s: %s (disk full?); nothing committed", id, J.state, err);
+	offp = pathf("%s/offsets", tmp);
+	if (offs_write(offp, &next) < 0 || fsync_path(tmp) < 0 || rename(tmp, dir) < 0 ||
+	    fsync_path(J.state) < 0)
+		die_errno(EXIT_ENV, "batch %" PRIu64 ": --state %s: cannot write the commit (disk full?); "
+		    "nothing committed", id, J.state);
+	free(offp);
+
+	if (o.eos) {
+		rd_kafka_consumer_group_metadata_t *gm;
+		char md[64];
+
+		begin_txn(id);
+		set_link("pending", cname);
+		tl = rd_kafka_topic_partition_list_new((int)next.n);
+		snprintf(md, sizeof(md), "cfjob batch %" PRIu64, id);
+		for (size_t i = 0; i < next.n; i++) {
+			rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(tl, o.in, next.part[i]);
+
+			tp->offset = next.next[i];
+			tp->metadata = strdup(md);
+			tp->metadata_size = strlen(md);
+		}
+		gm = rd_kafka_consumer_group_metadata_new(J.group);
+		txn_check(rd_kafka_send_offsets_to_transaction(J.prod, tl, gm, 60000),
+		    "sending the offsets to the transaction", id);
+		rd_kafka_consumer_group_metadata_destroy(gm);
+		rd_kafka_topic_partition_list_destroy(tl);
+		txn_check(rd_kafka_commit_transaction(J.prod, 60000), "committing the transaction", id);
+		J.in_txn = 0;
+		if (J.dr_failed)	/* cannot happen after a successful commit; never silently */
+			die(EXIT_ENV, "batch %" PRIu64 ": a row was not delivered: %s", id, J.dr_msg);
+		set_link("current", cname);
+		{
+			char *pp = pathf("%s/pending", J.state);
+
+			unlink(pp);
+			free(pp);
+		}
+	} else {
+		while ((e = rd_kafka_flush(J.prod, 60000)) == RD_KAFKA_RESP_ERR__TIMED_OUT)
+			warnmsg("batch %" PRIu64 ": waiting for %s to acknowledge %d rows", id, o.out,
+			    rd_kafka_outq_len(J.prod));
+		if (J.dr_failed)
+			die(EXIT_ENV, "batch %" PRIu64 ": producing to %s failed: %s; nothing committed: "
+			    "started again, the job replays batch %" PRIu64, id, o.out, J.dr_msg, id);
+		set_link("current", cname);
+		tl = rd_kafka_topic_partition_list_new((int)next.n);
+		for (size_t i = 0; i < next.n; i++) {
+			rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(tl, o.in, next.part[i]);
+			char md[64];
+
+			snprintf(md, sizeof(md), "cfjob batch %" PRIu64, id);
+			tp->offset = next.next[i];
+			tp->metadata = strdup(md);
+			tp->metadata_size = strlen(md);
+		}
+		if ((e = rd_kafka_commit(J.cons, tl, 0)))
+			warnmsg("batch %" PRIu64 ": committed, but its offsets could not be stored in group %s: %s",
+			    id, J.group, rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(tl);
+	}
+	offs_copy(&J.committed_offs, &next);
+	free(next.part);
+	free(next.next);
+	clean_state(id, id);
+	free(dir);
+	free(tmp);
+	t1 = now_s();
+
+	J.batches++;
+	J.total_in += pl->records;
+	J.total_rows += J.batch_rows;
+	if (o.progress || o.metrics)
+		find_wstate(J.work, &ws);
+	progress_report(pl, t0, t1, &ws);
+	say("batch %" PRIu64 ": %" PRIu64 " records in, %" PRIu64 " rows to %s, committed (%.2f s%s)",
+	    id, pl->records, J.batch_rows, o.out, t1 - pl->t_start, pl->flush ? ", windows flushed" : "");
+	J.batch_rows = 0;
+	pthread_mutex_lock(&J.mu);
+	J.committed = id;
+	pthread_cond_broadcast(&J.cv);
+	pthread_mutex_unlock(&J.mu);
+}
+
+static void rm_tmpstate(void);
+
+static void
+on_exit_hook(void)
+{
+	/* die(): nothing more is committed; the command stops with us */
+	J.aborting = 1;
+	kill_command();
+	if (J.prod && J.in_txn) {
+		rd_kafka_error_t *e = rd_kafka_abort_transaction(J.prod, 10000);
+
+		if (e)
+			rd_kafka_error_destroy(e);
+	}
+	rm_tmpstate();
+}
+
+/* ---- start: the state directory, the restart rule ---- */
+
+static uint64_t
+link_batch(const char *name)
+{
+	char *path = pathf("%s/%s", J.state, name), target[64];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	unsigned long long id;
+	char extra;
+
+	if (n < 0) {
+		if (errno != ENOENT && errno != EINVAL)
+			die_errno(EXIT_ENV, "--state %s: cannot read %s", J.state, name);
+		free(path);
+		return 0;
+	}
+	target[n] = '\0';
+	if (sscanf(target, "c.%llu%c", &id, &extra) != 1 || id == 0)
+		die(EXIT_ENV, "--state %s: %s points at \"%s\", not at a commit c.N: damaged", J.state, name, target);
+	free(path);
+	return id;
+}
+
+/* The batch named in the group's committed offsets: 0 none, or the offsets' batch. */
+static uint64_t
+group_batch(const struct offs *ref)
+{
+	rd_kafka_topic_partition_list_t *tl = rd_kafka_topic_partition_list_new((int)(ref->n + 1));
+	rd_kafka_resp_err_t e;
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < ref->n; i++)
+		rd_kafka_topic_partition_list_add(tl, o.in, ref->part[i]);
+	if (ref->n == 0)
+		rd_kafka_topic_partition_list_add(tl, o.in, 0);
+	e = rd_kafka_committed(J.cons, tl, 30000);
+	if (e)
+		die(EXIT_ENV, "cannot read the offsets of group %s from %s: %s", J.group, o.brokers,
+		    rd_kafka_err2str(e));
+	for (int i = 0; i < tl->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &tl->elems[i];
+		unsigned long long id;
+		char md[64];
+
+		if (tp->offset < 0 || !tp->metadata || tp->metadata_size >= sizeof(md))
+			continue;
+		memcpy(md, tp->metadata, tp->metadata_size);
+		md[tp->metadata_size] = '\0';
+		if (sscanf(md, "cfjob batch %llu", &id) == 1 && id > best)
+			best = id;
+	}
+	rd_kafka_topic_partition_list_destroy(tl);
+	return best;
+}
+
+static void
+open_state(void)
+{
+	struct stat st;
+	int lockfd;
+	uint64_t cur, pend;
+	char err[512];
+
+	umask(077);
+	if (!o.state) {
+		char tmpl[] = "/tmp/cfjob.XXXXXX";
+
+		if (!mkdtemp(tmpl))
+			die_errno(EXIT_ENV, "cannot make a temporary state directory");
+		J.state = xstrndup(tmpl, strlen(tmpl));
+		J.tmpstate = 1;
+	} else {
+		char *real;
+
+		if (mkdir(o.state, 0700) < 0 && errno != EEXIST)
+			die_errno(EXIT_ENV, "--state %s: cannot create it", o.state);
+		if (!(real = realpath(o.state, NULL)))
+			die_errno(EXIT_ENV, "--state %s", o.state);
+		J.state = real;
+	}
+	if (stat(J.state, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(EXIT_ENV, "--state %s: not a directory", o.state);
+	J.lockpath = pathf("%s/lock", J.state);
+	/* not close-on-exec: the command holds the lock too, so that a restart
+	 * after a kill of cfjob alone waits for the command to end */
+	lockfd = open(J.lockpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (lockfd < 0)
+		die_errno(EXIT_ENV, "--state %s: cannot write there", J.state);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		int i;
+
+		if (!o.quiet)
+			warnmsg("--state %s is busy; waiting up to 10 s", J.state);
+		for (i = 0; i < 100 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++)
+			usleep(100000);
+		if (i == 100)
+			die(EXIT_ENV, "--state %s: another job (or the command of a killed one) is running on it",
+			    J.state);
+	}
+	J.work = pathf("%s/work", J.state);
+
+	cur = link_batch("current");
+	pend = link_batch("pending");
+	if (cur) {
+		char *p = pathf("%s/c.%" PRIu64 "/offsets", J.state, cur);
+
+		if (offs_read(p, &J.committed_offs, err, sizeof(err)) != 0)
+			die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the last commit has no offsets file");
+		free(p);
+	}
+	if (o.eos && !J.tmpstate) {
+		uint64_t g = group_batch(&J.committed_offs);
+
+		if (pend && g == pend) {
+			/* the transaction of pend committed; the link did not move */
+			char *p = pathf("%s/c.%" PRIu64 "/offsets", J.state, pend), cn[32];
+
+			if (offs_read(p, &J.committed_offs, err, sizeof(err)) != 0)
+				die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the pending commit has no offsets");
+			free(p);
+			snprintf(cn, sizeof(cn), "c.%" PRIu64, pend);
+			set_link("current", cn);
+			cur = pend;
+		} else if (g != 0 && g != cur) {
+			die(EXIT_ENV, "group %s has the offsets of batch %" PRIu64 " committed, but --state %s "
+			    "holds batch %" PRIu64 "%s: the state of another job, or an old copy; give the job's "
+			    "own --state, or another --group", J.group, g, J.state, cur,
+			    cur ? "" : " (no commit)");
+		}
+	}
+	{
+		char *pp = pathf("%s/pending", J.state);
+
+		unlink(pp);
+		free(pp);
+	}
+	if (cur && o.from_given && J.committed_offs.n > 0)
+		die(EXIT_USAGE, "--from %s: %s already holds offsets of %s; use --from stored or a new --state",
+		    o.from == FROM_END ? "end" : "beginning", J.state, o.in);
+	J.committed = J.last_fed = cur;
+	J.first_batch = cur + 1;
+	clean_state(cur, cur);
+	/* the old script's scratch files */
+	for (const char *const *s = (const char *const[]){"plan", "plan.parts", "err", "consume.err", NULL}; *s; s++) {
+		char *p = pathf("%s/%s", J.state, *s);
+
+		unlink(p);
+		free(p);
+	}
+	/* the command's directory: the last commit's files */
+	if (rm_tree(J.work) < 0)
+		die_errno(EXIT_ENV, "--state %s: cannot remove %s", J.state, J.work);
+	if (cur) {
+		char *src = pathf("%s/c.%" PRIu64, J.state, cur);
+
+		if (copy_tree(src, J.work, "offsets", 0, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "--state %s: %s (disk full?)", J.state, err);
+		free(src);
+	} else if (mkdir(J.work, 0700) < 0) {
+		die_errno(EXIT_ENV, "--state %s: cannot make %s", J.state, J.work);
+	}
+	{
+		struct plan pl;
+
+		if (plan_read(J.first_batch, &pl, err, sizeof(err)) == 0)
+			J.replay_id = J.first_batch;
+		plan_free(&pl);
+	}
+}
+
+static void
+rm_tmpstate(void)
+{
+	if (J.tmpstate)
+		rm_tree(J.state);
+}
+
+static void
+start_command(void)
+{
+	int in[2], out[2];
+	char batch[32];
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		die_errno(EXIT_ENV, "pipe");
+	snprintf(batch, sizeof(batch), "%" PRIu64, J.first_batch);
+	J.cmd = fork();
+	if (J.cmd < 0)
+		die_errno(EXIT_ENV, "fork");
+	if (J.cmd == 0) {
+		sigset_t none;
+
+		setpgid(0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		setenv("CFJOB_STATE_DIR", J.work, 1);
+		setenv("CFJOB_AT_EOF", o.flush_at_end ? "flush" : "keep", 1);
+		setenv("CFJOB_BATCH", batch, 1);
+		unsetenv("CFJOB_UNTIL");
+		execvp(o.cmd[0], o.cmd);
+		fprintf(stderr, "%s: cannot run %s: %s\n", progname, o.cmd[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	setpgid(J.cmd, J.cmd);
+	close(in[0]);
+	close(out[1]);
+	J.cmd_in = in[1];
+	J.cmd_out = out[0];
+}
+
+static int
+wait_command(void)
+{
+	int st;
+
+	while (waitpid(J.cmd, &st, 0) < 0)
+		if (errno != EINTR)
+			return 3;
+	J.cmd = 0;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+static void
+idle_poll(void *arg)
+{
+	if (J.prod)
+		rd_kafka_poll(J.prod, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rs_reader rd;
+	struct rs_rec rec;
+	struct sigaction sa;
+	sigset_t block, old;
+	pthread_t th;
+	char errstr[512];
+	uint64_t expect;
+	int st, r;
+
+	err_init(argv[0]);
+	tool_version(argc, argv);
+	parse_opts(argc, argv);
+	topic_len = strlen(o.in);
+	if (o.group)
+		J.group = xstrndup(o.group, strlen(o.group));
+	else
+		J.group = pathf("cfjob.%s.%s", o.in, o.out);
+	J.cmd_in = J.cmd_out = -1;
+	pthread_mutex_init(&J.mu, NULL);
+	pthread_cond_init(&J.cv, NULL);
+	if (pipe2(J.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno(EXIT_ENV, "pipe");
+	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit makes writes fail (and say so) rather than kill the job. */
+	signal(SIGXFSZ, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, new_conf(0), errstr, sizeof(errstr));
+	if (!J.cons)
+		die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
+	{
+		int32_t *ids;
+		size_t n;
+		char err[512];
+
+		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "input %s", err);
+		free(ids);
+		if (topic_partitions(o.out, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "output %s", err);
+		free(ids);
+	}
+	open_state();
+	err_on_exit(on_exit_hook);
+	J.rkt = rd_kafka_topic_new(J.cons, o.in, NULL);
+	{
+		rd_kafka_conf_t *pc = new_conf(1);
+
+		rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
+		J.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+		if (!J.prod)
+			die(EXIT_USAGE, "cannot make the producer: %s", errstr);
+	}
+	if (o.eos) {
+		rd_kafka_error_t *e = rd_kafka_init_transactions(J.prod, 60000);
+
+		if (e)
+			die(EXIT_ENV, "cannot start transactions on %s (transactional id %s): %s%s", o.brokers,
+			    J.group, rd_kafka_error_string(e),
+			    "; --delivery at-least-once runs without them");
+	}
+	/* the offsets to plan from */
+	offs_copy(&J.next, &J.committed_offs);
+	{
+		int32_t *ids;
+		size_t n;
+		char err[512];
+
+		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "input %s", err);
+		for (size_t i = 0; i < n; i++)
+			if (!offs_slot(&J.next, ids[i]))
+				offs_set(&J.next, ids[i], o.from == FROM_END ? -1 : -2);
+		free(ids);
+	}
+	if (!o.quiet)
+		say("%s (%zu partitions) -> %s; state in %s%s; %s, group %s", o.in, J.next.n, o.out, J.state,
+		    J.tmpstate ? " (temporary)" : "", o.eos ? "exactly once" : "at least once", J.group);
+
+	start_command();
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if ((r = pthread_create(&th, NULL, feeder, NULL)) != 0)
+		die(EXIT_ENV, "cannot start a thread: %s", strerror(r));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	rs_reader_init(&rd, J.cmd_out, RS_MAX_DEFAULT);
+	rd.idle = idle_poll;
+	expect = J.first_batch;
+	for (;;) {
+		r = rs_next(&rd, &rec);
+		if (r == RS_OK && rec.len == RS_BARRIER) {
+			if (rec.barrier != expect)
+				die(EXIT_ENV, "the command passed on checkpoint barrier %" PRIu64 " where batch %"
+				    PRIu64 "'s was due: it must pass barriers on in order, unchanged", rec.barrier, expect);
+			commit_batch(expect);
+			expect++;
+			continue;
+		}
+		if (r == RS_OK) {
+			int after, failed;
+
+			pthread_mutex_lock(&J.mu);
+			after = J.feeder_done && J.last_fed < expect && !J.flush_fed;
+			failed = J.feeder_status;
+			pthread_mutex_unlock(&J.mu);
+			if (after && !stop_sig && !failed)
+				die(EXIT_ENV, "the command wrote a row after the last batch's barrier %" PRIu64
+				    ": it belongs to no batch; nothing more committed", expect - 1);
+			if (!after && !failed)
+				produce_row(expect, &rec);
+			continue;
+		}
+		break;
+	}
+	if (r == RS_BAD)
+		die(EXIT_DATA, "batch %" PRIu64 ": the command's output: %s; nothing committed", expect, rd.msg);
+	if (r == RS_IOERR)
+		die_errno(EXIT_ENV, "batch %" PRIu64 ": reading the command's output", expect);
+	/* the command's output ended */
+	st = wait_command();
+	pthread_mutex_lock(&J.mu);
+	r = J.feeder_status;
+	pthread_mutex_unlock(&J.mu);
+	if (r)
+		die(r, "%s; nothing of batch %" PRIu64 " committed", J.feeder_msg, expect);
+	if (nsig >= 2)
+		die(128 + stop_sig, "stopped by a second SIG%s: batch %" PRIu64 " not committed; the last "
+		    "commit is batch %" PRIu64, stop_sig == SIGINT ? "INT" : "TERM", expect, expect - 1);
+	pthread_mutex_lock(&J.mu);
+	r = J.flush_fed && J.last_fed == expect;
+	pthread_mutex_unlock(&J.mu);
+	if (r) {
+		if (st != 0)
+			die(st, "batch %" PRIu64 ": the command failed (status %d); nothing committed: "
+			    "started again, the job replays batch %" PRIu64, expect, st, expect);
+		commit_batch(expect);
+		expect++;
+	} else if (stop_sig) {
+		pthread_mutex_lock(&J.mu);
+		r = J.committed >= J.last_fed && J.feeder_done;
+		pthread_mutex_unlock(&J.mu);
+		if (!r)
+			die(st ? st : EXIT_ENV, "batch %" PRIu64 " interrupted (SIG%s); nothing committed",
+			    expect, stop_sig == SIGINT ? "INT" : "TERM");
+	} else {
+		pthread_mutex_lock(&J.mu);
+		r = J.feeder_done && J.committed >= J.last_fed;
+		pthread_mutex_unlock(&J.mu);
+		if (!r) {
+			if (st != 0)
+				die(st, "batch %" PRIu64 ": the command failed (status %d); nothing committed: "
+				    "started again, the job replays batch %" PRIu64, expect, st, expect);
+			die(EXIT_ENV, "batch %" PRIu64 ": the command ended before the batch's checkpoint "
+			    "barrier came out of it (does every stage pass barriers on?); nothing committed",
+			    expect);
+		}
+		if (st != 0)
+			die(st, "the command failed (status %d) after the last batch, %" PRIu64 ", was committed",
+			    st, expect - 1);
+	}
+	pthread_join(th, NULL);
+	if (stop_sig)
+		say("stopped by SIG%s; the last commit is batch %" PRIu64,
+		    stop_sig == SIGINT ? "INT" : "TERM", expect - 1);
+	else if (J.batches == 0)
+		say("nothing new in %s; the last commit is batch %" PRIu64, o.in, expect - 1);
+	clear_live();
+	for (size_t i = 0; i < J.nparts; i++) {
+		struct part *p = &J.parts[i];
+		rd_kafka_message_t *m;
+
+		if (p->held)
+			rd_kafka_message_destroy(p->held);
+		if (!p->started)
+			continue;
+		rd_kafka_consume_stop(J.rkt, p->id);
+		while ((m = rd_kafka_consume_queue(p->q, 0)))
+			rd_kafka_message_destroy(m);
+		rd_kafka_queue_destroy(p->q);
+	}
+	rd_kafka_topic_destroy(J.rkt);
+	rd_kafka_destroy(J.prod);
+	rd_kafka_destroy(J.cons);
+	rs_reader_free(&rd);
+	rm_tmpstate();
+	return 0;
+}
