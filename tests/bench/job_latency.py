@@ -10,7 +10,7 @@
       errors, undelivered, the worst lag behind the schedule, the seconds it
       took.
 
-  latency IN OUT PROGRESS ERRLOG
+  latency IN OUT PROGRESS ERRLOG [WARMUP]
       IN: the input topic as NDJSON from avrodecode --fields timestamp
       --kafka-field kafka; OUT: the output topic alike (the rows); PROGRESS:
       cfjob's --progress file (one JSON object per batch, Spark's
@@ -25,6 +25,9 @@
         that read it was committed (the arrival of cfjob's "batch N: ...
         committed" line; its offsets from PROGRESS): the same delay sampled
         at every record rather than at the few records that close a window;
+      each also over the records that landed WARMUP seconds (default 5)
+      or more after the first: the job's first transaction and fetches
+      apart;
       - the batches: how many, records each, commit to commit, and the
         medians of cfjob's durationMs phases.
 
@@ -153,7 +156,8 @@ def batches(progress_path, err_path):
     return out
 
 
-def latency(in_path, out_path, progress_path, err_path, delay=60):
+def latency(in_path, out_path, progress_path, err_path, warmup="5", delay=60):
+    warmup = float(warmup)
     ins = []  # (kafka ms, event time s, partition, offset)
     for line in open(in_path):
         r = json.loads(line)
@@ -169,13 +173,14 @@ def latency(in_path, out_path, progress_path, err_path, delay=60):
     for line in open(out_path):
         r = json.loads(line)
         rows.append((window_end(r["window"]["end"]), r.get("requested_by"), r["kafka"]["timestamp"]))
-    row_lat, untriggered = [], 0
+    row_lat, untriggered = [], 0  # (latency ms, kafka ms of the closing record)
     for end, g, ts in rows:
         i = bisect.bisect_left(runmax, end + delay)
         if i == len(runmax):
             untriggered += 1
         else:
-            row_lat.append(ts - ins[i][0])
+            row_lat.append((ts - ins[i][0], ins[i][0]))
+    steady_from = ins[0][0] + warmup * 1000 if ins else 0
 
     bs = batches(progress_path, err_path)
     byp = {}  # partition -> sorted [(from, to, commit time)]
@@ -190,17 +195,26 @@ def latency(in_path, out_path, progress_path, err_path, delay=60):
         v = byp.get(p, [])
         i = bisect.bisect_right(v, (o, float("inf"), 0)) - 1
         if i >= 0 and v[i][0] <= o < v[i][1]:
-            rec_lat.append(v[i][2] * 1000 - ts)
+            rec_lat.append((v[i][2] * 1000 - ts, ts))
         else:
             unread += 1
 
     out = [HEAD.format("latency, streaming (ms)", "n", "min", "median", "p95", "p99", "max")]
     if row_lat:
-        out.append(stats_line("row: watermark passed E -> row in topic", row_lat))
+        out.append(stats_line("row: watermark passed E -> row in topic", [x[0] for x in row_lat]))
+        steady = [x[0] for x in row_lat if x[1] >= steady_from]
+        if steady:
+            out.append(stats_line(f"  the same, after the first {warmup:g} s", steady))
+        worst = sorted(row_lat, reverse=True)[:5]
+        out.append("  worst rows (ms, s after the first input record): " + ", ".join(
+            f"{ms} at {(t - ins[0][0]) / 1000:.1f}" for ms, t in worst))
     else:
         out.append(f"{'row: watermark passed E -> row in topic':42}      0  (no window closed)")
     if rec_lat:
-        out.append(stats_line("record in topic -> its batch committed", rec_lat))
+        out.append(stats_line("record in topic -> its batch committed", [x[0] for x in rec_lat]))
+        steady = [x[0] for x in rec_lat if x[1] >= steady_from]
+        if steady:
+            out.append(stats_line(f"  the same, after the first {warmup:g} s", steady))
     notes = []
     if untriggered:
         notes.append(f"{untriggered} rows with no closing record")
@@ -224,8 +238,9 @@ def latency(in_path, out_path, progress_path, err_path, delay=60):
 
 
 def main():
-    cmds = {"produce": (produce, 6), "latency": (latency, 4)}
-    if len(sys.argv) >= 2 and sys.argv[1] in cmds and len(sys.argv) == 2 + cmds[sys.argv[1]][1]:
+    cmds = {"produce": (produce, 6, 6), "latency": (latency, 4, 5)}
+    if len(sys.argv) >= 2 and sys.argv[1] in cmds and \
+            cmds[sys.argv[1]][1] <= len(sys.argv) - 2 <= cmds[sys.argv[1]][2]:
         return cmds[sys.argv[1]][0](*sys.argv[2:])
     sys.exit(__doc__)
 
