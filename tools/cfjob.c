@@ -662,6 +662,10 @@ static struct {
 	int feeder_status;	/* nonzero: the feeder failed with this status */
 	char feeder_msg[512];
 	int aborting;
+	uint64_t fed_total;	/* records written into the command */
+	int64_t lag;		/* records past the latest plan, when planned */
+	int live;		/* a live progress line on stderr (a terminal) */
+	int live_shown;
 
 	/* the main thread's */
 	pid_t cmd;
@@ -756,7 +760,7 @@ new_conf(int producer)
 		SET("linger.ms", "5");
 		if (o.eos) {
 			SET("transactional.id", J.group);
-			SET("transaction.timeout.ms", "60000");
+			SET("transaction.timeout.ms", "900000");
 		}
 	} else {
 		char kb[32];
@@ -856,6 +860,56 @@ part_add(int32_t id)
 	p->id = id;
 	p->pos = -1;
 	return p;
+}
+
+/* ---- the live line on a terminal ---- */
+
+static void
+clear_live_locked(void)
+{
+	if (J.live_shown) {
+		fputs("\r\033[K", stderr);
+		J.live_shown = 0;
+	}
+}
+
+/* Redraws the progress line, at most twice a second (the feeder calls it). */
+static void
+live_tick(void)
+{
+	static double last_t;
+	static uint64_t last_n;
+	double t = now_s();
+	uint64_t n;
+
+	if (!J.live || t - last_t < 0.5)
+		return;
+	pthread_mutex_lock(&J.mu);
+	n = J.fed_total;
+	fprintf(stderr, "\r\033[K%s: batch %" PRIu64 " committed, %" PRIu64 " records in (%.0f/s), %"
+	    PRIu64 " rows out, lag %" PRId64 " ", progname, J.committed, n,
+	    last_t > 0 ? (double)(n - last_n) / (t - last_t) : 0.0, J.total_rows, J.lag);
+	fflush(stderr);
+	J.live_shown = 1;
+	pthread_mutex_unlock(&J.mu);
+	last_t = t;
+	last_n = n;
+}
+
+/* warnmsg, clearing the live line first. */
+static void __attribute__((format(printf, 1, 2)))
+warn_live(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&J.mu);
+	clear_live_locked();
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&J.mu);
 }
 
 /* ---- the feeder: stamped records and barriers into the command ---- */
@@ -963,9 +1017,39 @@ static void
 wait_wake(double secs)
 {
 	struct pollfd pf = {.fd = J.wake[0], .events = POLLIN};
+	double end = now_s() + secs;
 
-	if (poll(&pf, 1, (int)(secs * 1000)) > 0)
-		drain_wake();
+	for (;;) {
+		double left = end - now_s();
+
+		live_tick();
+		if (left <= 0)
+			return;
+		if (poll(&pf, 1, (int)((J.live && left > 0.5 ? 0.5 : left) * 1000) + 1) > 0) {
+			drain_wake();
+			return;
+		}
+	}
+}
+
+/* pthread_cond_wait on J.cv, redrawing the live line meanwhile. */
+static void
+cond_wait_live(void)
+{
+	struct timespec ts;
+
+	if (!J.live) {
+		pthread_cond_wait(&J.cv, &J.mu);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 500000000;
+	if (ts.tv_nsec >= 1000000000)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000;
+	pthread_cond_timedwait(&J.cv, &J.mu, &ts);
+	pthread_mutex_unlock(&J.mu);
+	live_tick();
+	pthread_mutex_lock(&J.mu);
 }
 
 static void
@@ -1111,7 +1195,7 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 		for (i = 0; i < n; i++)
 			if (!offs_slot(&J.next, ids[i])) {
 				if (J.first_batch != id || J.next.n)
-					warnmsg("partition %" PRId32 " of %s is new: read from its start", ids[i], o.in);
+					warn_live("partition %" PRId32 " of %s is new: read from its start", ids[i], o.in);
 				offs_set(&J.next, ids[i], -2);	/* its start, below */
 			}
 		free(ids);
@@ -1145,7 +1229,7 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 				    "--on-data-loss continue skips them)", p, o.in, f, lo - 1);
 				return -1;
 			}
-			warnmsg("partition %" PRId32 " of %s: offsets %" PRId64 " to %" PRId64
+			warn_live("partition %" PRId32 " of %s: offsets %" PRId64 " to %" PRId64
 			    " were deleted by retention before they were read: skipped", p, o.in, f, lo - 1);
 			f = lo;
 			moved = 1;
@@ -1157,7 +1241,7 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 				    "the partition from its start, %" PRId64 ")", p, o.in, f, hi, lo);
 				return -1;
 			}
-			warnmsg("partition %" PRId32 " of %s: the next offset to read, %" PRId64 ", is past "
+			warn_live("partition %" PRId32 " of %s: the next offset to read, %" PRId64 ", is past "
 			    "the partition's end (%" PRId64 "): reading it from its start, %" PRId64,
 			    p, o.in, f, hi, lo);
 			f = lo;
@@ -1179,6 +1263,15 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 		pl->from[i] = f;
 		pl->to[i] = t;
 		pl->latest[i] = hi;
+	}
+	{
+		int64_t lag = 0;
+
+		for (i = 0; i < pl->n; i++)
+			lag += pl->latest[i] - pl->to[i];
+		pthread_mutex_lock(&J.mu);
+		J.lag = lag;
+		pthread_mutex_unlock(&J.mu);
 	}
 	if (todo == 0 && !moved && !(o.flush_at_end && *all_final))
 		return 0;
@@ -1295,6 +1388,10 @@ feed_batch(struct plan *pl)
 					continue;
 				}
 				count++;
+				if ((count & 1023) == 0) {
+					__atomic_store_n(&J.fed_total, J.fed_total + 1024, __ATOMIC_RELAXED);
+					live_tick();
+				}
 				p->pos = m->offset + 1;
 				rd_kafka_message_destroy(m);
 				if (p->pos >= pl->to[i])
@@ -1320,6 +1417,7 @@ feed_batch(struct plan *pl)
 	pthread_mutex_lock(&J.mu);
 	pl->records = count;
 	pl->t_fed = now_s();
+	J.fed_total += count & 1023;
 	pthread_mutex_unlock(&J.mu);
 	free(done);
 	free(pp);
@@ -1350,7 +1448,7 @@ feeder(void *arg)
 				break;
 			}
 			if (!o.quiet)
-				warnmsg("batch %" PRIu64 ": replaying the batch planned before a stop", id);
+				warn_live("batch %" PRIu64 ": replaying the batch planned before a stop", id);
 			for (size_t i = 0; i < pl.n; i++) {
 				int64_t lo, hi;
 
@@ -1412,7 +1510,7 @@ feeder(void *arg)
 		}
 		pthread_mutex_lock(&J.mu);
 		while (J.committed + 1 < id && !J.feeder_status && !J.aborting)
-			pthread_cond_wait(&J.cv, &J.mu);
+			cond_wait_live();
 		r = J.feeder_status || J.aborting;
 		pthread_mutex_unlock(&J.mu);
 		if (r)
@@ -1442,7 +1540,7 @@ feeder(void *arg)
 	/* Nothing more will be fed: once the last batch fed is committed, the
 	 * command ends (end of input with --exit-at-end, SIGTERM on a stop). */
 	while (J.committed < J.last_fed && !J.feeder_status && !J.aborting)
-		pthread_cond_wait(&J.cv, &J.mu);
+		cond_wait_live();
 	pthread_mutex_unlock(&J.mu);
 	if (J.cmd_in >= 0) {
 		wb_flush();
@@ -1659,9 +1757,9 @@ progress_report(const struct plan *pl, double t_commit0, double t_end, const str
 		} else if ((f = fopen(o.progress, "a"))) {
 			fwrite(b.p, 1, b.len, f);
 			if (fclose(f) != 0)
-				warnmsg("--progress %s: cannot write: %s", o.progress, strerror(errno));
+				warn_live("--progress %s: cannot write: %s", o.progress, strerror(errno));
 		} else {
-			warnmsg("--progress %s: cannot write: %s", o.progress, strerror(errno));
+			warn_live("--progress %s: cannot write: %s", o.progress, strerror(errno));
 		}
 		b.len = 0;
 	}
@@ -1703,21 +1801,18 @@ progress_report(const struct plan *pl, double t_commit0, double t_end, const str
 			    "# TYPE cfjob_state_rows gauge\ncfjob_state_rows %" PRId64 "\n", ws->windows);
 		}
 		if (write_file(o.metrics, b.p, b.len, 0) < 0)
-			warnmsg("--metrics %s: cannot write: %s", o.metrics, strerror(errno));
+			warn_live("--metrics %s: cannot write: %s", o.metrics, strerror(errno));
 	}
 	buf_free(&b);
 	(void)lag;
 }
 
-static int live_line;	/* a progress line is on the terminal */
-
 static void
 clear_live(void)
 {
-	if (live_line) {
-		fputs("\r\033[K", stderr);
-		live_line = 0;
-	}
+	pthread_mutex_lock(&J.mu);
+	clear_live_locked();
+	pthread_mutex_unlock(&J.mu);
 }
 
 static void
@@ -1727,12 +1822,14 @@ say(const char *fmt, ...)
 
 	if (o.quiet)
 		return;
-	clear_live();
+	pthread_mutex_lock(&J.mu);
+	clear_live_locked();
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	pthread_mutex_unlock(&J.mu);
 }
 
 static void
@@ -1846,7 +1943,7 @@ commit_batch(uint64_t id)
 		}
 	} else {
 		while ((e = rd_kafka_flush(J.prod, 60000)) == RD_KAFKA_RESP_ERR__TIMED_OUT)
-			warnmsg("batch %" PRIu64 ": waiting for %s to acknowledge %d rows", id, o.out,
+			warn_live("batch %" PRIu64 ": waiting for %s to acknowledge %d rows", id, o.out,
 			    rd_kafka_outq_len(J.prod));
 		if (J.dr_failed)
 			die(EXIT_ENV, "batch %" PRIu64 ": producing to %s failed: %s; nothing committed: "
@@ -1863,7 +1960,7 @@ commit_batch(uint64_t id)
 			tp->metadata_size = strlen(md);
 		}
 		if ((e = rd_kafka_commit(J.cons, tl, 0)))
-			warnmsg("batch %" PRIu64 ": committed, but its offsets could not be stored in group %s: %s",
+			warn_live("batch %" PRIu64 ": committed, but its offsets could not be stored in group %s: %s",
 			    id, J.group, rd_kafka_err2str(e));
 		rd_kafka_topic_partition_list_destroy(tl);
 	}
@@ -1875,16 +1972,18 @@ commit_batch(uint64_t id)
 	free(tmp);
 	t1 = now_s();
 
+	pthread_mutex_lock(&J.mu);
 	J.batches++;
 	J.total_in += pl->records;
 	J.total_rows += J.batch_rows;
+	pthread_mutex_unlock(&J.mu);
 	if (o.progress || o.metrics)
 		find_wstate(J.work, &ws);
 	progress_report(pl, t0, t1, &ws);
 	say("batch %" PRIu64 ": %" PRIu64 " records in, %" PRIu64 " rows to %s, committed (%.2f s%s)",
 	    id, pl->records, J.batch_rows, o.out, t1 - pl->t_start, pl->flush ? ", windows flushed" : "");
-	J.batch_rows = 0;
 	pthread_mutex_lock(&J.mu);
+	J.batch_rows = 0;
 	J.committed = id;
 	pthread_cond_broadcast(&J.cv);
 	pthread_mutex_unlock(&J.mu);
@@ -1897,6 +1996,8 @@ on_exit_hook(void)
 {
 	/* die(): nothing more is committed; the command stops with us */
 	J.aborting = 1;
+	if (J.live_shown)
+		fputs("\r\033[K", stderr);
 	kill_command();
 	if (J.prod && J.in_txn) {
 		rd_kafka_error_t *e = rd_kafka_abort_transaction(J.prod, 10000);
@@ -1999,7 +2100,7 @@ open_state(void)
 		int i;
 
 		if (!o.quiet)
-			warnmsg("--state %s is busy; waiting up to 10 s", J.state);
+			warn_live("--state %s is busy; waiting up to 10 s", J.state);
 		for (i = 0; i < 100 && flock(lockfd, LOCK_EX | LOCK_NB) < 0; i++)
 			usleep(100000);
 		if (i == 100)
@@ -2159,6 +2260,7 @@ main(int argc, char **argv)
 	tool_version(argc, argv);
 	parse_opts(argc, argv);
 	topic_len = strlen(o.in);
+	J.live = !o.quiet && isatty(2) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
 	if (o.group)
 		J.group = xstrndup(o.group, strlen(o.group));
 	else
