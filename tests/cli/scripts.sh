@@ -1,8 +1,9 @@
 # The scripts' shared functions, scripts/cfkit-sh-setup, sourced as the
-# scripts source it: the -X credential filter, -F, need, die and usage, the
-# reading and writing of each file of cfjob's state directory (round trips,
-# atomic writes, missing and damaged files), and --version and --help of every
-# script, from scripts/, from bin/, installed, and through a symbolic link.
+# scripts source it: the -X credential filter (against cfjob's, in C), -F,
+# need, die and usage; cfjob's state directory as the C cfjob writes and
+# reads it (round trips, a plan left by a stop, missing and damaged files, on
+# a mock broker); and --version and --help of every script, from scripts/,
+# from bin/, installed, and through a symbolic link.
 suite=scripts
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
@@ -58,6 +59,29 @@ for p in client.id "" =x "a b=c" "client.id;x=y" 'x$(y)=z' -x; do
 	try "-X '$p': malformed, status 2" 2 "^scripts-test: -X: expected prop=val, got \"" kafka_prop "$p"
 done
 
+# ---- -X: cfjob (C) applies the same rule ----
+# Each argument above, and the -X of every script, goes to cfjob too, which
+# checks -X itself: refused with the same message (its own name first), or
+# accepted (then the --bogus after it is the usage error). cfjob reaches no
+# broker here.
+same_x() {	# ARG: kafka_prop's verdict and cfjob's agree
+	local want got st
+	want=$( (kafka_prop "$1") 2>&1 >/dev/null) && want=accepted
+	want=${want/#scripts-test: /cfjob: }
+	timeout 10 "$BIN/cfjob" -b 127.0.0.1:1 --in-topic a --out-topic b -X "$1" --bogus -- true >/dev/null 2>"$tmp/cf.err"
+	st=$?
+	got=$(head -1 "$tmp/cf.err")
+	[[ $got == *": unrecognized option '--bogus'" ]] && got=accepted	# (getopt names argv[0])
+	if [ "$st" = 2 ] && [ "$got" = "$want" ]; then ok "cfjob -X '$1': as kafka_prop ($want)"; else
+		notok "cfjob -X '$1': as kafka_prop" "status $st, want \"$want\", got \"$got\""; fi
+}
+for p in security.protocol=SSL client.id=x fetch.wait.max.ms=50 linger.ms= 'client.id=a=b c' \
+	sasl.password=hunter2 ssl.key.password=hunter2 sasl.oauthbearer.config=hunter2 SASL.PASSWORD=hunter2 \
+	Ssl.Key.Pem=hunter2 my.Secret.thing=hunter2 x.key=hunter2 sasl.oauthbearer.token.endpoint.url=hunter2 \
+	sasl.password "my password=hunter2" password:hunter2 client.id "" =x "a b=c" "client.id;x=y" 'x$(y)=z' -x; do
+	same_x "$p"
+done
+
 # ---- -F, need, die, warn, usage ----
 echo client.id=x >"$tmp/kcat.conf"
 try "-F readable file: accepted" 0 "" kafka_conf "$tmp/kcat.conf"
@@ -82,120 +106,105 @@ else
 	notok "bin/cfkit-sh-setup present" "missing: make"
 fi
 
-# ---- write_atomic ----
-f=$tmp/file
-echo old >"$f"
-ino=$(stat -c %i "$f")
-printf 'a\nb\n' | write_atomic "$f"
-check "write_atomic: status 0, the new content" test $? -eq 0 -a "$(cat "$f")" = "$(printf 'a\nb')"
-check "write_atomic: by a rename (a new inode), no temporary file left" \
-	test "$(stat -c %i "$f")" != "$ino" -a ! -e "$f.tmp"
-# A write that fails (a file-size limit of 0: the disk full) leaves the old file.
-(ulimit -f 0; trap '' XFSZ; echo new | write_atomic "$f") 2>/dev/null
-check "write_atomic that cannot write: fails" test $? -ne 0
-check "write_atomic that cannot write: the old content intact" test "$(cat "$f")" = "$(printf 'a\nb')"
-echo x | write_atomic "$tmp/no-such-dir/file" 2>/dev/null
-check "write_atomic into a missing directory: fails" test $? -ne 0
-
-# ---- cfjob's state: current ----
-S=$tmp/state
-mkdir -p "$S"
-try "current_read of a new state: no error" 0 "" current_read "$S" cur
-current_read "$S" cur
-check "current_read of a new state: empty" test -z "$cur"
-current_write "$S" 7
-check "current_write 7: current -> c.7, no current.new left" \
-	test "$(readlink "$S/current")" = c.7 -a ! -e "$S/current.new"
-current_read "$S" cur
-check "current_read: c.7 (round trip)" test "$cur" = c.7
-current_write "$S" 8
-current_read "$S" cur
-check "current_write 8 over 7: c.8" test "$cur" = c.8
-ln -sfn ../elsewhere "$S/current"
-try "current_read of a damaged link: status 3" 3 \
-	"^scripts-test: --state $S: cannot read the link current \(\"../elsewhere\"\): damaged state\?\$" current_read "$S" cur
-current_write "$S" 8
-
-# ---- offsets ----
-mkdir -p "$S/c.8"
-declare -A off=([0]=5 [2]=70 [10]=1)
-offsets_write "$S" c.8 wikimedia off
-check "offsets_write: status 0" test $? -eq 0
-check "offsets_write: the format (magic and topic, partitions sorted)" \
-	test "$(cat "$S/c.8/offsets")" = "$(printf 'cfjob-offsets-1 wikimedia\n0 5\n2 70\n10 1')"
-check "offsets_write: no temporary file left" test ! -e "$S/c.8/offsets.tmp"
-declare -A got=([3]=9) known=()
-offsets_read "$S" c.8 wikimedia got known
-check "offsets_read: the offsets written (round trip), other entries kept" \
-	test "$(for p in "${!got[@]}"; do echo "$p ${got[$p]}"; done | sort -n | paste -sd,)" = "0 5,2 70,3 9,10 1"
-check "offsets_read: the partitions known" test "$(printf '%s\n' "${!known[@]}" | sort -n | paste -sd,)" = "0,2,10"
-declare -A got2=()
-try "offsets_read without KNOWN" 0 "" offsets_read "$S" c.8 wikimedia got2
-try "offsets_read of another topic: status 3" 3 \
-	"^scripts-test: --state $S: offsets of topic \"wikimedia\", not \"other\" \(or damaged\)\$" \
-	offsets_read "$S" c.8 other got2
-try "offsets_read of a missing file: status 3" 3 \
-	"^scripts-test: --state $S: c.9/offsets is missing: damaged state\$" offsets_read "$S" c.9 wikimedia got2
-mkdir -p "$S/c.9"
-printf 'cfjob-offsets-1 wikimedia\n0 5\n1 x\n' >"$S/c.9/offsets"
-try "offsets_read of a damaged line: status 3" 3 \
-	"^scripts-test: --state $S: damaged offsets line \"1 x\"\$" offsets_read "$S" c.9 wikimedia got2
-printf 'cfjob-offsets-2 wikimedia\n0 5\n' >"$S/c.9/offsets"
-try "offsets_read of another format: status 3" 3 "offsets of topic .*\(or damaged\)" offsets_read "$S" c.9 wikimedia got2
-: >"$S/c.9/offsets"
-try "offsets_read of an empty file: status 3" 3 "\(or damaged\)" offsets_read "$S" c.9 wikimedia got2
-head -c 1000 /dev/urandom >"$S/c.9/offsets"
-try "offsets_read of random bytes: status 3" 3 "damaged" offsets_read "$S" c.9 wikimedia got2
-declare -A off2=([0]=6)
-(ulimit -f 0; trap '' XFSZ; offsets_write "$S" c.8 wikimedia off2) 2>/dev/null
-check "offsets_write that cannot write: fails" test $? -ne 0
-check "offsets_write that cannot write: the old offsets intact" \
-	test "$(cat "$S/c.8/offsets")" = "$(printf 'cfjob-offsets-1 wikimedia\n0 5\n2 70\n10 1')"
-
-# ---- plan and plan.parts ----
-try "plan_base without a plan: no error" 0 "" plan_base "$S" base
-plan_base "$S" base
-check "plan_base without a plan: empty" test -z "$base"
-try "parts_read without plan.parts: status 3" 3 "^scripts-test: --state $S: cannot read the plan\$" parts_read "$S" parts
-printf '0 5 9\n2 70 70\n10 1 4\n' | parts_write "$S"
-check "parts_write: plan.parts, no temporary file left" \
-	test "$(cat "$S/plan.parts")" = "$(printf '0 5 9\n2 70 70\n10 1 4')" -a ! -e "$S/plan.parts.tmp"
-parts_read "$S" parts
-check "parts_read: the lines written (round trip)" test "$parts" = "$(printf '0 5 9\n2 70 70\n10 1 4')"
-plan_write "$S" 8 flush
-check "plan_write: status 0" test $? -eq 0
-check "plan_write: base, at-eof and the parts" \
-	test "$(cat "$S/plan")" = "$(printf 'base 8\nat-eof flush\npart 0 5 9\npart 2 70 70\npart 10 1 4')"
-check "plan_write: no temporary file left" test ! -e "$S/plan.tmp"
-plan_base "$S" base
-check "plan_base: \"base 8\"" test "$base" = "base 8"
-rm "$S/plan.parts"
-plan_read "$S" ateof
-check "plan_read: at-eof flush" test "$ateof" = flush
-check "plan_read: plan.parts again (round trip)" test "$(cat "$S/plan.parts")" = "$(printf '0 5 9\n2 70 70\n10 1 4')"
-cp "$S/plan" "$tmp/plan.good"
-bad_plan() {	# NAME PLAN-TEXT PATTERN
-	printf '%s\n' "$2" >"$S/plan"
-	try "plan_read of a damaged plan ($1): status 3" 3 "$3" plan_read "$S" ateof
-}
-bad_plan "at-eof missing" "$(printf 'base 8\npart 0 5 9')" "damaged plan \(at-eof \"\"\)"
-bad_plan "at-eof unknown" "$(printf 'base 8\nat-eof maybe\npart 0 5 9')" "damaged plan \(at-eof \"maybe\"\)"
-bad_plan "no parts" "$(printf 'base 8\nat-eof keep')" "^scripts-test: --state $S: damaged plan\$"
-bad_plan "a part of two fields" "$(printf 'base 8\nat-eof keep\npart 0 5')" "damaged plan\$"
-bad_plan "a part ending before it starts" "$(printf 'base 8\nat-eof keep\npart 0 9 5')" "damaged plan\$"
-bad_plan "a part not a number" "$(printf 'base 8\nat-eof keep\npart 0 5 x')" "damaged plan\$"
-bad_plan "random bytes" "$(head -c 1000 /dev/urandom | tr -d '\0')" "damaged plan"
-cp "$tmp/plan.good" "$S/plan"
-(ulimit -f 0; trap '' XFSZ; plan_write "$S" 9 keep) 2>/dev/null
-check "plan_write that cannot write: fails" test $? -ne 0
-check "plan_write that cannot write: the old plan intact" cmp -s "$tmp/plan.good" "$S/plan"
-plan_remove "$S"
-check "plan_remove: no plan" test ! -e "$S/plan"
-plan_base "$S" base
-check "plan_base after plan_remove: empty" test -z "$base"
+# ---- cfjob's state directory, as cfjob writes and reads it ----
+# cfjob is a C program now and reads and writes its state itself (the shell
+# functions that did are gone): the same round trips and damaged files,
+# through cfjob on a mock broker. Every damaged state is refused with status
+# 3 and a message naming the file, before anything is produced.
+if ! command -v kcat >/dev/null || ! [ -x "$BIN/mockbroker" ] || ! [ -x "$BIN/cfjob" ]; then
+	missing "cfjob's state directory" "kcat, bin/mockbroker or bin/cfjob missing"
+else
+	. "$top/scripts/broker.sh"
+	trap 'exec 9>&-; rm -rf "$tmp"' EXIT
+	broker_start "$tmp" -t in:2 -t out:1
+	B=$BROKERS
+	D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
+	CMD=(python3 "$TESTS/interop/eos_cmd.py" cat)	# stamped frames in, tagged bodies out, barriers passed on
+	S=$tmp/state
+	seed=1
+	put() {	# P N: N generated frames into partition P of "in"
+		seed=$((seed + 1))
+		gen-events -n "$2" --seed "$seed" --format frames | cfdeframe | cfframe -D "$D" |
+			kcat -P -b "$B" -t in -p "$1" -D "$D"
+	}
+	hw() { kcat -Q -b "$B" -t "in:$1:-1" 2>/dev/null | sed -n 's/.* offset \([0-9]*\)$/\1/p'; }
+	# nout: the records in "out", those of aborted transactions too
+	nout() { kcat -C -b "$B" -t out -o beginning -e -q -f '%o\n' 2>/dev/null | wc -l; }
+	job() {	# STATE [option ...]
+		local s=$1
+		shift
+		timeout 60 cfjob -b "$B" --in-topic in --out-topic out --state "$s" --exit-at-end "$@" -- "${CMD[@]}" \
+			>"$tmp/job.out" 2>"$tmp/job.err"
+		rc=$?
+	}
+	says() { grep -Eq -- "$1" "$tmp/job.err"; }
+	put 0 13 && put 1 7
+	check "cfjob's state: the input (13 and 7 records)" test "$(hw 0) $(hw 1)" = "13 7"
+	job "$S"
+	check "cfjob writes its state: status 0" test "$rc" = 0
+	[ "$rc" = 0 ] || sed 's/^/#   /' "$tmp/job.err"
+	check "cfjob writes its state: current -> c.1, no plan, no pending (lock, current, c.1, work)" \
+		test "$(readlink "$S/current") $(ls -A "$S" | sort | paste -sd,)" = "c.1 c.1,current,lock,work"
+	check "cfjob writes its state: c.1/offsets: magic and topic, the partitions sorted, each at its end" \
+		test "$(cat "$S/c.1/offsets" 2>/dev/null)" = "$(printf 'cfjob-offsets-1 in\n0 %s\n1 %s' "$(hw 0)" "$(hw 1)")"
+	check "cfjob writes its state: nothing private readable by others" test -z "$(find -L "$S" -perm /077 ! -type l)"
+	n1=$(nout)
+	check "cfjob writes its state: the 20 rows produced" test "$n1" = 20
+	job "$S"
+	check "cfjob reads its state back: status 0, nothing new" test "$rc" = 0
+	check "cfjob reads its state back: says so" says "nothing new in in; the last commit is batch 1"
+	check "cfjob reads its state back: nothing produced again, current -> c.1" \
+		test "$(nout) $(readlink "$S/current")" = "$n1 c.1"
+	# a plan left by a stop: base, at-eof, parts; replayed as planned, not as
+	# far as the partitions' ends now
+	put 0 5
+	printf 'base 1\nat-eof keep\npart 0 13 16\npart 1 7 7\n' >"$S/plan.2"
+	job "$S"
+	check "a plan left (plan.2, partition 0 from 13 to 16): status 0" test "$rc" = 0
+	check "a plan left: replayed" says "batch 2: replaying the batch planned before a stop"
+	check "a plan left: batch 2 read its 3 records, batch 3 the 2 after" \
+		says "batch 2: 3 records in, 3 rows to out, committed"
+	check "a plan left: ... and batch 3 the 2 after them" says "batch 3: 2 records in, 2 rows to out, committed"
+	check "a plan left: current -> c.3, offsets at the ends, no plan left" \
+		test "$(readlink "$S/current") $(sed 1d "$S/c.3/offsets" 2>/dev/null | paste -sd,) $(ls "$S" | grep -c '^plan')" = "c.3 0 18,1 7 0"
+	check "a plan left: 25 rows in all" test "$(nout)" = 25
+	n1=$(nout)
+	# damaged: NAME ERE SETUP...: a copy of the good state, SETUP run in it, then cfjob
+	damaged() {
+		local name=$1 ere=$2 d=$tmp/damaged before
+		shift 2
+		rm -rf "$d" && cp -a "$S" "$d" && (cd "$d" && "$@")
+		before=$(readlink "$d/current"; cat "$d/current/offsets" 2>/dev/null)
+		job "$d"
+		if [ "$rc" = 3 ] && says "$ere"; then ok "cfjob on a damaged state ($name): status 3, says /$ere/"; else
+			notok "cfjob on a damaged state ($name): status 3, says /$ere/" "status $rc: $(head -c 300 "$tmp/job.err" | tr '\n' '|')"; fi
+		check "cfjob on a damaged state ($name): nothing produced, the commit as it was" \
+			test "$(nout)" = "$n1" -a "$(readlink "$d/current"; cat "$d/current/offsets" 2>/dev/null)" = "$before"
+	}
+	damaged "current -> ../elsewhere" "current points at \"\.\./elsewhere\", not at a commit c\.N: damaged" \
+		ln -sfn ../elsewhere current
+	damaged "current -> c.9, missing" "--state $tmp/damaged: .*(c\.9|the last commit has no offsets file)" \
+		ln -sfn c.9 current
+	damaged "offsets missing" "the last commit has no offsets file" rm c.3/offsets
+	damaged "offsets of another topic" "holds the offsets of topic other, not in" \
+		sed -i 's/^cfjob-offsets-1 in$/cfjob-offsets-1 other/' c.3/offsets
+	damaged "a damaged offsets line" "c\.3/offsets: damaged: line 3" sed -i 's/^1 7$/1 x/' c.3/offsets
+	damaged "another format" "offsets: damaged" sed -i 's/^cfjob-offsets-1/cfjob-offsets-2/' c.3/offsets
+	damaged "an empty offsets file" "offsets: damaged" truncate -s 0 c.3/offsets
+	damaged "random bytes for offsets" "offsets: damaged" sh -c 'head -c 1000 /dev/urandom | tr -d "\0" >c.3/offsets'
+	damaged "a plan without at-eof" "plan\.4: damaged" sh -c 'printf "base 3\npart 0 18 18\n" >plan.4'
+	damaged "a plan with at-eof maybe" "plan\.4: damaged" sh -c 'printf "base 3\nat-eof maybe\npart 0 18 18\n" >plan.4'
+	damaged "a plan's part of two fields" "plan\.4: damaged" sh -c 'printf "base 3\nat-eof keep\npart 0 18\n" >plan.4'
+	damaged "a plan's part not a number" "plan\.4: damaged" sh -c 'printf "base 3\nat-eof keep\npart 0 18 x\n" >plan.4'
+	damaged "a plan's part ending before it starts" "plan\.4: damaged" \
+		sh -c 'printf "base 3\nat-eof keep\npart 0 18 9\npart 1 7 7\n" >plan.4'
+	damaged "a plan of random bytes" "plan\.4: damaged" sh -c 'head -c 1000 /dev/urandom | tr -d "\0" >plan.4'
+	damaged "the state a file" "--state $tmp/damaged: not a directory" sh -c 'cd .. && rm -rf damaged && echo x >damaged'
+	exec 9>&-
+fi
 
 # ---- every script: --version, --help, and where it finds cfkit-sh-setup ----
-for s in cfjob wikimedia-job avro-console-consumer wikimedia-producer demo registry-snapshot; do
+for s in wikimedia-job avro-console-consumer wikimedia-producer demo registry-snapshot; do
 	out=$("$top/scripts/$s" --version 2>"$tmp/err")
 	check "scripts/$s --version: \"$s (cfkit) $version\", status 0" \
 		test $? -eq 0 -a "$out" = "$s (cfkit) $version" -a ! -s "$tmp/err"
@@ -203,6 +212,11 @@ for s in cfjob wikimedia-job avro-console-consumer wikimedia-producer demo regis
 	check "scripts/$s --help: the usage on stdout, status 0" \
 		test $? -eq 0 -a "$(head -c 7 "$tmp/out")" = "usage: " -a ! -s "$tmp/err"
 done
+# cfjob is a C tool now (tools/cfjob.c), not a script: its --help as theirs
+"$BIN/cfjob" --help >"$tmp/out" 2>"$tmp/err"
+check "bin/cfjob --help: the usage on stdout, status 0" \
+	test $? -eq 0 -a "$(head -c 13 "$tmp/out")" = "usage: cfjob " -a ! -s "$tmp/err"
+check "scripts/cfjob is gone (the C cfjob replaces it)" test ! -e "$top/scripts/cfjob"
 for s in cfjob wikimedia-job avro-console-consumer; do
 	out=$("$BIN/$s" --version 2>&1)
 	check "bin/$s --version: \"$s (cfkit) $version\"" test "$out" = "$s (cfkit) $version"
@@ -218,7 +232,12 @@ for s in cfjob wikimedia-job avro-console-consumer; do
 	out=$("$tmp/links/$s" --version 2>&1)
 	check "$s through a symbolic link elsewhere --version" test "$out" = "$s (cfkit) $version"
 done
-cp "$BIN/cfjob" "$tmp/alone/"
+# A script alone (no cfkit-sh-setup beside it, in ../lib/cfkit or ../bin)
+# says so; cfjob, a C program, needs none.
+cp "$BIN/cfjob" "$BIN/wikimedia-job" "$tmp/alone/"
+"$tmp/alone/wikimedia-job" --version >"$tmp/out" 2>"$tmp/err"
+check "wikimedia-job without cfkit-sh-setup: status 3, says so" \
+	test $? -eq 3 -a "$(grep -c '^wikimedia-job: cfkit-sh-setup not found' "$tmp/err")" = 1
 "$tmp/alone/cfjob" --version >"$tmp/out" 2>"$tmp/err"
-check "cfjob without cfkit-sh-setup: status 3, says so" \
-	test $? -eq 3 -a "$(grep -c '^cfjob: cfkit-sh-setup not found' "$tmp/err")" = 1
+check "cfjob alone (a C program: no cfkit-sh-setup needed): --version, status 0" \
+	test $? -eq 0 -a "$(cat "$tmp/out")" = "cfjob (cfkit) $version" -a ! -s "$tmp/err"
