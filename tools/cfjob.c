@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "err.h"
 #include "io.h"
+#include "jobstate.h"
 #include "jw.h"
 #include "rs.h"
 #include "tool.h"
@@ -74,6 +75,8 @@ struct opts {
 };
 
 static struct opts o;
+
+static char *read_file(const char *path, size_t *len);
 
 static void
 add_prop(const char *name, size_t nlen, const char *val)
@@ -130,40 +133,28 @@ opt_x(const char *arg)
 	add_prop(arg, n, eq + 1);
 }
 
+static int
+props_add(const char *name, size_t nlen, const char *val, size_t vlen, void *arg, char *err, size_t errlen)
+{
+	char *v = xstrndup(val, vlen);
+
+	add_prop(name, nlen, v);
+	free(v);
+	return 0;
+}
+
 /* -F file: librdkafka properties, one name=value a line; # and ! start comments. */
 static void
 opt_f(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
+	char *text, err[256];
+	size_t len;
 
-	if (!f)
+	if (!(text = read_file(path, &len)))
 		die_errno(EXIT_USAGE, "-F: cannot read %s", path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		char *s = line, *e = line + len, *eq, *ke;
-
-		lineno++;
-		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#' || *s == '!')
-			continue;
-		if (!(eq = strchr(s, '=')))
-			die(EXIT_USAGE, "-F %s: line %zu: expected name=value", path, lineno);
-		for (ke = eq; ke > s && (ke[-1] == ' ' || ke[-1] == '\t'); ke--)
-			;
-		if (!good_name(s, (size_t)(ke - s)))
-			die(EXIT_USAGE, "-F %s: line %zu: expected name=value", path, lineno);
-		eq++;
-		while (*eq == ' ' || *eq == '\t')
-			eq++;
-		add_prop(s, (size_t)(ke - s), eq);
-	}
-	free(line);
-	fclose(f);
+	if (jobstate_props_parse(text, len, props_add, NULL, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "-F %s: %s", path, err);
+	free(text);
 }
 
 static int64_t
@@ -510,100 +501,31 @@ copy_tree(const char *src, const char *dst, const char *skip, int sync, char *er
 
 /* ---- partitions and offsets ---- */
 
-struct offs {
-	int32_t *part;
-	int64_t *next;
-	size_t n, cap;
-};
-
-static int64_t *
-offs_slot(struct offs *f, int32_t p)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->part[i] == p)
-			return &f->next[i];
-	return NULL;
-}
-
-static void
-offs_set(struct offs *f, int32_t p, int64_t next)
-{
-	int64_t *s = offs_slot(f, p);
-	size_t i, cap;
-
-	if (s) {
-		*s = next;
-		return;
-	}
-	cap = f->cap;
-	f->part = xgrowarray(f->part, &cap, f->n + 1, sizeof(*f->part));
-	f->next = xgrowarray(f->next, &f->cap, f->n + 1, sizeof(*f->next));
-	/* sorted by partition */
-	for (i = f->n; i > 0 && f->part[i - 1] > p; i--) {
-		f->part[i] = f->part[i - 1];
-		f->next[i] = f->next[i - 1];
-	}
-	f->part[i] = p;
-	f->next[i] = next;
-	f->n++;
-}
-
-static void
-offs_copy(struct offs *dst, const struct offs *src)
-{
-	dst->n = 0;
-	for (size_t i = 0; i < src->n; i++)
-		offs_set(dst, src->part[i], src->next[i]);
-}
-
-/* c.N/offsets: "cfjob-offsets-1 TOPIC", then "PARTITION NEXT" lines, sorted. */
+/* c.N/offsets (jobstate.h): 1 if there is none */
 static int
-offs_read(const char *path, struct offs *f, char *err, size_t errlen)
+offs_read(const char *path, struct jobstate_offs *f, char *err, size_t errlen)
 {
-	char *text = read_file(path, NULL), *line, *save = NULL;
-	int first = 1, r = 0;
+	char *text, why[300];
+	size_t len;
+	int r = 0;
 
 	f->n = 0;
-	if (!text)
+	if (!(text = read_file(path, &len)))
 		return errno == ENOENT ? 1 :
 		    err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
-	for (line = strtok_r(text, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
-		char topic[RS_TOPIC_MAX + 2];
-		long long p, off;
-		char extra;
-
-		if (first) {
-			first = 0;
-			if (sscanf(line, "cfjob-offsets-1 %250s %c", topic, &extra) != 1)
-				r = err_set(err, errlen, "%s: damaged (expected \"cfjob-offsets-1 TOPIC\")", path);
-			else if (strcmp(topic, o.in))
-				r = err_set(err, errlen, "%s: holds the offsets of topic %s, not %s: "
-				    "use another --state for this topic", path, topic, o.in);
-			continue;
-		}
-		if (sscanf(line, "%lld %lld %c", &p, &off, &extra) != 2 || p < 0 || p > INT32_MAX ||
-		    off < 0 || offs_slot(f, (int32_t)p))
-			r = err_set(err, errlen, "%s: damaged line \"%.40s\"", path, line);
-		else
-			offs_set(f, (int32_t)p, off);
-	}
-	if (first && r == 0)
-		r = err_set(err, errlen, "%s: empty", path);
+	if (jobstate_offs_parse(text, len, o.in, f, why, sizeof(why)) < 0)
+		r = err_set(err, errlen, "%s: damaged: %s", path, why);
 	free(text);
 	return r;
 }
 
 static int
-offs_write(const char *path, const struct offs *f)
+offs_write(const char *path, const struct jobstate_offs *f)
 {
 	struct buf b = {0};
 	int r;
 
-	buf_printf(&b, "cfjob-offsets-1 %s\n", o.in);
-	for (size_t i = 0; i < f->n; i++)
-		buf_printf(&b, "%" PRId32 " %" PRId64 "\n", f->part[i], f->next[i]);
+	jobstate_offs_format(&b, o.in, f);
 	r = write_file(path, b.p, b.len, 1);
 	buf_free(&b);
 	return r;
@@ -647,7 +569,7 @@ static struct {
 	int wake[2];		/* queue events and signals wake the feeder */
 	int cmd_in;
 	struct buf wb;
-	struct offs next;	/* the offsets the feeder plans from */
+	struct jobstate_offs next;	/* the offsets the feeder plans from */
 	uint64_t first_batch;	/* the first batch of this run */
 	uint64_t replay_id;	/* a plan left by a stop, replayed (0: none) */
 
@@ -670,7 +592,7 @@ static struct {
 	/* the main thread's */
 	pid_t cmd;
 	int cmd_out;
-	struct offs committed_offs;
+	struct jobstate_offs committed_offs;
 	int in_txn;
 	uint64_t rows, batch_rows;
 	uint64_t total_in, total_rows, batches;
@@ -1102,13 +1024,13 @@ plan_path(uint64_t id)
 static int
 plan_write(const struct plan *pl)
 {
+	struct jobstate_plan jp = {.id = pl->id, .flush = pl->flush, .n = pl->n,
+	    .part = pl->part, .from = pl->from, .to = pl->to};
 	struct buf b = {0};
 	char *path = plan_path(pl->id);
 	int r;
 
-	buf_printf(&b, "base %" PRIu64 "\nat-eof %s\n", pl->id - 1, pl->flush ? "flush" : "keep");
-	for (size_t i = 0; i < pl->n; i++)
-		buf_printf(&b, "part %" PRId32 " %" PRId64 " %" PRId64 "\n", pl->part[i], pl->from[i], pl->to[i]);
+	jobstate_plan_format(&b, &jp);
 	r = write_file(path, b.p, b.len, 1);
 	if (r == 0)
 		r = fsync_path(J.state);
@@ -1121,48 +1043,31 @@ plan_write(const struct plan *pl)
 static int
 plan_read(uint64_t id, struct plan *pl, char *err, size_t errlen)
 {
-	char *path = plan_path(id), *text = read_file(path, NULL), *line, *save = NULL;
-	int r = 0, nline = 0;
-	size_t cap = 0, cap2 = 0, cap3 = 0, cap4 = 0;
+	struct jobstate_plan jp = {0};
+	char *path = plan_path(id), *text, why[300];
+	size_t len;
+	int r = 0;
 
 	memset(pl, 0, sizeof(*pl));
-	if (!text) {
+	if (!(text = read_file(path, &len))) {
 		r = errno == ENOENT ? 1 : err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		free(path);
 		return r;
 	}
-	for (line = strtok_r(text, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long base;
-		long long p, f, t;
-		char word[8], extra;
-
-		nline++;
-		if (nline == 1) {
-			if (sscanf(line, "base %llu %c", &base, &extra) != 1 || base + 1 != id)
-				r = err_set(err, errlen, "%s: damaged (expected \"base %" PRIu64 "\")", path, id - 1);
-		} else if (nline == 2) {
-			if (sscanf(line, "at-eof %7s %c", word, &extra) != 1 ||
-			    (strcmp(word, "keep") && strcmp(word, "flush")))
-				r = err_set(err, errlen, "%s: damaged (expected \"at-eof keep|flush\")", path);
-			pl->flush = !strcmp(word, "flush");
-		} else if (sscanf(line, "part %lld %lld %lld %c", &p, &f, &t, &extra) != 3 || p < 0 ||
-		    p > INT32_MAX || f < 0 || t < f) {
-			r = err_set(err, errlen, "%s: damaged line \"%.40s\"", path, line);
-		} else {
-			pl->part = xgrowarray(pl->part, &cap, pl->n + 1, sizeof(*pl->part));
-			pl->from = xgrowarray(pl->from, &cap2, pl->n + 1, sizeof(*pl->from));
-			pl->to = xgrowarray(pl->to, &cap3, pl->n + 1, sizeof(*pl->to));
-			pl->latest = xgrowarray(pl->latest, &cap4, pl->n + 1, sizeof(*pl->latest));
-			pl->part[pl->n] = (int32_t)p;
-			pl->from[pl->n] = f;
-			pl->to[pl->n] = t;
-			pl->latest[pl->n] = t;
-			pl->n++;
-		}
+	if (jobstate_plan_parse(text, len, id, &jp, why, sizeof(why)) < 0) {
+		r = err_set(err, errlen, "%s: damaged: %s", path, why);
+		jobstate_plan_free(&jp);
+	} else {
+		pl->id = id;
+		pl->flush = jp.flush;
+		pl->n = jp.n;
+		pl->part = jp.part;
+		pl->from = jp.from;
+		pl->to = jp.to;
+		pl->latest = xmallocarray(pl->n ? pl->n : 1, sizeof(*pl->latest));
+		for (size_t i = 0; i < pl->n; i++)
+			pl->latest[i] = pl->to[i];
 	}
-	if (r == 0 && nline < 2)
-		r = err_set(err, errlen, "%s: damaged (too short)", path);
-	pl->id = id;
 	free(text);
 	free(path);
 	return r;
@@ -1193,10 +1098,10 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 			return -1;
 		}
 		for (i = 0; i < n; i++)
-			if (!offs_slot(&J.next, ids[i])) {
+			if (!jobstate_offs_slot(&J.next, ids[i])) {
 				if (J.first_batch != id || J.next.n)
 					warn_live("partition %" PRId32 " of %s is new: read from its start", ids[i], o.in);
-				offs_set(&J.next, ids[i], -2);	/* its start, below */
+				jobstate_offs_set(&J.next, ids[i], -2);	/* its start, below */
 			}
 		free(ids);
 	}
@@ -1487,7 +1392,7 @@ feeder(void *arg)
 			break;
 		/* the new offsets */
 		for (size_t i = 0; i < pl.n; i++)
-			offs_set(&J.next, pl.part[i], pl.to[i]);
+			jobstate_offs_set(&J.next, pl.part[i], pl.to[i]);
 		if (pl.flush) {
 			if (wb_flush() < 0) {
 				feeder_fail(0, "");
@@ -1879,7 +1784,7 @@ static void
 commit_batch(uint64_t id)
 {
 	struct plan *pl;
-	struct offs next = {0};
+	struct jobstate_offs next = {0};
 	char err[512], *dir, *tmp, *offp, cname[32];
 	double t0 = now_s(), t1;
 	struct wstate ws = {0};
@@ -1891,9 +1796,9 @@ commit_batch(uint64_t id)
 	pthread_mutex_unlock(&J.mu);
 	if (!pl->used || pl->id != id)
 		die(EXIT_ENV, "batch %" PRIu64 ": its plan is not known (a barrier the command made up?)", id);
-	offs_copy(&next, &J.committed_offs);
+	jobstate_offs_copy(&next, &J.committed_offs);
 	for (size_t i = 0; i < pl->n; i++)
-		offs_set(&next, pl->part[i], pl->to[i]);
+		jobstate_offs_set(&next, pl->part[i], pl->to[i]);
 
 	/* the command's files under the batch id, synced, before the commit */
 	snprintf(cname, sizeof(cname), "c.%" PRIu64, id);
@@ -1912,12 +1817,12 @@ commit_batch(uint64_t id)
 
 	if (o.eos) {
 		rd_kafka_consumer_group_metadata_t *gm;
-		char md[64];
+		char md[JOBSTATE_BATCH_MD_MAX];
 
 		begin_txn(id);
 		set_link("pending", cname);
 		tl = rd_kafka_topic_partition_list_new((int)next.n);
-		snprintf(md, sizeof(md), "cfjob batch %" PRIu64, id);
+		jobstate_batch_md(md, sizeof(md), id);
 		for (size_t i = 0; i < next.n; i++) {
 			rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(tl, o.in, next.part[i]);
 
@@ -1952,9 +1857,9 @@ commit_batch(uint64_t id)
 		tl = rd_kafka_topic_partition_list_new((int)next.n);
 		for (size_t i = 0; i < next.n; i++) {
 			rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(tl, o.in, next.part[i]);
-			char md[64];
+			char md[JOBSTATE_BATCH_MD_MAX];
 
-			snprintf(md, sizeof(md), "cfjob batch %" PRIu64, id);
+			jobstate_batch_md(md, sizeof(md), id);
 			tp->offset = next.next[i];
 			tp->metadata = strdup(md);
 			tp->metadata_size = strlen(md);
@@ -1964,7 +1869,7 @@ commit_batch(uint64_t id)
 			    id, J.group, rd_kafka_err2str(e));
 		rd_kafka_topic_partition_list_destroy(tl);
 	}
-	offs_copy(&J.committed_offs, &next);
+	jobstate_offs_copy(&J.committed_offs, &next);
 	free(next.part);
 	free(next.next);
 	clean_state(id, id);
@@ -2033,7 +1938,7 @@ link_batch(const char *name)
 
 /* The batch named in the group's committed offsets: 0 none, or the offsets' batch. */
 static uint64_t
-group_batch(const struct offs *ref)
+group_batch(const struct jobstate_offs *ref)
 {
 	rd_kafka_topic_partition_list_t *tl = rd_kafka_topic_partition_list_new((int)(ref->n + 1));
 	rd_kafka_resp_err_t e;
@@ -2049,14 +1954,12 @@ group_batch(const struct offs *ref)
 		    rd_kafka_err2str(e));
 	for (int i = 0; i < tl->cnt; i++) {
 		rd_kafka_topic_partition_t *tp = &tl->elems[i];
-		unsigned long long id;
-		char md[64];
+		uint64_t id;
 
-		if (tp->offset < 0 || !tp->metadata || tp->metadata_size >= sizeof(md))
+		if (tp->offset < 0)
 			continue;
-		memcpy(md, tp->metadata, tp->metadata_size);
-		md[tp->metadata_size] = '\0';
-		if (sscanf(md, "cfjob batch %llu", &id) == 1 && id > best)
+		id = jobstate_batch_md_parse(tp->metadata, tp->metadata_size);
+		if (id > best)
 			best = id;
 	}
 	rd_kafka_topic_partition_list_destroy(tl);
@@ -2314,7 +2217,7 @@ main(int argc, char **argv)
 			    "; --delivery at-least-once runs without them");
 	}
 	/* the offsets to plan from */
-	offs_copy(&J.next, &J.committed_offs);
+	jobstate_offs_copy(&J.next, &J.committed_offs);
 	{
 		int32_t *ids;
 		size_t n;
@@ -2323,8 +2226,8 @@ main(int argc, char **argv)
 		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0)
 			die(EXIT_ENV, "input %s", err);
 		for (size_t i = 0; i < n; i++)
-			if (!offs_slot(&J.next, ids[i]))
-				offs_set(&J.next, ids[i], o.from == FROM_END ? -1 : -2);
+			if (!jobstate_offs_slot(&J.next, ids[i]))
+				jobstate_offs_set(&J.next, ids[i], o.from == FROM_END ? -1 : -2);
 		free(ids);
 	}
 	if (!o.quiet)

@@ -1,0 +1,93 @@
+/*
+ * cfjob's state files (common/jobstate.c), as a state directory damaged or
+ * planted by someone else may hold them: the offsets file, a plan, the
+ * batch metadata of the group's offsets and a -F property file. Each parses
+ * or is refused with a message, never crashes; whatever parses, written
+ * again, is the same bytes (the parsers accept only what the writers write).
+ * The first byte picks the parser.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobstate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+count_prop(const char *name, size_t nlen, const char *val, size_t vlen, void *arg, char *err, size_t errlen)
+{
+	if (nlen == 0 || memchr(name, '=', nlen) || memchr(val, '\n', vlen) || memchr(name, '\n', nlen))
+		abort();
+	++*(size_t *)arg;
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data + 1;
+	size_t len = size ? size - 1 : 0;
+	char err[300] = "";
+	struct buf b = {0};
+
+	if (size == 0)
+		return 0;
+	switch (data[0] % 4) {
+	case 0: {
+		struct jobstate_offs f = {0};
+
+		if (jobstate_offs_parse(text, len, NULL, &f, err, sizeof(err)) == 0) {
+			const char *sp = memchr(text, ' ', len), *nl = memchr(text, '\n', len);
+			char *topic = strndup(sp + 1, (size_t)(nl - sp - 1));
+
+			jobstate_offs_format(&b, topic, &f);
+			if (b.len != len || memcmp(b.p, text, len))
+				abort();
+			free(topic);
+		} else if (!*err) {
+			abort();
+		}
+		jobstate_offs_free(&f);
+		break;
+	}
+	case 1: {
+		struct jobstate_plan p = {0};
+		uint64_t id = 0;
+
+		/* the id the plan names, so that most inputs get past line 1 */
+		if (len > 5 && !memcmp(text, "base ", 5))
+			id = strtoull(text + 5, NULL, 10) + 1;
+		if (jobstate_plan_parse(text, len, id, &p, err, sizeof(err)) == 0) {
+			jobstate_plan_format(&b, &p);
+			if (b.len != len || memcmp(b.p, text, len))
+				abort();
+		} else if (!*err) {
+			abort();
+		}
+		jobstate_plan_free(&p);
+		break;
+	}
+	case 2: {
+		uint64_t id = jobstate_batch_md_parse(text, len);
+		char md[JOBSTATE_BATCH_MD_MAX];
+
+		if (id) {
+			jobstate_batch_md(md, sizeof(md), id);
+			if (strlen(md) != len || memcmp(md, text, len))
+				abort();
+		}
+		break;
+	}
+	default: {
+		size_t n = 0;
+
+		if (jobstate_props_parse(text, len, count_prop, &n, err, sizeof(err)) < 0 && !*err)
+			abort();
+		break;
+	}
+	}
+	buf_free(&b);
+	return 0;
+}

@@ -1,0 +1,168 @@
+/* cfjob's state files (common/jobstate.c): each parser against its writer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "jobstate.h"
+
+static int
+offs(const char *text, const char *topic, struct jobstate_offs *f, char *err)
+{
+	return jobstate_offs_parse(text, strlen(text), topic, f, err, 200);
+}
+
+static void
+offsets_round_trip(void **state)
+{
+	const char *text = "cfjob-offsets-1 wikimedia\n0 12\n1 0\n7 9223372036854775807\n";
+	struct jobstate_offs f = {0};
+	struct buf b = {0};
+	char err[200];
+
+	assert_int_equal(offs(text, "wikimedia", &f, err), 0);
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.part[2], 7);
+	assert_true(f.next[2] == INT64_MAX);
+	assert_non_null(jobstate_offs_slot(&f, 1));
+	assert_null(jobstate_offs_slot(&f, 2));
+	jobstate_offs_format(&b, "wikimedia", &f);
+	assert_int_equal(b.len, strlen(text));
+	assert_memory_equal(b.p, text, b.len);
+	/* no partitions at all is a state too (an empty topic list) */
+	assert_int_equal(offs("cfjob-offsets-1 t\n", "t", &f, err), 0);
+	assert_int_equal(f.n, 0);
+	buf_free(&b);
+	jobstate_offs_free(&f);
+}
+
+static void
+offsets_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "cfjob-offsets-1 t", "cfjob-offsets-2 t\n", "cfjob-offsets-1 \n", "cfjob-offsets-1 t u\n",
+		"cfjob-offsets-1 t\n0 1", "cfjob-offsets-1 t\n0  1\n", "cfjob-offsets-1 t\n01 1\n",
+		"cfjob-offsets-1 t\n0 -1\n", "cfjob-offsets-1 t\n+0 1\n", "cfjob-offsets-1 t\n0 1 \n",
+		"cfjob-offsets-1 t\n1 1\n0 1\n", "cfjob-offsets-1 t\n0 1\n0 2\n",
+		"cfjob-offsets-1 t\n2147483648 1\n", "cfjob-offsets-1 t\n0 9223372036854775808\n",
+		"cfjob-offsets-1 t\n\n",
+	};
+	struct jobstate_offs f = {0};
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		*err = '\0';
+		if (offs(bad[i], "t", &f, err) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_true(*err != '\0');
+	}
+	assert_int_equal(offs("cfjob-offsets-1 other\n0 1\n", "t", &f, err), -1);
+	assert_non_null(strstr(err, "topic other, not t"));
+	jobstate_offs_free(&f);
+}
+
+static void
+plan_round_trip(void **state)
+{
+	const char *text = "base 41\nat-eof flush\npart 0 5 5\npart 3 10 2000\n";
+	struct jobstate_plan p = {0};
+	struct buf b = {0};
+	char err[200];
+
+	assert_int_equal(jobstate_plan_parse(text, strlen(text), 42, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.flush, 1);
+	assert_int_equal(p.n, 2);
+	assert_true(p.from[1] == 10 && p.to[1] == 2000);
+	jobstate_plan_format(&b, &p);
+	assert_int_equal(b.len, strlen(text));
+	assert_memory_equal(b.p, text, b.len);
+	/* the plan of another batch */
+	assert_int_equal(jobstate_plan_parse(text, strlen(text), 43, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "batch 42, not 43"));
+	buf_free(&b);
+	jobstate_plan_free(&p);
+}
+
+static void
+plan_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "base 0\n", "base 0\nat-eof kept\n", "base 0\nat-eof keep\npart 0 5 4\n",
+		"base 0\nat-eof keep\npart 1 0 1\npart 0 0 1\n", "base 0\nat-eof keep\npart 0 0 1",
+		"base 0\nat-eof keep\npart 0 0\n", "base 00\nat-eof keep\n", "base 0 \nat-eof keep\n",
+		"base 0\r\nat-eof keep\n",
+	};
+	struct jobstate_plan p = {0};
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (jobstate_plan_parse(bad[i], strlen(bad[i]), 1, &p, err, sizeof(err)) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+	jobstate_plan_free(&p);
+}
+
+static void
+batch_metadata(void **state)
+{
+	char md[JOBSTATE_BATCH_MD_MAX];
+
+	jobstate_batch_md(md, sizeof(md), UINT64_MAX);
+	assert_true(jobstate_batch_md_parse(md, strlen(md)) == UINT64_MAX);
+	jobstate_batch_md(md, sizeof(md), 7);
+	assert_string_equal(md, "cfjob batch 7");
+	assert_int_equal(jobstate_batch_md_parse(md, strlen(md)), 7);
+	assert_int_equal(jobstate_batch_md_parse(md, strlen(md) - 1), 0);	/* "cfjob batch " */
+	assert_int_equal(jobstate_batch_md_parse("cfjob batch 7 ", 14), 0);
+	assert_int_equal(jobstate_batch_md_parse("", 0), 0);
+	assert_int_equal(jobstate_batch_md_parse(NULL, 0), 0);
+}
+
+struct seen {
+	char text[512];
+};
+
+static int
+collect(const char *name, size_t nlen, const char *val, size_t vlen, void *arg, char *err, size_t errlen)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->text);
+
+	snprintf(s->text + n, sizeof(s->text) - n, "[%.*s]=[%.*s]", (int)nlen, name, (int)vlen, val);
+	return 0;
+}
+
+static void
+properties(void **state)
+{
+	const char *text = "# a comment\n! another\n\n  security.protocol = SASL_SSL  \r\n"
+	    "sasl.password=p=q#r\nempty=\nlast=1";
+	struct seen s = {""};
+	char err[200];
+
+	assert_int_equal(jobstate_props_parse(text, strlen(text), collect, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.text, "[security.protocol]=[SASL_SSL][sasl.password]=[p=q#r][empty]=[][last]=[1]");
+	assert_int_equal(jobstate_props_parse("a=1\nno value here\n", 18, collect, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(jobstate_props_parse("=1\n", 3, collect, &s, err, sizeof(err)), -1);
+	assert_int_equal(jobstate_props_parse("a b=1\n", 6, collect, &s, err, sizeof(err)), -1);
+	assert_int_equal(jobstate_props_parse("a=1\0\n", 5, collect, &s, err, sizeof(err)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(offsets_round_trip),
+		cmocka_unit_test(offsets_refused),
+		cmocka_unit_test(plan_round_trip),
+		cmocka_unit_test(plan_refused),
+		cmocka_unit_test(batch_metadata),
+		cmocka_unit_test(properties),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
