@@ -2075,7 +2075,12 @@ open_state(void)
 	{
 		struct plan pl;
 
-		if (plan_read(J.first_batch, &pl, err, sizeof(err)) == 0)
+		int r = plan_read(J.first_batch, &pl, err, sizeof(err));
+
+		if (r < 0)
+			die(EXIT_ENV, "--state %s: %s: move it away to plan batch %" PRIu64 " afresh",
+			    J.state, err, J.first_batch);
+		if (r == 0)
 			J.replay_id = J.first_batch;
 		plan_free(&pl);
 	}
