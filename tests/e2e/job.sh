@@ -1,9 +1,11 @@
 # wikimedia-job end to end: 20,000 generated recentchange events as Confluent
 # Avro frames (schema registered in franz-go's srfake) spread over the 3
 # partitions of "wikimedia" (about 1% of the edits with a null bot, 2% late),
-# the job run with --flush-at-end or --exit-at-end, and its output topic read
-# back with confluent-kafka's Consumer and AvroDeserializer, compared with a
-# plain Python reference computed from the same events as NDJSON
+# the job run by cfjob (C, librdkafka: one command for the whole run, a
+# checkpoint barrier after each batch, exactly once by default) with
+# --flush-at-end or --exit-at-end, and its output topic read back with
+# confluent-kafka's Consumer (read_committed) and AvroDeserializer, compared
+# with a plain Python reference computed from the same events as NDJSON
 # (tests/interop/job_reference.py, job_read_output.py); the null group's rows
 # count 0 (Spark's count("bot")):
 #   1. the local mock broker, one batch, --flush-at-end: every edit counted,
@@ -12,16 +14,21 @@
 #      reading offsets [2000k, 2000(k+1)) of every partition, simulated exactly;
 #      with --exit-at-end (the open windows kept, as Spark's availableNow);
 #      with --back-to-back --flush-at-end (Spark's schedule without no-data
-#      batches);
+#      batches); with --delivery at-least-once (no transactions: the same
+#      rows, and the offsets committed to the group after each batch);
 #   Spark: the seed's aggregation run by pyspark (tests/interop/job_spark.py,
 #      a file source fed the same batches one at a time, each followed by its
 #      no-data batch) writes the rows of the --exit-at-end --max-batch 2000
 #      run, on the mock broker and on real Kafka (needs java and pyspark);
 #   3. a real Kafka broker (tests/kafka/kafka.sh): as 1, then --max-batch 2000
-#      with --exit-at-end (late pairs, null bots), a second run on the same
-#      state (nothing new: no batch), --flush-at-end on it (an empty batch
-#      that flushes), --from end on a new state (nothing, its offsets
-#      committed), and --from end on the used state (refused).
+#      with --exit-at-end (late pairs, null bots), each with the group's
+#      committed offsets (the partitions' ends, "cfjob batch N" of the state's
+#      last commit), a second run on the same state (nothing new: no batch),
+#      --flush-at-end on it (an empty batch that flushes, its offsets
+#      committed as batch 2), --from end on a new state with a group of its
+#      own (nothing, its offsets committed), a new state with the used group
+#      (refused: the group's offsets are another state's batch), and --from
+#      end on the used state (refused).
 suite=job
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
@@ -36,9 +43,9 @@ D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 P=3 MAXB=2000
 GEN=(-n 20000 --seed 20 --start 1700000000 --rate 20 --late-share 0.02)
 
-for t in kcat jq flock "$BIN/mockbroker" "$BIN/gen-events" "$BIN/cfjob" "$job"; do
+for t in kcat jq "$BIN/mockbroker" "$BIN/gen-events" "$BIN/cfjob" "$job"; do
 	if ! command -v "$t" >/dev/null; then
-		notok "kcat, jq, flock, mockbroker, gen-events, cfjob and wikimedia-job present" "$t missing"
+		notok "kcat, jq, mockbroker, gen-events, cfjob and wikimedia-job present" "$t missing"
 		exit 0
 	fi
 done
@@ -199,6 +206,66 @@ offsets_committed() {
 	if [ "$got" = "$want" ]; then ok "$1: committed offsets are the ends of the partitions"; else
 		notok "$1: committed offsets are the ends of the partitions" "got $(echo $got)"; fi
 }
+# group_offsets LABEL BROKERS GROUP STATE: the group's committed offsets are
+# the ends of the partitions, each with the metadata "cfjob batch N", N the
+# state's last commit (read as kafka-consumer-groups --describe does, without
+# joining the group). Read through librdkafka itself (ctypes): confluent-kafka
+# 2.16's TopicPartition.metadata reads the bytes as a C string, past their
+# length, and shows what follows them in memory too.
+cat >"$tmp/group_offsets.py" <<'PY'
+import ctypes, ctypes.util, sys
+brokers, group, topic, nparts = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+lib = ctypes.CDLL(ctypes.util.find_library("rdkafka") or "librdkafka.so.1")
+class TP(ctypes.Structure):	# rd_kafka_topic_partition_t
+    _fields_ = [("topic", ctypes.c_char_p), ("partition", ctypes.c_int32), ("offset", ctypes.c_int64),
+                ("metadata", ctypes.c_void_p), ("metadata_size", ctypes.c_size_t),
+                ("opaque", ctypes.c_void_p), ("err", ctypes.c_int), ("_private", ctypes.c_void_p)]
+class TPL(ctypes.Structure):
+    _fields_ = [("cnt", ctypes.c_int), ("size", ctypes.c_int), ("elems", ctypes.POINTER(TP))]
+vp, cp = ctypes.c_void_p, ctypes.c_char_p
+lib.rd_kafka_conf_new.restype = vp
+lib.rd_kafka_conf_set.argtypes = [vp, cp, cp, cp, ctypes.c_size_t]
+lib.rd_kafka_new.restype, lib.rd_kafka_new.argtypes = vp, [ctypes.c_int, vp, cp, ctypes.c_size_t]
+lib.rd_kafka_topic_partition_list_new.restype = ctypes.POINTER(TPL)
+lib.rd_kafka_topic_partition_list_add.argtypes = [ctypes.POINTER(TPL), cp, ctypes.c_int32]
+lib.rd_kafka_topic_partition_list_add.restype = ctypes.POINTER(TP)
+lib.rd_kafka_committed.argtypes = [vp, ctypes.POINTER(TPL), ctypes.c_int]
+lib.rd_kafka_err2str.restype = cp
+lib.rd_kafka_destroy.argtypes = [vp]
+err = ctypes.create_string_buffer(512)
+conf = lib.rd_kafka_conf_new()
+for k, v in (("bootstrap.servers", brokers), ("group.id", group), ("enable.auto.commit", "false"),
+             ("isolation.level", "read_committed"), ("log_level", "0")):
+    if lib.rd_kafka_conf_set(conf, k.encode(), v.encode(), err, 512) != 0:
+        sys.exit("%s: %s" % (k, err.value.decode()))
+rk = lib.rd_kafka_new(1, conf, err, 512)	# a consumer, which joins nothing
+if not rk:
+    sys.exit(err.value.decode())
+tl = lib.rd_kafka_topic_partition_list_new(nparts)
+for p in range(nparts):
+    lib.rd_kafka_topic_partition_list_add(tl, topic.encode(), p)
+e = lib.rd_kafka_committed(rk, tl, 20000)
+if e:
+    sys.exit("rd_kafka_committed: %s" % lib.rd_kafka_err2str(e).decode())
+for i in range(tl.contents.cnt):
+    tp = tl.contents.elems[i]
+    md = ctypes.string_at(tp.metadata, tp.metadata_size) if tp.metadata else b""
+    print(tp.partition, tp.offset, md.decode() if all(32 <= b < 127 for b in md) else repr(md))
+lib.rd_kafka_destroy(rk)
+PY
+group_offsets() {
+	local n want got
+	n=$(readlink "$4/current" 2>/dev/null) n=${n#c.}
+	want=$(for p in "${!sizes[@]}"; do echo "$p ${sizes[p]} cfjob batch $n"; done)
+	got=$(python3 "$tmp/group_offsets.py" "$2" "$3" wikimedia "$P" 2>"$tmp/offsets.err")
+	if [ -n "$n" ] && [ "$got" = "$want" ]; then
+		ok "$1: group $3 holds the ends of the partitions, as batch $n"
+	else
+		notok "$1: group $3 holds the ends of the partitions, as the state's last commit (${n:-none})" \
+			"got \"$(echo $got)\", want \"$(echo $want)\""
+		head -5 "$tmp/offsets.err" | sed 's/^/#   stderr: /'
+	fi
+}
 # check_run NAME LABEL BROKERS TOPIC REF STATE MAXB [LAST]: everything about one
 # run over the whole topic; LAST: flushed (the default) or kept
 check_run() {
@@ -223,7 +290,7 @@ check_run() {
 t0=$(now)
 . "$top/scripts/broker.sh"
 broker_start "$tmp" -t wikimedia:$P -t wikimedia.processed:1 -t wikimedia.processed.mb:1 \
-	-t wikimedia.processed.keep:1 -t wikimedia.processed.b2b:1
+	-t wikimedia.processed.keep:1 -t wikimedia.processed.b2b:1 -t wikimedia.processed.alo:1
 st=$? mbpid=$!
 if [ "$st" = 0 ]; then
 	MB=$BROKERS
@@ -243,6 +310,15 @@ if [ "$st" = 0 ]; then
 		--max-batch "$MAXB" --out-topic wikimedia.processed.b2b
 	check_run mock2b "mock broker, --back-to-back --max-batch $MAXB" "$MB" \
 		wikimedia.processed.b2b "$tmp/ref2b" "$tmp/mock2b" "$MAXB"
+	# without transactions: the same rows, and the offsets in the group (a
+	# plain commit, which the mock cluster keeps; it keeps no transactional one)
+	run_job mockalo -b "$MB" -r "$url" --state "$tmp/mockalo" --flush-at-end --max-batch "$MAXB" \
+		--delivery at-least-once --out-topic wikimedia.processed.alo
+	check_run mockalo "mock broker, --delivery at-least-once --max-batch $MAXB" "$MB" \
+		wikimedia.processed.alo "$tmp/refb" "$tmp/mockalo" "$MAXB"
+	check "mock broker, --delivery at-least-once: says so" \
+		grep -q '; at least once, group cfjob.wikimedia.wikimedia.processed.alo$' "$tmp/mockalo.err"
+	group_offsets "mock broker, --delivery at-least-once" "$MB" cfjob.wikimedia.wikimedia.processed.alo "$tmp/mockalo"
 	exec 9>&-
 	echo "# mock broker part: $(secs "$t0" "$(now)") s"
 else
@@ -272,11 +348,15 @@ fi
 produce "$KB" "real Kafka"
 run_job kafka1 -b "$KB" -r "$url" --state "$tmp/kafka1" --flush-at-end
 check_run kafka1 "real Kafka, one batch" "$KB" wikimedia.processed "$tmp/ref1" "$tmp/kafka1" 0
+check "real Kafka, one batch: exactly once, the default, in the group named after the topics" \
+	grep -q '; exactly once, group cfjob.wikimedia.wikimedia.processed$' "$tmp/kafka1.err"
+group_offsets "real Kafka, one batch" "$KB" cfjob.wikimedia.wikimedia.processed "$tmp/kafka1"
 rows=$(topic_count "$KB" wikimedia.processed)
 run_job kafkak -b "$KB" -r "$url" --state "$tmp/kafkak" --exit-at-end --max-batch "$MAXB" \
 	--out-topic wikimedia.processed.keep
 check_run kafkak "real Kafka, --exit-at-end --max-batch $MAXB (late pairs, null bots, open windows kept)" \
 	"$KB" wikimedia.processed.keep "$tmp/refk" "$tmp/kafkak" "$MAXB" kept
+group_offsets "real Kafka, --exit-at-end --max-batch $MAXB" "$KB" cfjob.wikimedia.wikimedia.processed.keep "$tmp/kafkak"
 spark_rows && "$py" "$reader" "real Kafka, --exit-at-end --max-batch $MAXB: Spark's rows" "$KB" \
 	wikimedia.processed.keep "$url" wikimedia.processed.keep-value "$out_schema" "$tmp/sparkk" "$tmp/kafkak.spark.got"
 
@@ -294,8 +374,23 @@ check "real Kafka, --exit-at-end again on the same state: says there is nothing 
 	grep -q '^cfjob: nothing new in wikimedia; the last commit is batch 1$' "$tmp/kafka2.err"
 run_job kafka2f -b "$KB" -r "$url" --state "$tmp/kafka1" --flush-at-end
 nothing_new kafka2f "real Kafka, --flush-at-end again on the same state" "$tmp/kafka1" "0 0 flushed"
-run_job kafka3 -b "$KB" -r "$url" --state "$tmp/kafka3" --from end --exit-at-end
-nothing_new kafka3 "real Kafka, --from end on a new state" "$tmp/kafka3" "0 0 kept"
+group_offsets "real Kafka, --flush-at-end again on the same state" "$KB" cfjob.wikimedia.wikimedia.processed "$tmp/kafka1"
+# A group belongs to one state: a new state (a job's first run) starts from
+# a group of its own. In the group of kafka1's state it is refused, having
+# read and written nothing: the group's offsets name a batch it does not hold.
+used=$(readlink "$tmp/kafka1/current") used=${used#c.}
+run_job kafka3g -b "$KB" -r "$url" --state "$tmp/kafka3g" --from end --exit-at-end
+check "real Kafka, a new state in the group of another: refused with status 3 ($rc)" test "$rc" = 3
+check "real Kafka, a new state in the group of another: says the group holds batch $used of another state" \
+	grep -q "^cfjob: group cfjob.wikimedia.wikimedia.processed has the offsets of batch $used committed, but --state .*/kafka3g holds batch 0 (no commit)" "$tmp/kafka3g.err"
+check "real Kafka, a new state in the group of another: nothing new in wikimedia.processed" \
+	test "$(topic_count "$KB" wikimedia.processed)" = "$rows"
+check "real Kafka, a new state in the group of another: nothing committed, to the state or the group" \
+	test ! -e "$tmp/kafka3g/current" -a ! -e "$tmp/kafka3g/c.1"
+group_offsets "real Kafka, a new state in the group of another: the group" "$KB" cfjob.wikimedia.wikimedia.processed "$tmp/kafka1"
+run_job kafka3 -b "$KB" -r "$url" --state "$tmp/kafka3" --from end --exit-at-end --group job.from-end
+nothing_new kafka3 "real Kafka, --from end on a new state and group" "$tmp/kafka3" "0 0 kept"
+group_offsets "real Kafka, --from end on a new state and group" "$KB" job.from-end "$tmp/kafka3"
 
 run_job kafka4 -b "$KB" -r "$url" --state "$tmp/kafka1" --from end --exit-at-end
 check "real Kafka, --from end on a used state: refused with status 2 ($rc)" test "$rc" = 2

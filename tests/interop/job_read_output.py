@@ -4,7 +4,8 @@
   job_read_output.py LABEL BROKERS TOPIC REGISTRY_URL SUBJECT SCHEMA WANT GOT
 
 Reads every partition of TOPIC from the beginning with confluent-kafka's
-Consumer and decodes each value with AvroDeserializer against the registry;
+Consumer, as cfjob's exactly-once promise is worded (isolation.level
+read_committed: the rows of committed batches), and decodes each value with AvroDeserializer against the registry;
 checks that SUBJECT holds SCHEMA (the job's output schema) and that every
 frame carries SUBJECT's id, that no (window, requested_by) comes twice, and
 that the rows, as a set of (start, end, requested_by, counts), are those of
@@ -32,7 +33,8 @@ def read_topic(brokers, topic, deser_fn):
     from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
     c = Consumer({"bootstrap.servers": brokers, "group.id": "job-check-%d" % time.time_ns(),
-                  "enable.partition.eof": True, "enable.auto.commit": False})
+                  "enable.partition.eof": True, "enable.auto.commit": False,
+                  "isolation.level": "read_committed"})
     md = c.list_topics(topic, timeout=10)
     parts = sorted(md.topics[topic].partitions) if topic in md.topics else []
     c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
