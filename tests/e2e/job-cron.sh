@@ -13,6 +13,10 @@
 # tests/interop/job_reference.py (keep, flush; micro-batch, back-to-back).
 # Also: a run with nothing new (no batch, no row), and the old behaviour,
 # every run flushing, which writes partial windows: not the one run's rows.
+# After each cron run the state directory is cfjob's (cfjob(1), FILES): the
+# lock, current -> c.N, c.N (the offsets and the command's files: winagg's
+# windows as the command left them at its last barrier) and work/, nothing
+# else (no plan, no pending commit).
 suite=job-cron
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
@@ -21,7 +25,7 @@ ref=$TESTS/interop/job_reference.py
 P=3 K=1500
 STEPS=(0 1500 3000 4000)
 
-for t in kcat jq flock python3; do
+for t in kcat jq python3; do
 	command -v $t >/dev/null || { notok "$t present" "$t not on PATH"; exit 0; }
 done
 [ -x "$BIN/mockbroker" ] || { notok "mockbroker present" "missing $BIN/mockbroker"; exit 0; }
@@ -100,6 +104,12 @@ for step in 1 2 3; do
 	check "cron run $step (--exit-at-end -q): status 0, batch $step committed, the partitions read to ${STEPS[step]} ($got)" \
 		test "$got" = "0 c.$step 0 ${STEPS[step]} 1 ${STEPS[step]} 2 ${STEPS[step]}"
 	check "cron run $step: -q, so nothing on stderr (cron mails what a run writes)" test ! -s "$tmp/cron$step.err"
+	got=$(cd "$tmp/cron.state" && ls -A | paste -sd' ')
+	check "cron run $step: the state holds c.$step, current, lock and work, nothing else ($got)" \
+		test "$got" = "c.$step current lock work"
+	check "cron run $step: c.$step holds the command's files as work/ does (winagg's windows), and the offsets" \
+		diff -r -x offsets "$tmp/cron.state/c.$step" "$tmp/cron.state/work"
+	check "cron run $step: winagg's windows are there" test -s "$tmp/cron.state/c.$step/windows"
 	job "cronf$step" cronf cronf.state --exit-at-end $([ "$step" = 3 ] && echo --flush-at-end)
 	check "cron run $step of the one ending with --flush-at-end: one batch, $last ($(batches "cronf$step"))" \
 		test "$rc $(batches "cronf$step")" = "0 $new $last"
