@@ -10,6 +10,13 @@ check "scripts/demo exits 0" test $? -eq 0
 sed 's/^/# /' "$tmp/err" | grep -E 'batch|demo:' | head -12
 check "the job ran in batches and flushed at the end (--flush-at-end)" grep -q 'windows flushed' "$tmp/err"
 check "the job registered its output schema" grep -q 'subject wikimedia.processed-value, id 2' "$tmp/err"
+# cfjob's line per batch: "batch N: X records in, R rows to T, committed (...)"
+sums=$(sed -n 's/^cfjob: batch [0-9]*: \([0-9]*\) records in, \([0-9]*\) rows to wikimedia.processed, committed (.*/\1 \2/p' "$tmp/err" |
+	awk '{i += $1; r += $2; n++} END {print n + 0, i + 0, r + 0}')
+read -r nb inrec outrows <<<"$sums"
+check "the job committed its batches exactly once by default ($nb batches)" \
+	grep -q '; exactly once, group cfjob.wikimedia.wikimedia.processed$' "$tmp/err"
+check "its batches read every event of the topic once ($inrec records in, 108000 produced)" test "$inrec" = 108000
 check "a table with a header and 20 rows" test "$(grep -c '^|20[0-9-]* [0-9:]*|' "$tmp/out")" -eq 20
 # The seed counts count("bot"): a window's null row is there, counting 0.
 check "the table's null rows count 0 (count(bot)), and it has some" \
@@ -19,6 +26,7 @@ check "the table says how many rows" grep -qE '^[0-9]+ rows; summed over windows
 rows=$(sed -n 's/^\([0-9]*\) rows;.*/\1/p' "$tmp/out")
 # An hour of 60 s windows sliding by 30 s: about 121 windows, up to 3 groups each.
 check "an hour of windows ($rows rows)" test "${rows:-0}" -ge 300 -a "${rows:-0}" -le 400
+check "the table's rows are the rows cfjob says it produced ($outrows)" test "${rows:-0}" = "$outrows"
 # The totals against the events themselves: every edit counts in two windows,
 # less the (record, window) pairs the batches found late (2% of events are late).
 bin=$TESTS/../bin

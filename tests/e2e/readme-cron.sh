@@ -3,13 +3,16 @@
 # "crontab:" marker and run as cron runs them (/bin/sh -c, an environment of
 # the crontab's lines and HOME), with only BROKERS, SCHEMA_REGISTRY_URL and
 # HOME pointing at this test's local broker, file: registry and scratch
-# directory, and this build's bin/ first on the crontab's PATH.
+# directory, and this build's bin/ first on the crontab's PATH, then
+# stand-ins for kcat, jq and flock that record any call (the README says the
+# crontab's PATH needs none of them: cfjob is a librdkafka program).
 #   - three cron runs while the topic grows (2,000 more records a partition
 #     each time, late events and null bots among them) write exactly the rows
 #     of one run over the whole topic in batches of 2,000 a partition that
 #     keeps the windows still open (job_reference.py ... keep), print
 #     nothing (cron mails nothing), and a fourth with nothing new neither;
 #   - --flush-at-end on that state then writes the rest;
+#   - no run calls kcat, jq or flock;
 #   - a run while another holds the state exits 3 after about 10 s with the
 #     message cron would mail;
 #   - the README's "replaying a day from scratch" command, as written, writes
@@ -82,13 +85,22 @@ segment() {
 	check "segment $k produced (offsets $((k * SEG)) to $(((k + 1) * SEG)) of each partition)${bad:+; failed:$bad}" \
 		test -z "$bad"
 }
+# Stand-ins for what the job must not need: each records its call and fails.
+mkdir "$tmp/stubs"
+for t in kcat jq flock; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 127\n' "$t" "$tmp/stubs.called" >"$tmp/stubs/$t"
+	chmod +x "$tmp/stubs/$t"
+done
+check "the stand-ins are the kcat, jq and flock the cron runs would find" \
+	test "$(env -i PATH="$BIN:$tmp/stubs:$(sed -n 's/^PATH=//p' "$tmp/crontab.env")" /bin/sh -c \
+	'command -v kcat; command -v jq; command -v flock' | paste -sd' ')" = "$tmp/stubs/kcat $tmp/stubs/jq $tmp/stubs/flock"
 # as_cron NAME: the crontab's command run as cron runs it; output in NAME.out, status in rc
 rc=
 as_cron() {
 	local t0
 	t0=$(now)
 	env -i $(grep -vE '^(PATH|BROKERS|SCHEMA_REGISTRY_URL|HOME)=' "$tmp/crontab.env") \
-		PATH="$BIN:$(sed -n 's/^PATH=//p' "$tmp/crontab.env")" BROKERS="$B" SCHEMA_REGISTRY_URL="$reg" \
+		PATH="$BIN:$tmp/stubs:$(sed -n 's/^PATH=//p' "$tmp/crontab.env")" BROKERS="$B" SCHEMA_REGISTRY_URL="$reg" \
 		HOME="$tmp/home" LOGNAME="$(id -un)" SHELL=/bin/sh /bin/sh -c "$cmd" >"$tmp/$1.out" 2>&1
 	rc=$?
 	echo "# $1: exited $rc in $(secs "$t0" "$(now)") s"
@@ -118,6 +130,8 @@ check "the state holds the offsets of the ends of the partitions" \
 as_cron run3
 check "a cron run with nothing new exits 0 and writes nothing" test "$rc" = 0 -a ! -s "$tmp/run3.out"
 check "... and adds no row" cmp -s <(rows wikimedia.processed) "$tmp/got2"
+check "no cron run called kcat, jq or flock ($(paste -sd';' "$tmp/stubs.called" 2>/dev/null))" \
+	test ! -e "$tmp/stubs.called"
 
 # Someone holds the state (a run still going): the next run waits 10 s, then gives up.
 # This shell holds it, on a descriptor of its own (cfjob opens another).
@@ -129,8 +143,11 @@ took=$(secs "$t0" "$(now)")
 exec {lk}>&-
 check "an overlapping run exits 3 after about 10 s (${took} s)" \
 	awk -v rc="$rc" -v t="$took" 'BEGIN { exit !(rc == 3 && t >= 9.5 && t < 20) }'
-check "... with the message cron mails" grep -q '^cfjob: --state .*: another job (or the processes of a killed one) is running on it$' "$tmp/overlap.out"
+check "... with the message cron mails" grep -q '^cfjob: --state .*: another job (or the command of a killed one) is running on it$' "$tmp/overlap.out"
 check "... and adds no row" cmp -s <(rows wikimedia.processed) "$tmp/got2"
+said=$(tr '\n' ' ' <"$top/README.md" | tr -s ' ' | sed -n 's/.*then exits 3 with `\([^`]*\)`.*/\1/p')
+check "... the line the README quotes (\"$said\")" \
+	test -n "$said" -a "$(sed "s|$state|DIR|" "$tmp/overlap.out")" = "$said"
 
 # The end of the stream: --flush-at-end on the same state writes the windows kept.
 env PATH="$BIN:$PATH" SCHEMA_REGISTRY_URL="$reg" wikimedia-job -q -b "$B" --state "$state" --flush-at-end >"$tmp/flush.out" 2>&1
