@@ -99,7 +99,7 @@ for step in 1 2 3; do
 	new=$(( (STEPS[step] - STEPS[step - 1]) * P ))
 	last=kept
 	[ "$step" = 3 ] && last=flushed
-	job "cron$step" cron cron.state -q --exit-at-end
+	job "cron$step" cron cron.state -q --exit-at-end --progress "$tmp/cron.progress"
 	got="$rc $(readlink "$tmp/cron.state/current") $(tail -n +2 "$tmp/cron.state/current/offsets" | paste -sd' ')"
 	check "cron run $step (--exit-at-end -q): status 0, batch $step committed, the partitions read to ${STEPS[step]} ($got)" \
 		test "$got" = "0 c.$step 0 ${STEPS[step]} 1 ${STEPS[step]} 2 ${STEPS[step]}"
@@ -119,10 +119,43 @@ for step in 1 2 3; do
 		test "$rc $(batches "b2b$step")" = "0 $new kept"
 done
 cron_rows=$(rows cron | wc -l)
-job cron4 cron cron.state --exit-at-end
+job cron4 cron cron.state --exit-at-end --progress "$tmp/cron.progress"
 check "a cron run with nothing new: status 0, no batch ($(batches cron4))" test "$rc" = 0 -a -z "$(batches cron4)"
 check "... it says so" grep -q '^cfjob: nothing new in wikimedia; the last commit is batch 3$' "$tmp/cron4.err"
 check "... and writes no row ($cron_rows rows)" test "$(rows cron | wc -l)" = "$cron_rows"
+
+
+# ---- --progress across the cron runs (Spark's StreamingQueryProgress) ----
+pj() { jq -r "$1" "$tmp/cron.progress" 2>/dev/null | paste -sd' '; }
+check "--progress: a line per batch of the cron runs, batchId 1 2 3, none for the run with nothing new ($(pj .batchId))" \
+	test "$(pj .batchId)" = "1 2 3"
+want=
+for step in 1 2 3; do
+	for p in $(seq 0 $((P - 1))); do want+="$p:${STEPS[step - 1]}-${STEPS[step]} "; done
+	want+="$(( (STEPS[step] - STEPS[step - 1]) * P ))|"
+done
+got=$(jq -r '.sources[0] | [(.startOffset.wikimedia | to_entries[] | .key + ":" + (.value | tostring)) as $f |
+	$f] as $s | [(.endOffset.wikimedia | to_entries[] | .value | tostring)] as $e |
+	([range(0; $s | length) | $s[.] + "-" + $e[.] + " "] | add) + (.numInputRows | tostring) + "|"' \
+	"$tmp/cron.progress" 2>/dev/null | paste -sd '')
+check "--progress: each batch's startOffset and endOffset are the step's bounds in every partition, numInputRows its records" \
+	test "$got" = "$want"
+[ "$got" = "$want" ] || printf '#   want %s\n#   got  %s\n' "$want" "$got"
+check "--progress: the rows of the sinks are the rows in the output topic ($(jq -s 'map(.sink.numOutputRows) | add' "$tmp/cron.progress" 2>/dev/null) of $cron_rows)" \
+	test "$(jq -s 'map(.sink.numOutputRows) | add' "$tmp/cron.progress" 2>/dev/null)" = "$cron_rows"
+check "--progress: id and name are the job's group, in every run ($(pj '.id + " " + .name' | tr ' ' '\n' | sort -u | paste -sd' '))" \
+	test "$(pj '.id + " " + .name' | tr ' ' '\n' | sort -u)" = cfjob.wikimedia.cron
+check "--progress: each run has a runId of its own ($(pj .runId))" \
+	test "$(jq -r '.runId | strings' "$tmp/cron.progress" 2>/dev/null | sort -u | wc -l)" = 3
+# the last batch's watermark and rows: those of winagg's state it committed (its --watermark is 60 s)
+hdr=$(head -1 "$tmp/cron.state/c.3/windows")
+wm=$(jq -r '(.max_time / 1000000 - 60) | todate' <<<"$hdr")
+nr=$(jq -r .windows <<<"$hdr")
+got=$(tail -1 "$tmp/cron.progress" | jq -r '"\(.eventTime.watermark) \(.stateOperators[0].numRowsTotal)"' 2>/dev/null)
+check "--progress: the last batch's eventTime.watermark and stateOperators' numRowsTotal are its winagg state's ($got; want ${wm%Z}.000Z $nr)" \
+	test "$got" = "${wm%Z}.000Z $nr"
+check "--progress: the watermark never moves back ($(pj .eventTime.watermark))" \
+	test "$(pj .eventTime.watermark)" = "$(pj .eventTime.watermark | tr ' ' '\n' | sort | paste -sd' ')" -a -n "$(pj .eventTime.watermark)"
 
 # ---- one run over the whole topic, the same batches ----
 job one one one.state --exit-at-end --max-batch "$K"
