@@ -588,6 +588,7 @@ static struct {
 	int64_t lag;		/* records past the latest plan, when planned */
 	int live;		/* a live progress line on stderr (a terminal) */
 	int live_shown;
+	char run_id[40];	/* a random UUID for this run, as Spark's runId */
 
 	/* the main thread's */
 	pid_t cmd;
@@ -1615,7 +1616,7 @@ progress_report(const struct plan *pl, double t_commit0, double t_end, const str
 		iso_time(ts, sizeof(ts), pl->t_wall);
 		buf_printf(&b, "{\"id\":");
 		jw_str(&b, (const unsigned char *)J.group, strlen(J.group), NULL);
-		buf_printf(&b, ",\"name\":");
+		buf_printf(&b, ",\"runId\":\"%s\",\"name\":", J.run_id);
 		jw_str(&b, (const unsigned char *)J.group, strlen(J.group), NULL);
 		buf_printf(&b, ",\"timestamp\":\"%s\",\"batchId\":%" PRIu64 ",\"numInputRows\":%" PRIu64
 		    ",\"inputRowsPerSecond\":%.1f,\"processedRowsPerSecond\":%.1f,\"numOutputRows\":%" PRIu64,
@@ -2174,6 +2175,19 @@ main(int argc, char **argv)
 	else
 		J.group = pathf("cfjob.%s.%s", o.in, o.out);
 	J.cmd_in = J.cmd_out = -1;
+	{
+		unsigned char u[16] = {0};
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || read(fd, u, sizeof(u)) != (ssize_t)sizeof(u))
+			die_errno(EXIT_ENV, "/dev/urandom");
+		close(fd);
+		u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);	/* version 4 */
+		u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+		snprintf(J.run_id, sizeof(J.run_id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		    u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
 	pthread_mutex_init(&J.mu, NULL);
 	pthread_cond_init(&J.cv, NULL);
 	if (pipe2(J.wake, O_CLOEXEC | O_NONBLOCK) < 0)
