@@ -572,6 +572,7 @@ static struct {
 	struct jobstate_offs next;	/* the offsets the feeder plans from */
 	uint64_t first_batch;	/* the first batch of this run */
 	uint64_t replay_id;	/* a plan left by a stop, replayed (0: none) */
+	int replay_flush;	/* ... and it is the last batch of --flush-at-end */
 
 	/* shared, under mu */
 	pthread_mutex_t mu;
@@ -1330,6 +1331,36 @@ feed_batch(struct plan *pl)
 	return r;
 }
 
+/*
+ * Under J.mu: waits until batch id is committed (or the job fails), saying
+ * so once if its barrier has not come out of the command in a minute.
+ */
+static void
+wait_committed(uint64_t id)
+{
+	double since = now_s();
+	int warned = 0;
+
+	while (J.committed < id && !J.feeder_status && !J.aborting) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (J.live)
+			cond_wait_live();
+		else
+			pthread_cond_timedwait(&J.cv, &J.mu, &ts);
+		if (!warned && J.last_fed >= id && now_s() - since > 60) {
+			warned = 1;
+			pthread_mutex_unlock(&J.mu);
+			warn_live("batch %" PRIu64 "'s checkpoint barrier went into the command a minute "
+			    "ago and has not come out: does every stage of it pass barriers on "
+			    "(cfkit(7))?", id);
+			pthread_mutex_lock(&J.mu);
+		}
+	}
+}
+
 static void *
 feeder(void *arg)
 {
@@ -1415,8 +1446,7 @@ feeder(void *arg)
 			break;
 		}
 		pthread_mutex_lock(&J.mu);
-		while (J.committed + 1 < id && !J.feeder_status && !J.aborting)
-			cond_wait_live();
+		wait_committed(id - 1);
 		r = J.feeder_status || J.aborting;
 		pthread_mutex_unlock(&J.mu);
 		if (r)
@@ -1445,8 +1475,7 @@ feeder(void *arg)
 	pthread_cond_broadcast(&J.cv);
 	/* Nothing more will be fed: once the last batch fed is committed, the
 	 * command ends (end of input with --exit-at-end, SIGTERM on a stop). */
-	while (J.committed < J.last_fed && !J.feeder_status && !J.aborting)
-		cond_wait_live();
+	wait_committed(J.last_fed);
 	pthread_mutex_unlock(&J.mu);
 	if (J.cmd_in >= 0) {
 		wb_flush();
@@ -2035,6 +2064,12 @@ open_state(void)
 			snprintf(cn, sizeof(cn), "c.%" PRIu64, pend);
 			set_link("current", cn);
 			cur = pend;
+		} else if (pend && g == 0 && pend != cur) {
+			warnmsg("--state %s: batch %" PRIu64 " was being committed when the job stopped, and "
+			    "group %s holds no offsets to say whether its transaction committed (a broker "
+			    "that keeps no transactional offsets, such as librdkafka's mock cluster?): "
+			    "batch %" PRIu64 " is run again, and its rows may be written twice", J.state,
+			    pend, J.group, pend);
 		} else if (g != 0 && g != cur) {
 			die(EXIT_ENV, "group %s has the offsets of batch %" PRIu64 " committed, but --state %s "
 			    "holds batch %" PRIu64 "%s: the state of another job, or an old copy; give the job's "
@@ -2081,8 +2116,12 @@ open_state(void)
 		if (r < 0)
 			die(EXIT_ENV, "--state %s: %s: move it away to plan batch %" PRIu64 " afresh",
 			    J.state, err, J.first_batch);
-		if (r == 0)
+		if (r == 0) {
 			J.replay_id = J.first_batch;
+			/* replayed as planned: a last batch of --flush-at-end
+			 * ends the command's input (CFJOB_AT_EOF=flush) */
+			J.replay_flush = pl.flush;
+		}
 		plan_free(&pl);
 	}
 }
@@ -2118,7 +2157,7 @@ start_command(void)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		setenv("CFJOB_STATE_DIR", J.work, 1);
-		setenv("CFJOB_AT_EOF", o.flush_at_end ? "flush" : "keep", 1);
+		setenv("CFJOB_AT_EOF", o.flush_at_end || J.replay_flush ? "flush" : "keep", 1);
 		setenv("CFJOB_BATCH", batch, 1);
 		unsetenv("CFJOB_UNTIL");
 		execvp(o.cmd[0], o.cmd);
