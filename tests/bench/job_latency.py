@@ -222,6 +222,13 @@ def latency(in_path, out_path, progress_path, err_path, warmup="5", delay=60):
         notes.append(f"{unread} input records in no batch of --progress")
     if notes:
         out.append("  (" + "; ".join(notes) + ")")
+    if row_lat:
+        xs = sorted(x[0] for x in row_lat)
+        ys = sorted(x[0] for x in row_lat if x[1] >= steady_from)
+        p99 = pct(xs, 99)
+        out.append(f"target (issue 17): row p99 at most 1200 ms: {p99} ms, "
+                   f"{'met' if p99 <= 1200 else 'NOT met'}"
+                   + (f"; after the first {warmup:g} s {pct(ys, 99)} ms" if ys else ""))
     data = [b for b in bs if b[3]]
     times = sorted(b[1] for b in bs if b[1] is not None)
     out.append(f"batches: {len(bs)}, {len(data)} with records, "
