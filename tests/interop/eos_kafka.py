@@ -27,8 +27,11 @@
   eos_kafka.py offsets BROKERS GROUP TOPIC
       "PARTITION COMMITTED HIGH METADATA" for each partition: the group's
       committed offset (-1001: none) and metadata ("-" when empty), and the
-      partition's high watermark; read without joining the group
+      partition's high watermark; read without joining the group, with
+      require_stable (isolation.level=read_committed): a pending
+      transactional commit of the group's offsets makes it wait
 """
+import re
 import struct
 import sys
 import time
@@ -196,7 +199,11 @@ def offsets(brokers, group, topic):
         if tp.error is not None:
             sys.exit("eos_kafka.py offsets: %s" % tp.error)
         lo, hi = c.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=20)
-        print(tp.partition, tp.offset, hi, tp.metadata or "-")
+        # confluent-kafka 2.16 may give the metadata with bytes after its end
+        # (seen: "cfjob batch 6\x7f" where the group's record holds "cfjob batch 6"):
+        # its printable start
+        md = re.match(r"[ -~]*", tp.metadata or "").group(0)
+        print(tp.partition, tp.offset, hi, md or "-")
     c.close()
 
 
