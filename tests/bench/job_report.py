@@ -29,8 +29,26 @@ def load(d):
         m = json.load(open(p))
         x = p[:-5] + ".extra.json"
         m["extra"] = json.load(open(x)) if os.path.exists(x) else {}
+        m["progress"] = p[:-5] + ".progress"
         runs.setdefault(name, {})[run] = m
     return runs
+
+
+def phases(path):
+    """durationMs of a --progress file, summed over its batches."""
+    out = {}
+    try:
+        lines = open(path).readlines()
+    except (OSError, TypeError):
+        return out
+    for line in lines:
+        try:
+            d = json.loads(line).get("durationMs") or {}
+        except ValueError:
+            continue
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out if {"triggerExecution", "consume", "commit"} <= out.keys() else {}
 
 
 def mb(kb):
@@ -76,6 +94,12 @@ def table(d, n, maxb):
             last = e["last_row_ms"] / 1000 - mid["t0"] if e.get("last_row_ms") else float("nan")
             print(f"    median run: start -> last row in topic {last:.2f} s; {e['batches']} batch(es), "
                   f"{e['rows']} rows; user {mid['user']:.2f} s, sys {mid['sys']:.2f} s")
+            ph = phases(mid.get("progress"))
+            if ph:
+                print(f"    its batches (--progress durationMs, summed): {ph['triggerExecution'] / 1000:.2f} s: "
+                      f"consume {ph['consume'] / 1000:.2f} s, then the barrier through the pipeline "
+                      f"{(ph['triggerExecution'] - ph['consume'] - ph['commit']) / 1000:.2f} s, "
+                      f"commit {ph['commit'] / 1000:.2f} s")
         if k == "spark" and e:
             print(f"    median run: session ready at {e['startup']:.1f} s, query started at "
                   f"{e['started']:.1f} s, ended at {e['end']:.1f} s (query alone "
