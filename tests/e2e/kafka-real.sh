@@ -5,7 +5,8 @@
 # kcat -P on a 1-partition topic, and compared as multisets of frames (the
 # order across partitions is not kept). Then wikimedia-job, run as a cron job
 # would run it on a growing topic (null bots, late events), against
-# tests/interop/job_reference.py. Also pins what kcat -P does when its topic
+# tests/interop/job_reference.py, exactly once (nothing aborted, the offsets
+# in the job's consumer group). Also pins what kcat -P does when its topic
 # does not exist (auto.create.topics.enable=false).
 suite=kafka-real
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
@@ -170,6 +171,25 @@ while i < len(data):
 	check "wikimedia-job: --flush-at-end on that state exits 0" test $? = 0
 	check "wikimedia-job: then the topic holds every window of the reference ($(jq .rows "$tmp/job/flush.meta") rows)" \
 		cmp -s <(jrows) <(norm "$tmp/job/flush.ref")
+	# cfjob runs exactly once here (the default): each batch's rows and
+	# offsets in one transaction. Runs that all ended well aborted nothing:
+	# read_uncommitted sees what read_committed sees (kcat reads
+	# read_committed, librdkafka's default). The offsets go to the group
+	# cfjob.<in>.<out>, at the end of every partition (as the state's last
+	# commit says), lag 0 for kafka-consumer-groups.
+	check "wikimedia-job: nothing aborted (read_uncommitted reads the same rows)" \
+		cmp -s <(jrows) <(kcat -C -b "$B" -t wikimedia.processed -e -q -f '%R%s' -X isolation.level=read_uncommitted |
+			cfdeframe | avrodecode -r "$jreg" --out ndjson |
+			jq -cS '{start: .window.start, end: .window.end, requested_by, counts}' | sort)
+	ends=$(for p in $(seq 0 $((JP - 1))); do
+		kcat -Q -b "$B" -t "wikimedia:$p:-1" | sed -n "s/.* offset \([0-9]*\)\$/$p \1/p"; done)
+	check "wikimedia-job: the state's last commit holds the partitions' ends ($(echo $ends))" \
+		test "$(grep -c . <<<"$ends")" = "$JP" -a "$(sed 1d "$tmp/job/state/current/offsets" 2>/dev/null)" = "$ends"
+	_kafka_java org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$B" \
+		--describe --group cfjob.wikimedia.wikimedia.processed >"$tmp/job/describe" 2>&1
+	check "wikimedia-job: group cfjob.wikimedia.wikimedia.processed: those offsets, lag 0 (kafka-consumer-groups)" \
+		test -n "$ends" -a "$(awk '$2 == "wikimedia" && $4 == $5 && $6 == 0 {print $3, $4}' "$tmp/job/describe" | sort -n)" = "$ends"
+	grep -q '^cfjob' "$tmp/job/describe" || sed 's/^/#   /' "$tmp/job/describe" | head -5
 else
 	notok "wikimedia-job: topics created" "$(head -c 300 "$tmp/jtopic.err")"
 fi
