@@ -7,7 +7,8 @@
 #    with confluent-kafka (tests/interop/eos_kafka.py);
 #  2 reference: wikimedia-job --exit-at-end --max-batch 250 uninterrupted,
 #    its output read with isolation.level=read_committed and decoded to rows,
-#    against job_reference.py's rows for the same batches;
+#    against job_reference.py's rows for the same batches; its --progress
+#    (the watermark, the state's rows) and --metrics;
 #  3 crash loop: the same job from scratch on out_crash and its own state,
 #    SIGKILLed at random moments (cfjob itself, one stage of the command:
 #    avrodecode, winagg or avroencode, cfjob as soon as <state>/pending
@@ -17,6 +18,9 @@
 #    until a run exits 0: the rows read_committed are the reference's exactly,
 #    each (window, group) once; read_uncommitted holds the aborted rows too
 #    (at least one, or the kills landed nowhere);
+#  3b a SIGKILL after the offsets were sent to the transaction and before
+#    its commit (found by trying 3 to 40 ms after <state>/pending appears):
+#    the restart finishes, each record once;
 #  4 the consumer group: committed offsets (and their "cfjob batch N"
 #    metadata) at the end of every partition, lag 0 in ConsumerGroupCommand;
 #  5 failures: (a) committed offsets past the end (input deleted and
@@ -35,8 +39,10 @@
 #    or output topic is status 3 and still missing afterwards.
 #
 # JOB_EOS_SEED (the loop's choices and delays, default 42), JOB_EOS_KILLS
-# (the kills of the loop, default 20). Needs the Kafka jars (make
-# kafka-server), java, kcat, jq, python3 and build/venv (make pyenv).
+# (the kills of the loop, default 20), JOB_EOS_KEEP (a directory to copy
+# the suite's files to at its end: the broker's log, each run's stderr).
+# Needs the Kafka jars (make kafka-server), java, kcat, jq, python3 and
+# build/venv (make pyenv).
 suite=job-eos
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 . "$TESTS/kafka/kafka.sh"
@@ -282,24 +288,20 @@ D=$(awk -v t="$t_ref" -v n="$nb" 'BEGIN { printf "%d", (n > 0 ? 2 * t / n : 1) *
 cs=$tmp/st_crash
 : >"$tmp/loop"
 kills=0 pendings=0 bstatus= stops_bad= done=
+acts=(stage cfjob term pending cfjob stage cfjob pending cfjob stage pending cfjob term pending stage cfjob pending cfjob stage pending)
 t0=$(now)
 for ((i = 1; i <= NKILL; i++)); do
 	e=$tmp/crash.$i.err
 	bg_run "$e" "${JOB[@]}" --out-topic out_crash --state "$cs"
 	delay=$((RANDOM * 32768 + RANDOM)) delay=$((delay % D))
-	case $((i % 7)) in
-	0) action=pending ;;
-	1 | 4) action=stage ;;
-	3) action=term ;;
-	*) action=cfjob ;;
-	esac
+	action=${acts[(i - 1) % ${#acts[@]}]}
 	[ "$i" = $((NKILL / 2)) ] && action=broker
 	target=-
 	# signals go to cfjob, once wikimedia-job has become it
 	within 10 is_cfjob "$live"
 	if [ "$action" = pending ]; then
 		# once pending links a new c.N (between the local link and the
-		# transaction's commit), 0 to 30 ms on: before or after the offsets
+		# transaction's commit), 0 to 8 ms on: before or after the offsets
 		# are sent to the transaction
 		old=$(readlink "$cs/pending" 2>/dev/null)
 		for ((w = 0; w < 5000; w++)); do
@@ -307,7 +309,7 @@ for ((i = 1; i <= NKILL; i++)); do
 			alive "$live" || break
 			nap 0.002
 		done
-		nap "$(printf '0.%03d' $((RANDOM % 30 + 1)))"
+		nap "$(printf '0.%03d' $((RANDOM % 9)))"
 		[ -n "$p" ] && [ "$p" != "$old" ] && pendings=$((pendings + 1)) target=pending
 	else
 		nap "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1e6 }')"
@@ -380,26 +382,33 @@ echo "# 3 crash loop: $kills kills, $aborted aborted rows, in $(secs "$t0" "$(no
 
 # ---- 3b a SIGKILL while a transaction commits ----
 # (the cat-like command on "in", 100 records a partition a batch): cfjob
-# killed 10 ms after <state>/pending links a new batch (the offsets sent to
-# the transaction, its commit under way), up to 3 times until the kill
-# leaves pending there; then a restart must finish, each record once
+# killed 3 to 40 ms after <state>/pending links a new batch, until a kill
+# lands after the offsets were sent to the transaction and before its commit
+# (pending left, and the group's offsets unstable: a read_committed
+# consumer's committed() waits); then a restart must finish, each record once
 t0=$(now)
 ps_=$tmp/st_pend
 landed=
-for k in 1 2 3; do
+for k in 3 5 7 9 11 13 15 18 21 24 28 32 40; do
 	bg_run "$tmp/pend$k.err" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
+	# a batch after the run's first commit (the first finds the group's coordinator)
+	within 30 has_line "$tmp/pend$k.err" '^cfjob: batch [0-9]+: .*committed'
 	old=$(readlink "$ps_/pending" 2>/dev/null)
 	for ((w = 0; w < 5000; w++)); do
-		p=$(readlink "$ps_/pending" 2>/dev/null) && [ "$p" != "$old" ] && [ -L "$ps_/current" ] && break
+		p=$(readlink "$ps_/pending" 2>/dev/null) && [ "$p" != "$old" ] && break
 		alive "$live" || break
 		nap 0.002
 	done
-	nap 0.01
+	nap "$(printf '0.%03d' "$k")"
 	kill -KILL "$live" 2>/dev/null
 	wait_live "$ps_"
-	[ -L "$ps_/pending" ] && { landed=$k; break; }
+	if [ -L "$ps_/pending" ] && ! "$py" "$K" offsets "$B" cfjob.in.out_pend in 3 >/dev/null 2>&1; then
+		landed=$k
+		break
+	fi
 done
-echo "# the kill left pending -> $(readlink "$ps_/pending" 2>/dev/null) (current -> $(readlink "$ps_/current" 2>/dev/null)) on try ${landed:-none}"
+echo "# the kill ${landed:+$landed ms on }left pending -> $(readlink "$ps_/pending" 2>/dev/null) (current -> $(readlink "$ps_/current" 2>/dev/null)), the group's offsets ${landed:+un}stable"
+check "a kill while a transaction commits: one of the kills landed after the offsets were sent" test -n "$landed"
 run "$tmp/pend.err" "$ps_" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
 check "a kill while a transaction commits: the restart finishes (status $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || grep '^cfjob' "$tmp/pend.err" | tail -2 | sed 's/^/#   /'

@@ -24,12 +24,13 @@
   eos_kafka.py trim BROKERS TOPIC PARTITION OFFSET
       deletes the records of the partition before OFFSET (its log start
       moves there), as retention would
-  eos_kafka.py offsets BROKERS GROUP TOPIC
+  eos_kafka.py offsets BROKERS GROUP TOPIC [TIMEOUT]
       "PARTITION COMMITTED HIGH METADATA" for each partition: the group's
       committed offset (-1001: none) and metadata ("-" when empty), and the
       partition's high watermark; read without joining the group, with
       require_stable (isolation.level=read_committed): a pending
-      transactional commit of the group's offsets makes it wait
+      transactional commit of the group's offsets makes it wait, TIMEOUT
+      seconds at most (20 by default): then status 2, "timed out"
 """
 import re
 import struct
@@ -189,12 +190,17 @@ def trim(brokers, topic, part, offset):
         print(r.low_watermark)
 
 
-def offsets(brokers, group, topic):
+def offsets(brokers, group, topic, timeout=20):
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({"bootstrap.servers": brokers, "group.id": group, "enable.auto.commit": False,
                   "allow.auto.create.topics": False})
     parts = partitions(c, topic)
-    got = c.committed([TopicPartition(topic, p) for p in parts], timeout=20)
+    from confluent_kafka import KafkaException
+    try:
+        got = c.committed([TopicPartition(topic, p) for p in parts], timeout=float(timeout))
+    except KafkaException as e:
+        print("eos_kafka.py offsets: timed out (%s)" % e, file=sys.stderr)
+        sys.exit(2)
     for tp in sorted(got, key=lambda t: t.partition):
         if tp.error is not None:
             sys.exit("eos_kafka.py offsets: %s" % tp.error)
@@ -223,8 +229,8 @@ def main():
         ends(a[1], a[2])
     elif len(a) == 5 and a[0] == "trim":
         trim(*a[1:])
-    elif len(a) == 4 and a[0] == "offsets":
-        offsets(a[1], a[2], a[3])
+    elif len(a) in (4, 5) and a[0] == "offsets":
+        offsets(*a[1:])
     else:
         sys.exit(__doc__)
 
