@@ -26,16 +26,21 @@
 #    committed with all its rows; ^C twice: stopped at once, status 130,
 #    nothing more committed; a commit left behind by a crash before its
 #    removal (c.N-1 beside current -> c.N); SIGKILL of cfjob just after it
-#    opened its state
+#    opened its state; SIGKILL of the command's own process (its pipeline
+#    running on): cfjob must stop, nothing more committed; avrodecode
+#    SIGKILLed once barrier 2 has gone through winagg and before cfjob has
+#    it: no window lost or written with a partial count
 #  3 the crash loop on "wikimedia": the job (cfjob, and its command in a
-#    process group of its own) frozen (SIGSTOP) after a random delay (0 to
+#    process group of its own: wikimedia-job's followed by killer.py slow 30,
+#    which passes each barrier on 30 ms after the rows before it, so that a
+#    batch's rows are in the topic a while before its commit) frozen (SIGSTOP) after a random delay (0 to
 #    the time to its first plan plus a batch, measured on the reference
 #    run), or aimed: frozen again and again until rows of its batch in flight
 #    are in the topic beyond those of the committed batches (the produce
 #    phase, read off the topic while the job is frozen); its phase read off
 #    its processes, its state directory and the topic; then SIGKILL of
-#    cfjob, of cfjob and its command at once, or of one stage (the command's
-#    bash, avrodecode, winagg, avroencode), SIGTERM or SIGINT (a clean stop:
+#    cfjob, of cfjob and its command at once, or of one stage (avrodecode,
+#    winagg, avroencode), SIGTERM or SIGINT (a clean stop:
 #    the batch in flight committed, status 0), or two of them (stopped at
 #    once: 143 or 130); then SIGCONT. After each stop, the rows in the output
 #    beyond those of the committed batches (the replay writes them again)
@@ -132,7 +137,7 @@ exit_on_signals
 # ---- broker, registry, input ----
 . "$top/scripts/broker.sh"
 broker_start "$tmp" -t wikimedia:3 -t small:3 -t ref:1 -t ref2:1 -t out:1 -t sref:1 \
-	-t det:1 -t sig:1 -t sig2:1 -t leak:1 -t rl:1 -t fin:1 ||
+	-t det:1 -t sig:1 -t sig2:1 -t leak:1 -t leak2:1 -t rl:1 -t fin:1 -t hold:1 ||
 	{ notok "the mock broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 mkdir -p "$tmp/st" "$tmp/wrap"
@@ -289,13 +294,17 @@ same_bytes "... the same Avro bodies in the same order (reproducible)" "$tmp/sre
 # command's bash: CFJOB_PID) and ends:
 #   row K: once it has passed on the first row of batch K (flushed)
 #   end:   at the end of its input (the final batch, --flush-at-end)
+#   slow K: kills nothing, passes each barrier on K ms after the rows before
+#          it (the crash loop's: rows of a batch are out before its commit)
+#   hold K: kills nothing, holds barrier K (the rows before it out) until
+#          the file $GO exists, having made the file $HELD
 # cfjob runs it as wikimedia-job would run its own command (the same
 # environment), so that the rows are the reference's.
 cat >"$tmp/killer.py" <<'EOF'
 import os, signal, struct, subprocess, sys, time
 mode = sys.argv[1]
-k = int(sys.argv[2]) if mode == "row" else None
-want, brokers, topic = int(os.environ["WANT"]), os.environ["KB"], os.environ["KT"]
+k = int(sys.argv[2]) if mode in ("row", "slow", "hold") else None
+want, brokers, topic = int(os.environ.get("WANT", "0")), os.environ.get("KB"), os.environ.get("KT")
 inp, out = sys.stdin.buffer, sys.stdout.buffer
 batch = int(os.environ["CFJOB_BATCH"])
 def end():
@@ -315,6 +324,14 @@ while True:
     (n,) = struct.unpack(">i", h)
     if n == -2:
         bid = inp.read(8)
+        if mode == "slow":	# the rows out, the barrier k ms later
+            out.flush()
+            time.sleep(k / 1000)
+        if mode == "hold" and struct.unpack(">Q", bid)[0] == k:	# held until GO exists
+            out.flush()
+            open(os.environ["HELD"], "w").close()
+            while not os.path.exists(os.environ["GO"]):
+                time.sleep(0.01)
         out.write(h + bid)
         out.flush()
         batch = struct.unpack(">Q", bid)[0] + 1
@@ -334,15 +351,19 @@ export CFJOB_PID=$PPID
 wikimedia-job --batch | python3 "$KILLER" "$@"
 EOF
 chmod +x "$tmp/cmd"
-# kjob TOPIC STATE WANT MODE [K]: cfjob on "small" with the killer, as wikimedia-job runs it
-kjob() {
+# kenv TOPIC WANT: the environment of the killer's command, in kvars
+kenv() {
 	local id
 	id=$(SCHEMA_REGISTRY_URL=file:$reg avroencode --print-id --schema "$top/scripts/schemas/wikimedia.processed-value.avsc" \
 		--subject "$1-value" --register) || return 3
-	SCHEMA_REGISTRY_URL=file:$reg ON_ERROR=fail SCHEDULE=--micro-batch QUIET=1 \
-		OUT_SCHEMA=$top/scripts/schemas/wikimedia.processed-value.avsc OUT_ID=$id \
-		KILLER=$tmp/killer.py KB=$B KT=$1 WANT=$3 \
-		cfjob -b "$B" --in-topic small --out-topic "$1" --state "$2" --flush-at-end --max-batch "$MB" \
+	kvars=(SCHEMA_REGISTRY_URL="file:$reg" ON_ERROR=fail SCHEDULE=--micro-batch QUIET=1
+		OUT_SCHEMA="$top/scripts/schemas/wikimedia.processed-value.avsc" OUT_ID="$id"
+		KILLER="$tmp/killer.py" KB="$B" KT="$1" WANT="$2")
+}
+# kjob TOPIC STATE WANT MODE [K]: cfjob on "small" with the killer, as wikimedia-job runs it
+kjob() {
+	kenv "$1" "$3" || return 3
+	env "${kvars[@]}" cfjob -b "$B" --in-topic small --out-topic "$1" --state "$2" --flush-at-end --max-batch "$MB" \
 		--delivery at-least-once -q -- "$tmp/cmd" "${@:4}"
 }
 
@@ -408,10 +429,13 @@ for p in $cmdp; do kill -CONT "$p" 2>/dev/null; done
 reap "$S2"
 n=$(current "$S2")
 echo "# ^C twice: status $st, batch $n committed ($(grep 'second' "$tmp/sig.err" | tail -1))"
-check "^C twice with batch $((n0 + 1)) in flight: status 130, nothing more committed" \
-	test "$st $n" = "130 $n0"
-check "... says so" grep -q "stopped by a second SIGINT: batch $((n0 + 1)) not committed; the last commit is batch $n0" "$tmp/sig.err"
-check "... the plan of batch $((n0 + 1)) kept for the replay" planned "$S2" $((n0 + 1))
+# (batch n0 + 1 may have been committing already, its barrier out of the
+# command before the freeze: then it is committed, and the next not)
+check "^C twice with batch $((n0 + 1)) in flight, the command frozen: status 130, nothing more committed ($n0 -> $n)" \
+	test "$st" = 130 -a "$n" -ge "$n0" -a "$n" -le $((n0 + 1))
+check "... says so" grep -q "stopped by a second SIGINT: batch $((n + 1)) not committed; the last commit is batch $n\$" "$tmp/sig.err"
+check "... no plan left but batch $((n + 1))'s, for the replay ($(plans "$S2" | paste -sd' '))" \
+	test -z "$(plans "$S2" | grep -vx "plan.$((n + 1))")"
 sjob sig "$S2" -q 2>>"$tmp/sig.err"
 st=$?
 decoded sig >"$tmp/sig.json"
@@ -442,27 +466,31 @@ check "... no c.* directory but the current one (found: $(cd "$S3" && echo c.*))
 	test "$(ls -d "$S3"/c.* 2>/dev/null)" = "$S3/c.$m"
 
 # 2d. SIGKILL of cfjob just after it opened its state (its first line says
-# so): after 2 committed batches the job must go on from batch 2, not start
-# over.
+# so): after 2 (or 3) committed batches the job must go on from there, not
+# start over.
 S4=$tmp/st/F
 bg_job --max-batch "$MB" --in-topic small --out-topic rl --state "$S4" 2>"$tmp/rl.err"
 poll planned "$S4" 2
 reap "$S4" -TERM "$live"
 n=$(current "$S4")
 e=$(topic_end rl)
-check "SIGTERM with batch 2 in flight: exits 0 after batch 2" test "$st $n $e" = "0 2 ${SC[2]}"
+check "SIGTERM with batch 2 in flight: exits 0 after batch $n (2, or 3 if planned already), its rows in the topic" \
+	test "$st" = 0 -a "$n" -ge 2 -a "$n" -lt "$NS" -a "$e" = "${SC[n]}"
 bg_job --max-batch "$MB" --in-topic small --out-topic rl --state "$S4" 2>"$tmp/rl2.err"
 poll grep -q 'state in' "$tmp/rl2.err"
 kill -KILL "$live" 2>/dev/null
 reap "$S4"
-check "SIGKILL of cfjob as it opened its state: batches 1-2 still committed, nothing planned but batch 3" \
-	test "$(current "$S4") $(plans "$S4" | grep -vx plan.3 | wc -l)" = "2 0"
+check "SIGKILL of cfjob as it opened its state: batches 1-$n still committed, nothing planned but batch $((n + 1))" \
+	test "$(current "$S4") $(plans "$S4" | grep -vx "plan.$((n + 1))" | wc -l)" = "$n 0"
+plan=$(plans "$S4" | head -1)
+plan=$plan:$(head -1 "$S4/$plan" 2>/dev/null)
 bg_job --max-batch "$MB" --in-topic small --out-topic rl --state "$S4" -q 2>>"$tmp/rl.err"
-poll sh -c "ls '$S4'/plan.* >/dev/null 2>&1"
-plan=$(plans "$S4" | head -1):$(head -1 "$S4/$(plans "$S4" | head -1)" 2>/dev/null)
+poll sh -c "[ \"\$(readlink '$S4/current')\" != c.$n ]"
 reap "$S4" -TERM "$live"
-check "... started again: goes on from batch 2 (first plan $plan), does not start over" test "$plan" = "plan.3:base 2"
-check "... batches 1-$(current "$S4") once each in the topic" test "$(topic_end rl)" = "${SC[$(current "$S4")]}"
+m=$(current "$S4")
+check "... started again: goes on from batch $n (a plan left: ${plan:-none}), stopped by SIGTERM after batch $m" \
+	test "$st" = 0 -a "$m" -gt "$n" -a \( "$plan" = : -o "$plan" = "plan.$((n + 1)):base $n" \)
+check "... batches 1-$m once each in the topic (it did not start over)" test "$(topic_end rl)" = "${SC[m]}"
 
 # 2e. The final batch (--flush-at-end: the command flushes its windows at the
 # end of its input): cfjob SIGKILLed once all its rows are in the topic,
@@ -495,6 +523,52 @@ check "... then a plain run: exits 0, all read (offsets $offs), every window wri
 [ -n "$multi" ] && echo "$multi" | head -3 | sed 's/^/#   several counts: /'
 check "... the rows of the reference as a set" cmp -s <(sort -u "$tmp/fin.json") <(sort -u "$tmp/sref.json")
 
+# 2f. SIGKILL of the command's own process (wikimedia-job --batch, the bash
+# whose pipeline avrodecode | winagg | avroencode goes on, holding cfjob's
+# pipes) with batch 2 in flight: the command was killed, so nothing after
+# the batch in flight may be committed and cfjob exits with its status
+# (137), saying so.
+S6=$tmp/st/H
+bg_job --max-batch "$MB" --in-topic small --out-topic leak2 --state "$S6" -q 2>"$tmp/leak2.err"
+poll planned "$S6" 2
+n=$(current "$S6")
+bp=$(job_procs | awk '$3 == "bash" && $4 ~ /wikimedia-job$/ && $5 == "--batch" {print $1}' | head -1)
+[ -n "$bp" ] && kill -KILL "$bp"
+reap "$S6"
+m=$(current "$S6")
+echo "# the command's bash ($bp) killed with batch $((n + 1)) in flight: status $st, batch $m committed: $(grep -v '^winagg' "$tmp/leak2.err" | tail -1)"
+check "the command's own process killed (its pipeline running on): cfjob exits 137 (got $st)" test -n "$bp" -a "$st" = 137
+check "... nothing committed after the batches in flight ($((n + 1)), $((n + 2))): got batch $m" test "$m" -le $((n + 2))
+check "... says the command failed" grep -q "the command failed (status 137)" "$tmp/leak2.err"
+
+# 2g. A stage dies after barrier 2 went through winagg and before cfjob has
+# it (killer.py holds it, as any stage after winagg may for a moment):
+# avrodecode SIGKILLed, winagg sees the end of its input, flushes its
+# windows (CFJOB_AT_EOF=flush) and saves its state again. Batch 2 must not
+# be committed with that state (its windows flushed with the counts so far):
+# after a plain run the topic holds the reference's windows, each with one
+# count (found by the crash loop: a SIGKILL of avrodecode lost rows).
+S7=$tmp/st/I
+rm -f "$tmp/held" "$tmp/go"
+(HELD=$tmp/held GO=$tmp/go kjob hold "$S7" 0 hold 2 2>"$tmp/hold.err") 2>/dev/null &
+hp=$!
+for _ in $(seq 1000); do [ -e "$tmp/held" ] && break; nap 0.01; done
+ap=$(job_procs | awk '$3 == "avrodecode" {print $1}' | head -1)
+[ -e "$tmp/held" ] && [ -n "$ap" ] && kill -KILL "$ap"
+nap 0.5	# (winagg's flush at the end of its input: no event to wait for from here)
+touch "$tmp/go"
+wait "$hp"
+st=$?
+job_gone
+echo "# avrodecode killed with barrier 2 held after winagg: status $st, current -> c.$(current "$S7"): $(grep -v '^winagg' "$tmp/hold.err" | tail -1)"
+sjob hold "$S7" -q 2>>"$tmp/hold.err"
+st2=$?
+decoded hold >"$tmp/hold.json"
+check "a stage killed after barrier 2 passed winagg: then a plain run exits 0 ($st2), every window with one count ($(counts "$tmp/hold.json" | wc -l) not)" \
+	test "$st2 $(counts "$tmp/hold.json" | wc -l)" = "0 0"
+check "... the reference's rows as a set (missing: $(comm -23 <(sort -u "$tmp/sref.json") <(sort -u "$tmp/hold.json") | wc -l))" \
+	cmp -s <(sort -u "$tmp/hold.json") <(sort -u "$tmp/sref.json")
+
 # ---- 3. the crash loop ----
 S=$tmp/st/B
 SNAP=$tmp/snap
@@ -526,12 +600,12 @@ phase() {
 	if [ -d "$S/c.$((n + 1))" ] || [ -d "$S/c.$((n - 1))" ]; then echo commit; return; fi
 	if planned "$S" $((n + 1)); then echo command; else echo plan; fi
 }
-# stage: one of the frozen job's stage processes, "pid name", the r-th mod their number
+# stage: one of the frozen job's stage processes, "pid name", the r-th mod
+# their number (not the command's bash: 2f; cfjob runs on when only it dies)
 stage() {
 	awk -v g="$live" -v r="$r" '$1 != g {
 		pid = $1; $1 = ""; $2 = ""; sub(/^ +/, "")
-		if ($0 ~ /^bash [^ ]*wikimedia-job --batch/) name = "bash"
-		else if ($0 ~ /^(avrodecode|winagg|avroencode)( |$)/) name = $1
+		if ($0 ~ /^(avrodecode|winagg|avroencode)( |$)/) name = $1
 		else next
 		a[n++] = pid " " name
 	} END {if (n) print a[r % n]}' "$SNAP"
@@ -577,6 +651,7 @@ shuffle timed
 dmax=$(((${T0:-300000} + Tb) / 1000))	# ms
 [ "$dmax" -ge 100 ] || dmax=100
 
+kenv out 0
 declare -A kills dups
 X=0 lost=0 hung=0 stray=0 early=0 k=0 ia=0 it=0 term_bad=0 int_bad=0 twice_bad=0 clean_dup=0 produce_dup=0 aimed_hit=0
 : >"$tmp/kills"
@@ -589,7 +664,11 @@ while [ "$k" -lt "$NKILL" ]; do
 		act=${timed[it]} it=$((it + 1)) how=$((RANDOM % dmax))ms
 	fi
 	n0=$(current "$S") p0=$(plans "$S")
-	bg_job --max-batch "$LMB" --out-topic out --state "$S" -q 2>>"$tmp/crash.err"
+	set -m
+	(exec env "${kvars[@]}" cfjob -b "$B" --in-topic wikimedia --out-topic out --state "$S" --flush-at-end \
+		--max-batch "$LMB" --delivery at-least-once -q -- "$tmp/cmd" slow 30) 2>>"$tmp/crash.err" &
+	live=$!
+	set +m
 	if [ "$how" = aimed ]; then
 		aim
 		frozen=$?
