@@ -22,6 +22,14 @@
  */
 #define RS_BARRIER	(-2)
 #define RS_BARRIER_SIZE	12
+/*
+ * The top bit of a barrier's id marks the final barrier: the end of input
+ * follows it, and a tool ends there as at the end of input (winagg: the
+ * --at-eof policy, its state saved). In a stream that holds barriers, an end
+ * of input without a final barrier before it is a cut (a stage upstream
+ * stopped): nothing after the last barrier counts.
+ */
+#define RS_BARRIER_FINAL	((uint64_t)1 << 63)
 
 enum rs_status {
 	RS_IOERR = -2,	/* read(2) failed: errno is set */

@@ -1368,10 +1368,11 @@ feeder(void *arg)
 	int64_t *final = NULL;
 	size_t nfinal = 0;
 	char err[512];
+	int r;
 
 	for (;;) {
 		struct plan pl;
-		int all_final = 1, r;
+		int all_final = 1;
 
 		if (final == NULL || nfinal < J.next.n) {
 			final = xreallocarray(final, J.next.n + 64, sizeof(*final));
@@ -1426,7 +1427,22 @@ feeder(void *arg)
 		for (size_t i = 0; i < pl.n; i++)
 			jobstate_offs_set(&J.next, pl.part[i], pl.to[i]);
 		if (pl.flush) {
+			/*
+			 * The last batch of --flush-at-end ends with the final
+			 * barrier (the end of input follows it), sent as any
+			 * barrier once the batch before is committed.
+			 */
 			if (wb_flush() < 0) {
+				feeder_fail(0, "");
+				break;
+			}
+			pthread_mutex_lock(&J.mu);
+			wait_committed(id - 1);
+			r = J.feeder_status || J.aborting;
+			pthread_mutex_unlock(&J.mu);
+			if (r)
+				break;
+			if (feed_barrier(id | RS_BARRIER_FINAL) < 0) {
 				feeder_fail(0, "");
 				break;
 			}
@@ -1476,14 +1492,22 @@ feeder(void *arg)
 	/* Nothing more will be fed: once the last batch fed is committed, the
 	 * command ends (end of input with --exit-at-end, SIGTERM on a stop). */
 	wait_committed(J.last_fed);
+	r = J.feeder_status || J.aborting;
+	clear_live_locked();	/* the command's last messages come now */
+	J.live = 0;
 	pthread_mutex_unlock(&J.mu);
+	if (stop_sig && !J.flush_fed) {
+		/* stopped: the command's files are scratch from here on */
+		kill_command();
+	} else if (J.cmd_in >= 0 && !r) {
+		/* the end of the run: the final barrier, after the last batch */
+		if (wb_flush() == 0)
+			feed_barrier(J.last_fed | RS_BARRIER_FINAL);
+	}
 	if (J.cmd_in >= 0) {
-		wb_flush();
 		close(J.cmd_in);
 		J.cmd_in = -1;
 	}
-	if (stop_sig && !J.flush_fed)
-		kill_command();
 	free(final);
 	return NULL;
 }
@@ -2202,7 +2226,7 @@ main(int argc, char **argv)
 	pthread_t th;
 	char errstr[512];
 	uint64_t expect;
-	int st, r;
+	int st, r, got_final = 0;
 
 	err_init(argv[0]);
 	tool_version(argc, argv);
@@ -2307,11 +2331,25 @@ main(int argc, char **argv)
 	for (;;) {
 		r = rs_next(&rd, &rec);
 		if (r == RS_OK && rec.len == RS_BARRIER) {
-			if (rec.barrier != expect)
-				die(EXIT_ENV, "the command passed on checkpoint barrier %" PRIu64 " where batch %"
-				    PRIu64 "'s was due: it must pass barriers on in order, unchanged", rec.barrier, expect);
+			uint64_t id = rec.barrier & ~RS_BARRIER_FINAL;
+			int fin = (rec.barrier & RS_BARRIER_FINAL) != 0, flush;
+
+			pthread_mutex_lock(&J.mu);
+			flush = J.flush_fed && J.last_fed == expect;
+			pthread_mutex_unlock(&J.mu);
+			if (got_final)
+				die(EXIT_ENV, "the command passed on a checkpoint barrier after the final one");
+			if (fin && !flush && id == expect - 1) {
+				got_final = 1;	/* the end of the run, after the last batch */
+				continue;
+			}
+			if (id != expect || fin != flush)
+				die(EXIT_ENV, "the command passed on checkpoint barrier %" PRIu64 "%s where batch %"
+				    PRIu64 "'s was due: it must pass barriers on in order, unchanged", id,
+				    fin ? " (final)" : "", expect);
 			commit_batch(expect);
 			expect++;
+			got_final = fin;
 			continue;
 		}
 		if (r == RS_OK) {
@@ -2344,15 +2382,10 @@ main(int argc, char **argv)
 	if (nsig >= 2)
 		die(128 + stop_sig, "stopped by a second SIG%s: batch %" PRIu64 " not committed; the last "
 		    "commit is batch %" PRIu64, stop_sig == SIGINT ? "INT" : "TERM", expect, expect - 1);
-	pthread_mutex_lock(&J.mu);
-	r = J.flush_fed && J.last_fed == expect;
-	pthread_mutex_unlock(&J.mu);
-	if (r) {
+	if (got_final) {
 		if (st != 0)
-			die(st, "batch %" PRIu64 ": the command failed (status %d); nothing committed: "
-			    "started again, the job replays batch %" PRIu64, expect, st, expect);
-		commit_batch(expect);
-		expect++;
+			die(st, "the command failed (status %d) after the last batch, %" PRIu64 ", was committed",
+			    st, expect - 1);
 	} else if (stop_sig) {
 		pthread_mutex_lock(&J.mu);
 		r = J.committed >= J.last_fed && J.feeder_done;
@@ -2360,21 +2393,13 @@ main(int argc, char **argv)
 		if (!r)
 			die(st ? st : EXIT_ENV, "batch %" PRIu64 " interrupted (SIG%s); nothing committed",
 			    expect, stop_sig == SIGINT ? "INT" : "TERM");
+	} else if (st != 0) {
+		die(st, "batch %" PRIu64 ": the command failed (status %d); nothing committed: "
+		    "started again, the job replays batch %" PRIu64, expect, st, expect);
 	} else {
-		pthread_mutex_lock(&J.mu);
-		r = J.feeder_done && J.committed >= J.last_fed;
-		pthread_mutex_unlock(&J.mu);
-		if (!r) {
-			if (st != 0)
-				die(st, "batch %" PRIu64 ": the command failed (status %d); nothing committed: "
-				    "started again, the job replays batch %" PRIu64, expect, st, expect);
-			die(EXIT_ENV, "batch %" PRIu64 ": the command ended before the batch's checkpoint "
-			    "barrier came out of it (does every stage pass barriers on?); nothing committed",
-			    expect);
-		}
-		if (st != 0)
-			die(st, "the command failed (status %d) after the last batch, %" PRIu64 ", was committed",
-			    st, expect - 1);
+		die(EXIT_ENV, "batch %" PRIu64 ": the command ended before the batch's checkpoint "
+		    "barrier came out of it (does every stage pass barriers on?); nothing committed",
+		    expect);
 	}
 	pthread_join(th, NULL);
 	if (stop_sig)

@@ -316,6 +316,16 @@ static struct run {
 	FILE *late_f;
 	uint32_t checkpoint;
 	int after_barrier;	/* the last input was a barrier: the end of input ends no batch */
+	/*
+	 * Once a barrier has come, the state is saved at barriers only (not at
+	 * the end of input, on a signal or by --checkpoint-every): whoever sends
+	 * barriers copies the state file when one comes out, and it must be
+	 * that barrier's (docs/DESIGN.md §2, §9).
+	 */
+	int seen_barrier;
+	uint64_t last_barrier;	/* its id */
+	uint64_t since_barrier;	/* records read since */
+	int final;		/* the final barrier has come: the input is over */
 } run = {.out.w = &run.t.out};
 
 /*
@@ -325,8 +335,25 @@ static struct run {
 static void
 barrier(const struct rs_rec *r)
 {
-	if (window_get_config(run.w)->batching != WINDOW_EACH_RECORD)
+	const struct window_config *cf = window_get_config(run.w);
+
+	if (run.final)
+		die(EXIT_DATA, "a checkpoint barrier after the final one (record %llu at byte %llu)",
+		    (unsigned long long)r->recno, (unsigned long long)r->off);
+	if (r->barrier & RS_BARRIER_FINAL) {
+		/* the end of input, as a run ends: the batch (if records came
+		 * since the last barrier, or none came), then --at-eof */
+		run.final = 1;
+		if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
+			advance(run.w, &run.out, 0);
+		if (cf->at_eof == WINDOW_FLUSH)
+			advance(run.w, &run.out, 1);
+	} else if (cf->batching != WINDOW_EACH_RECORD) {
 		advance(run.w, &run.out, 0);
+	}
+	run.seen_barrier = 1;
+	run.last_barrier = r->barrier & ~RS_BARRIER_FINAL;
+	run.since_barrier = 0;
 	if (run.state)
 		save_state(run.w, run.state);
 	if (run.late_f && fflush(run.late_f))
@@ -345,7 +372,11 @@ record(const struct rs_rec *r)
 		barrier(r);
 		return;
 	}
+	if (run.final)
+		die(EXIT_DATA, "record %llu at byte %llu: after the final checkpoint barrier",
+		    (unsigned long long)r->recno, (unsigned long long)r->off);
 	run.after_barrier = 0;
+	run.since_barrier++;
 	fed = window_feed(run.w, json, r->len < 0 ? 0 : (size_t)r->len);
 	if (fed == WINDOW_BAD)
 		tool_bad(&run.t, r, "%s", window_error(run.w));
@@ -357,7 +388,8 @@ record(const struct rs_rec *r)
 	}
 	if (window_get_config(run.w)->batching == WINDOW_EACH_RECORD)
 		advance(run.w, &run.out, 0);
-	if (run.checkpoint && run.state && window_stats(run.w)->read % run.checkpoint == 0) {
+	if (run.checkpoint && run.state && !run.seen_barrier &&
+	    window_stats(run.w)->read % run.checkpoint == 0) {
 		rs_flush(&run.t.out);
 		save_state(run.w, run.state);
 	}
@@ -468,14 +500,42 @@ main(int argc, char **argv)
 	run.t.in.eof = stop_sig != 0;
 	while (stop_sig && rs_next(&run.t.in, &r) == RS_OK)
 		record(&r);
-	if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
-		advance(run.w, &run.out, 0);
-	if (stop_sig)
+	if (run.seen_barrier && !run.final) {
+		/*
+		 * Barriers came, then the end without the final one: a cut (a
+		 * stage upstream stopped, or the sender did). The state stays
+		 * as saved at the last barrier; nothing after it counts.
+		 */
 		rs_flush(&run.t.out);
-	else if (cf->at_eof == WINDOW_FLUSH)
-		advance(run.w, &run.out, 1);
-	if (run.state)
-		save_state(run.w, run.state);
+		if (run.late_f)
+			fclose(run.late_f);
+		if (stop_sig) {
+			warnmsg("interrupted (signal %d)%s", (int)stop_sig, run.state ?
+			    "; the state file is as saved at the last checkpoint barrier" : "");
+			signal((int)stop_sig, SIG_DFL);
+			raise((int)stop_sig);
+			return 128 + (int)stop_sig;
+		}
+		if (run.since_barrier > 0)
+			die(EXIT_DATA, "the input ended %llu records after checkpoint barrier %llu, without "
+			    "a final barrier (a stage before winagg stopped?): those records are not "
+			    "counted, and the state file is as saved at that barrier",
+			    (unsigned long long)run.since_barrier, (unsigned long long)run.last_barrier);
+		return tool_finish(&run.t);
+	}
+	if (run.final) {
+		/* ended at the final barrier: rows written, state saved there */
+		rs_flush(&run.t.out);
+	} else {
+		if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
+			advance(run.w, &run.out, 0);
+		if (stop_sig)
+			rs_flush(&run.t.out);
+		else if (cf->at_eof == WINDOW_FLUSH)
+			advance(run.w, &run.out, 1);
+		if (run.state)
+			save_state(run.w, run.state);
+	}
 	if (stop_sig) {
 		if (run.late_f)
 			fclose(run.late_f);
