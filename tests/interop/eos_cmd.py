@@ -12,7 +12,8 @@
       cat, and at each barrier, before passing it on: adds one to the number
       in $CFJOB_STATE_DIR/.count, writes the barrier's id to
       $CFJOB_STATE_DIR/sub/last, appends it to $CFJOB_STATE_DIR/sub/ids, and
-      writes one more record, tagged 0x7ffffffe: "count K barrier N". The
+      writes one more record, tagged 0x7ffffffe: "count K barrier N" (N
+      without the top bit, which marks the final barrier). The
       first barrier must be $CFJOB_BATCH and each next one the one after,
       else status 1. At start, appends one line to LOG: "start PID
       CFJOB_BATCH=.. CFJOB_AT_EOF=.. CFJOB_UNTIL=.. .count=..", and at the
@@ -24,6 +25,7 @@ import sys
 
 BARRIER = b"\xff\xff\xff\xfe"
 COUNT_TAG = struct.pack(">i", 0x7FFFFFFE)
+FINAL = 1 << 63
 
 
 class In:
@@ -78,7 +80,8 @@ def run(mode, log):
             b = inp.take(12)
             if b[:4] != BARRIER:
                 die("0xff without a barrier at record %d" % nrec)
-            (bid,) = struct.unpack(">q", b[4:])
+            (bid,) = struct.unpack(">Q", b[4:])
+            bid &= ~FINAL  # the final barrier (the end of input follows) is its batch's too
             if mode == "count":
                 if bid != expect:
                     die("barrier %d, expected %d" % (bid, expect))
