@@ -293,7 +293,8 @@ same_bytes "... the same Avro bodies in the same order (reproducible)" "$tmp/sre
 # passed on are delivered), then SIGKILLs cfjob (its parent's parent is the
 # command's bash: CFJOB_PID) and ends:
 #   row K: once it has passed on the first row of batch K (flushed)
-#   end:   at the end of its input (the final batch, --flush-at-end)
+#   end:   at the final barrier, before passing it on (the last batch of
+#          --flush-at-end: its rows are all out, its commit not yet made)
 #   slow K: kills nothing, passes each barrier on K ms after the rows before
 #          it (the crash loop's: rows of a batch are out before its commit)
 #   hold K: kills nothing, holds barrier K (the rows before it out) until
@@ -324,6 +325,8 @@ while True:
     (n,) = struct.unpack(">i", h)
     if n == -2:
         bid = inp.read(8)
+        if mode == "end" and struct.unpack(">Q", bid)[0] >> 63:	# the final barrier: the last rows are out
+            kill()
         if mode == "slow":	# the rows out, the barrier k ms later
             out.flush()
             time.sleep(k / 1000)
