@@ -736,8 +736,8 @@ if broker_restart auto; then
 		if [ $io = in ]; then a=(--in-topic nosuch_in --out-topic dm_out) t=nosuch_in; else
 			a=(--in-topic dm --out-topic nosuch_out) t=nosuch_out; fi
 		run "$tmp/auto_$io.err" "$tmp/st_auto_$io" cfjob -b "$B" "${a[@]}" --state "$tmp/st_auto_$io" --exit-at-end "${CAT[@]}"
-		check "auto-create: a missing $io topic: status 3 ($rc), \"${io}put topic $t: not found\"" \
-			test "$rc" = 3 -a "$(grep -c "${io}put topic $t: not found" "$tmp/auto_$io.err")" -gt 0
+		check "auto-create: a missing $io topic: status 3 ($rc), naming it ($(head -c 120 "$tmp/auto_$io.err"))" \
+			test "$rc" = 3 -a "$(grep -cE "${io}put:? topic $t: not found" "$tmp/auto_$io.err")" -gt 0
 		[ "$rc" = 3 ] || sed 's/^/#   /' "$tmp/auto_$io.err" | head -3
 		nap 1
 		check "auto-create: $t still does not exist" bash -c '! grep -qx "$0" <("$1" "$2" topics "$3")' "$t" "$py" "$K" "$B"

@@ -13,7 +13,8 @@
       in $CFJOB_STATE_DIR/.count, writes the barrier's id to
       $CFJOB_STATE_DIR/sub/last, appends it to $CFJOB_STATE_DIR/sub/ids, and
       writes one more record, tagged 0x7ffffffe: "count K barrier N" (N
-      without the top bit, which marks the final barrier). The
+      without the top bit, which marks the final barrier; a final barrier
+      that repeats the last barrier's N ends no batch: passed on alone). The
       first barrier must be $CFJOB_BATCH and each next one the one after,
       else status 1. At start, appends one line to LOG: "start PID
       CFJOB_BATCH=.. CFJOB_AT_EOF=.. CFJOB_UNTIL=.. .count=..", and at the
@@ -81,8 +82,11 @@ def run(mode, log):
             if b[:4] != BARRIER:
                 die("0xff without a barrier at record %d" % nrec)
             (bid,) = struct.unpack(">Q", b[4:])
-            bid &= ~FINAL  # the final barrier (the end of input follows) is its batch's too
-            if mode == "count":
+            final = bid & FINAL != 0
+            bid &= ~FINAL
+            # the final barrier (the end of input follows) ends batch N, or
+            # repeats the last barrier's N after it (--exit-at-end): no batch
+            if mode == "count" and not (final and expect is not None and bid == expect - 1):
                 if bid != expect:
                     die("barrier %d, expected %d" % (bid, expect))
                 expect = bid + 1
