@@ -4,8 +4,10 @@
 # barrier after each writes, between its barriers, byte for byte what the
 # same pipeline writes for each batch alone, the barriers' ids in order
 # (random batch sizes, a fixed seed BARRIERS_SEED; empty batches, a barrier
-# first and last, two in a row, ids past 2^63); the same with a bad record
-# before a barrier under --on-error skip and null. A barrier comes out of a
+# first, two in a row, ids near 2^63, the final barrier last: its id's top
+# bit set, passed unchanged by every tool but winagg, which ends its input
+# there); the same with a bad record before a barrier under --on-error skip
+# and null. Each tool alone writes the final barrier last, unchanged. A barrier comes out of a
 # live pipeline before the next record goes in (a fifo), and its flush does
 # not wait for the tool to block on its input: avrodecode stalled opening a
 # schema file (a fifo) after the barrier has written it.
@@ -23,8 +25,8 @@ cat >"$helper" <<'PY'
 # batches: DIR/in.rs (the batches, a barrier after each but the last),
 # DIR/b.I.rs (batch I alone, I from 1), DIR/ids (the barriers' ids, one a
 # line), DIR/n (the number of batches). The first and the last batch are
-# empty (a barrier first and last), and so is one in the middle (two in a
-# row). BAD: batch BAD ends with a bad record: BADKIND "frame" (a bad magic
+# empty (a barrier first, the final barrier last), and so is one in the
+# middle (two in a row). BAD: batch BAD ends with a bad record: BADKIND "frame" (a bad magic
 # byte) or "body" (a frame whose body is no Avro of the schema).
 # split OUT DIR: OUT cut at its barriers into DIR/seg.I (I from 1) and
 # DIR/outids; status 1 if OUT is no record stream.
@@ -79,10 +81,14 @@ def mk(seed, frames, d, bad=0, kind="frame"):
         else:
             junk = struct.pack(">i", 8) + b"\0\0\0\0\1\xff\xff\xff"
         batches[bad - 1] += junk
-    ids, i = [], (1 << 63) - (1 << 40) * 5
+    # ids in order near the top of the ids (below 2^63: the top bit marks
+    # the final barrier); the last barrier is the final one, its id's top
+    # bit set (as cfjob --flush-at-end's last batch's)
+    ids, i = [], (1 << 63) - (1 << 41) * len(batches) - 1
     for _ in batches[:-1]:
         i += r.randint(1, 1 << 41)
         ids.append(i)
+    ids[-1] |= 1 << 63
     with open(d + "/in.rs", "wb") as f:
         for k, b in enumerate(batches):
             f.write(b)
@@ -174,6 +180,25 @@ batches "the same with cfdeframe --bare and cfframe --schema-id" "$tmp/good" \
     "cfdeframe --bare | avrodecode --schema $schema | avroencode --schema $schema --bare | cfframe --schema-id 1"
 batches "avrodecode --framed | avroencode | cfframe: each batch as alone" "$tmp/good" \
     "avrodecode --framed $R | avroencode $E | cfframe"
+# The final barrier (the last, its id's top bit set) through each tool
+# alone: written last, its id unchanged, every barrier before it in order.
+fin=$(tail -1 "$tmp/good/ids")
+mkdir -p "$tmp/fin"
+cp "$tmp/good/in.rs" "$tmp/fin/s0"
+k=0 why=
+for t in cfdeframe "avrodecode $R" "avroencode $E" cfframe; do
+	sh -c "$t" <"$tmp/fin/s$k" >"$tmp/fin/s$((k + 1))" 2>"$tmp/fin/err" || why+=" [${t%% *}: status $?]"
+	k=$((k + 1))
+	py split "$tmp/fin/s$k" "$tmp/fin" >/dev/null && cmp -s "$tmp/good/ids" "$tmp/fin/outids" ||
+		why+=" [${t%% *}: the barriers' ids]"
+	py ends "$fin" "$tmp/fin/s$k" || why+=" [${t%% *}: not ending with the final barrier $fin]"
+done
+check "the final barrier (id $fin, top bit set) through each tool alone: last, unchanged" test -z "$why"
+[ -z "$why" ] || echo "#  $why"
+check "... the ids: one final barrier, the last, the others' top bit clear" python3 -c '
+import sys
+ids = [int(x) for x in open(sys.argv[1])]
+sys.exit(not [i >> 63 for i in ids] == [0] * (len(ids) - 1) + [1])' "$tmp/good/ids"
 # cfframe -D (for kcat -P -D) consumes the barriers: its output is the batches' outputs end to end
 D="cfframe -D '\\xfe\\xfd\\xfc\\xfb\\xfa\\xf9\\xf8\\xf7'"
 sh -c "cfdeframe | avrodecode $R | avroencode $E | $D" <"$tmp/good/in.rs" >"$tmp/good/out.D"
