@@ -739,14 +739,14 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 /* The partitions of a topic, from the metadata of all topics (a request for
  * one topic may create it on a broker that auto-creates). -1: not found. */
 static int
-topic_partitions(const char *topic, int32_t **out, size_t *n, char *err, size_t errlen)
+topic_partitions(const char *role, const char *topic, int32_t **out, size_t *n, char *err, size_t errlen)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t e = rd_kafka_metadata(J.cons, 1, NULL, &md, 15000);
 	int r = -1;
 
 	if (e)
-		return err_set(err, errlen, "cannot read the metadata of %s: %s", o.brokers, rd_kafka_err2str(e));
+		return err_set(err, errlen, "%s topic %s: cannot read the metadata of %s: %s", role, topic, o.brokers, rd_kafka_err2str(e));
 	for (int i = 0; i < md->topic_cnt; i++) {
 		const struct rd_kafka_metadata_topic *t = &md->topics[i];
 
@@ -769,7 +769,7 @@ topic_partitions(const char *topic, int32_t **out, size_t *n, char *err, size_t 
 	}
 	rd_kafka_metadata_destroy(md);
 	if (r < 0)
-		err_set(err, errlen, "topic %s: not found on %s", topic, o.brokers);
+		err_set(err, errlen, "%s topic %s: not found on %s", role, topic, o.brokers);
 	return r;
 }
 
@@ -1126,8 +1126,8 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 		size_t n;
 
 		parts_at = now_s();
-		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0) {
-			feeder_fail(EXIT_ENV, "input: %s", err);
+		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0) {
+			feeder_fail(EXIT_ENV, "%s", err);
 			return -1;
 		}
 		for (i = 0; i < n; i++)
@@ -2354,11 +2354,11 @@ main(int argc, char **argv)
 		size_t n;
 		char err[512];
 
-		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "input: %s", err);
+		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "%s", err);
 		free(ids);
-		if (topic_partitions(o.out, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "output: %s", err);
+		if (topic_partitions("output", o.out, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "%s", err);
 		free(ids);
 	}
 	open_state();
@@ -2388,8 +2388,8 @@ main(int argc, char **argv)
 		size_t n;
 		char err[512];
 
-		if (topic_partitions(o.in, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "input: %s", err);
+		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "%s", err);
 		for (size_t i = 0; i < n; i++)
 			if (!jobstate_offs_slot(&J.next, ids[i]))
 				jobstate_offs_set(&J.next, ids[i], o.from == FROM_END ? -1 : -2);
