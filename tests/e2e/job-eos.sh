@@ -289,7 +289,7 @@ D=$(awk -v t="$t_ref" -v n="$nb" 'BEGIN { printf "%d", (n > 0 ? 2 * t / n : 1) *
 cs=$tmp/st_crash
 : >"$tmp/loop"
 kills=0 pendings=0 bstatus= stops_bad= done=
-acts=(stage cfjob term pending cfjob stage cfjob pending cfjob stage pending cfjob term pending stage cfjob pending cfjob stage pending)
+acts=(stage cfjob term pending cfjob pending stage pending cfjob pending stage pending term pending cfjob stage pending cfjob stage pending)
 t0=$(now)
 for ((i = 1; i <= NKILL; i++)); do
 	e=$tmp/crash.$i.err
@@ -302,7 +302,7 @@ for ((i = 1; i <= NKILL; i++)); do
 	within 10 is_cfjob "$live"
 	if [ "$action" = pending ]; then
 		# once pending links a new c.N (between the local link and the
-		# transaction's commit), 0 to 8 ms on: before or after the offsets
+		# transaction's commit), 0 to 12 ms on: before or after the offsets
 		# are sent to the transaction
 		old=$(readlink "$cs/pending" 2>/dev/null)
 		for ((w = 0; w < 5000; w++)); do
@@ -310,7 +310,7 @@ for ((i = 1; i <= NKILL; i++)); do
 			alive "$live" || break
 			nap 0.002
 		done
-		nap "$(printf '0.%03d' $((RANDOM % 9)))"
+		nap "$(printf '0.%03d' $((RANDOM % 13)))"
 		[ -n "$p" ] && [ "$p" != "$old" ] && pendings=$((pendings + 1)) target=pending
 	else
 		nap "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1e6 }')"
@@ -415,6 +415,8 @@ check "a kill while a transaction commits: the restart finishes (status $rc)" te
 [ "$rc" = 0 ] || grep '^cfjob' "$tmp/pend.err" | tail -2 | sed 's/^/#   /'
 check "a kill while a transaction commits: then the output is the input, each record once" \
 	cmp -s <("$py" "$K" read "$B" out_pend committed 2>/dev/null | sorted_hex) <(sorted_hex <"$tmp/in.all")
+c=$(count out_pend committed) u=$(count out_pend uncommitted)
+check "a kill while a transaction commits: its rows aborted, in read_uncommitted only ($((u - c)) records)" test "$u" -gt "$c"
 echo "# 3b kill at pending: in $(secs "$t0" "$(now)") s"
 
 # ---- 4 the consumer group ----
@@ -736,7 +738,7 @@ if broker_restart auto; then
 		if [ $io = in ]; then a=(--in-topic nosuch_in --out-topic dm_out) t=nosuch_in; else
 			a=(--in-topic dm --out-topic nosuch_out) t=nosuch_out; fi
 		run "$tmp/auto_$io.err" "$tmp/st_auto_$io" cfjob -b "$B" "${a[@]}" --state "$tmp/st_auto_$io" --exit-at-end "${CAT[@]}"
-		check "auto-create: a missing $io topic: status 3 ($rc), naming it ($(head -c 120 "$tmp/auto_$io.err"))" \
+		check "auto-create: a missing $io topic: status 3 ($rc), naming it ($(head -1 "$tmp/auto_$io.err" | cut -c1-100))" \
 			test "$rc" = 3 -a "$(grep -cE "${io}put:? topic $t: not found" "$tmp/auto_$io.err")" -gt 0
 		[ "$rc" = 3 ] || sed 's/^/#   /' "$tmp/auto_$io.err" | head -3
 		nap 1
