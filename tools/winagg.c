@@ -507,8 +507,8 @@ main(int argc, char **argv)
 		 * as saved at the last barrier; nothing after it counts.
 		 */
 		rs_flush(&run.t.out);
-		if (run.late_f)
-			fclose(run.late_f);
+		if (run.late_f && fclose(run.late_f) && !stop_sig)
+			die_errno(EXIT_ENV, "--late %s", run.late);
 		if (stop_sig) {
 			warnmsg("interrupted (signal %d)%s", (int)stop_sig, run.state ?
 			    "; the state file is as saved at the last checkpoint barrier" : "");
@@ -517,10 +517,13 @@ main(int argc, char **argv)
 			return 128 + (int)stop_sig;
 		}
 		if (run.since_barrier > 0)
-			die(EXIT_DATA, "the input ended %llu records after checkpoint barrier %llu, without "
-			    "a final barrier (a stage before winagg stopped?): those records are not "
-			    "counted, and the state file is as saved at that barrier",
-			    (unsigned long long)run.since_barrier, (unsigned long long)run.last_barrier);
+			die(EXIT_DATA, "the input ended %llu record%s after checkpoint barrier %llu, without "
+			    "a final barrier (a stage before winagg stopped?): %s not counted, and the "
+			    "state file is as saved at that barrier", (unsigned long long)run.since_barrier,
+			    run.since_barrier == 1 ? "" : "s", (unsigned long long)run.last_barrier,
+			    run.since_barrier == 1 ? "it is" : "they are");
+		warnmsg("the input ended right after checkpoint barrier %llu, without a final barrier: "
+		    "nothing after it; the state file is as saved there", (unsigned long long)run.last_barrier);
 		return tool_finish(&run.t);
 	}
 	if (run.final) {
