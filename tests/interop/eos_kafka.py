@@ -190,6 +190,60 @@ def trim(brokers, topic, part, offset):
         print(r.low_watermark)
 
 
+def committed_metadata(brokers, group, topic, parts, timeout):
+    """{partition: metadata} read through the system's librdkafka (cfjob's),
+    with its length; None when it cannot be loaded or read."""
+    import ctypes
+    import ctypes.util
+
+    class TP(ctypes.Structure):
+        _fields_ = [("topic", ctypes.c_char_p), ("partition", ctypes.c_int32),
+                    ("offset", ctypes.c_int64), ("metadata", ctypes.c_void_p),
+                    ("metadata_size", ctypes.c_size_t), ("opaque", ctypes.c_void_p),
+                    ("err", ctypes.c_int), ("_private", ctypes.c_void_p)]
+
+    class TPL(ctypes.Structure):
+        _fields_ = [("cnt", ctypes.c_int), ("size", ctypes.c_int), ("elems", ctypes.POINTER(TP))]
+
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("rdkafka") or "librdkafka.so.1")
+    except OSError:
+        return None
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_new.restype = ctypes.c_void_p
+    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_topic_partition_list_new.restype = ctypes.POINTER(TPL)
+    lib.rd_kafka_topic_partition_list_add.argtypes = [ctypes.POINTER(TPL), ctypes.c_char_p, ctypes.c_int32]
+    lib.rd_kafka_committed.argtypes = [ctypes.c_void_p, ctypes.POINTER(TPL), ctypes.c_int]
+    lib.rd_kafka_destroy.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_topic_partition_list_destroy.argtypes = [ctypes.POINTER(TPL)]
+    conf = lib.rd_kafka_conf_new()
+    err = ctypes.create_string_buffer(512)
+    for k, v in (("bootstrap.servers", brokers), ("group.id", group),
+                 ("enable.auto.commit", "false"), ("isolation.level", "read_committed"),
+                 ("log_level", "0")):
+        if lib.rd_kafka_conf_set(conf, k.encode(), v.encode(), err, 512) != 0:
+            return None
+    rk = lib.rd_kafka_new(1, conf, err, 512)  # RD_KAFKA_CONSUMER
+    if not rk:
+        return None
+    tl = lib.rd_kafka_topic_partition_list_new(len(parts))
+    for p in parts:
+        lib.rd_kafka_topic_partition_list_add(tl, topic.encode(), p)
+    out = None
+    if lib.rd_kafka_committed(rk, tl, int(float(timeout) * 1000)) == 0:
+        out = {}
+        for i in range(tl.contents.cnt):
+            e = tl.contents.elems[i]
+            out[e.partition] = (ctypes.string_at(e.metadata, e.metadata_size).decode("latin-1")
+                                if e.metadata else "")
+    lib.rd_kafka_topic_partition_list_destroy(tl)
+    lib.rd_kafka_destroy(rk)
+    return out
+
+
 def offsets(brokers, group, topic, timeout=20):
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({"bootstrap.servers": brokers, "group.id": group, "enable.auto.commit": False,
@@ -201,14 +255,17 @@ def offsets(brokers, group, topic, timeout=20):
     except KafkaException as e:
         print("eos_kafka.py offsets: timed out (%s)" % e, file=sys.stderr)
         sys.exit(2)
+    # confluent-kafka 2.16 may give the metadata with bytes after its end
+    # (seen: "cfjob batch 6\x7f", "cfjob batch 6~" where the group's record holds
+    # "cfjob batch 6"): the metadata as the system's librdkafka reads it
+    exact = committed_metadata(brokers, group, topic, parts, timeout)
     for tp in sorted(got, key=lambda t: t.partition):
         if tp.error is not None:
             sys.exit("eos_kafka.py offsets: %s" % tp.error)
         lo, hi = c.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=20)
-        # confluent-kafka 2.16 may give the metadata with bytes after its end
-        # (seen: "cfjob batch 6\x7f" where the group's record holds "cfjob batch 6"):
-        # its printable start
-        md = re.match(r"[ -~]*", tp.metadata or "").group(0)
+        md = tp.metadata or ""
+        if exact is not None:
+            md = exact.get(tp.partition, md)
         print(tp.partition, tp.offset, hi, md or "-")
     c.close()
 
@@ -220,7 +277,10 @@ def main():
     elif len(a) >= 3 and a[0] == "delete":
         delete(a[1], a[2:])
     elif len(a) == 2 and a[0] == "topics":
-        print("\n".join(topic_names(admin(a[1]))))
+        try:
+            print("\n".join(topic_names(admin(a[1]))))
+        except BrokenPipeError:
+            pass
     elif len(a) >= 4 and a[0] == "produce":
         produce(a[1], a[2], a[3:])
     elif len(a) in (4, 5) and a[0] == "read" and a[3] in ("committed", "uncommitted"):
