@@ -1868,7 +1868,7 @@ set_link(const char *name, const char *target)
 	free(tmp);
 }
 
-/* Removes plans and commits other than c.keep (and c.keep2). */
+/* Removes the commits other than c.keep (and c.keep2) and the plans but the next batch's. */
 static void
 clean_state(uint64_t keep, uint64_t keep2)
 {
@@ -1886,7 +1886,9 @@ clean_state(uint64_t keep, uint64_t keep2)
 			if (n == keep || n == keep2)
 				continue;
 		} else if (sscanf(e->d_name, "plan.%llu%c", &n, &extra) == 1) {
-			if (n > keep)
+			/* only the next batch's plan is kept: one planned further
+			 * ahead by a killed run is planned again */
+			if (n == keep + 1)
 				continue;
 		} else if (strcmp(e->d_name, "plan")) {
 			continue;
