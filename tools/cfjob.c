@@ -1470,7 +1470,12 @@ feeder(void *arg)
 				plan_free(&pl);
 				if (o.exit_at_end)
 					break;
-				continue;	/* the next look, a trigger later */
+				/* the next look, a trigger later (and not at once
+				 * under --trigger 0: batches back to back, but no
+				 * spinning on an idle topic) */
+				if (o.trigger < 0.05)
+					wait_wake(0.05);
+				continue;
 			}
 			if (plan_write(&pl) < 0) {
 				feeder_fail(EXIT_ENV, "--state %s: cannot write the plan of batch %" PRIu64

@@ -616,9 +616,10 @@ no_leftovers "disk full"
 # ---- 7: SIGTERM ----
 section "7 SIGTERM"
 S=$tmp/st/term
-start term -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --trigger 0.2
+start term -b "$A" -r "$reg" --state "$S" --out-topic out.term --max-batch 50 --trigger 0
 j=$JOB
 # a batch after the first is under way: committed, and a plan written
+# (--trigger 0: batches back to back, so that one is nearly always in flight)
 if within 20 sh -c "[ -L '$S/current' ] && ls '$S'/plan.* >/dev/null 2>&1"; then
 	cur=$(readlink "$S/current")
 	base=$(plans "$S" | sed 's/^plan\.//' | sort -n | tail -1)
