@@ -1417,6 +1417,36 @@ wait_committed(uint64_t id)
 	}
 }
 
+/*
+ * Batch id's barrier (flags: RS_BARRIER_FINAL for the last), once batch
+ * id - 1 is committed, so that the command's files at a barrier are that
+ * batch's when it comes out; -1 if the job stops or fails first.
+ */
+static int
+send_barrier(uint64_t id, uint64_t flags)
+{
+	int stop;
+
+	if (wb_flush() < 0) {
+		feeder_fail(0, "");
+		return -1;
+	}
+	pthread_mutex_lock(&J.mu);
+	wait_committed(id - 1);
+	pthread_mutex_unlock(&J.mu);
+	check_command();	/* a command whose own process died gets no more barriers */
+	pthread_mutex_lock(&J.mu);
+	stop = J.feeder_status || J.aborting || J.cmd_reaped;
+	pthread_mutex_unlock(&J.mu);
+	if (stop)
+		return -1;
+	if (feed_barrier(id | flags) < 0) {
+		feeder_fail(0, "");
+		return -1;
+	}
+	return 0;
+}
+
 static void *
 feeder(void *arg)
 {
@@ -1424,12 +1454,19 @@ feeder(void *arg)
 	int64_t *final = NULL;
 	size_t nfinal = 0;
 	char err[512];
-	int r;
+	int r, ended = 0;	/* ended: the input is all read (not a stop, not a failure) */
 	double last_start = 0;
 
 	for (;;) {
 		struct plan pl;
 		int all_final = 1;
+
+		check_command();
+		pthread_mutex_lock(&J.mu);
+		r = J.cmd_reaped;
+		pthread_mutex_unlock(&J.mu);
+		if (r)
+			break;
 
 		if (final == NULL || nfinal < J.next.n) {
 			final = xreallocarray(final, J.next.n + 64, sizeof(*final));
@@ -1468,8 +1505,10 @@ feeder(void *arg)
 				break;
 			if (r == 0) {
 				plan_free(&pl);
-				if (o.exit_at_end)
+				if (o.exit_at_end) {
+					ended = 1;	/* all read */
 					break;
+				}
 				/* the next look, a trigger later (and not at once
 				 * under --trigger 0: batches back to back, but no
 				 * spinning on an idle topic) */
@@ -1499,23 +1538,10 @@ feeder(void *arg)
 		if (pl.flush) {
 			/*
 			 * The last batch of --flush-at-end ends with the final
-			 * barrier (the end of input follows it), sent as any
-			 * barrier once the batch before is committed.
+			 * barrier (the end of input follows it).
 			 */
-			if (wb_flush() < 0) {
-				feeder_fail(0, "");
+			if (send_barrier(id, RS_BARRIER_FINAL) < 0)
 				break;
-			}
-			pthread_mutex_lock(&J.mu);
-			wait_committed(id - 1);
-			r = J.feeder_status || J.aborting;
-			pthread_mutex_unlock(&J.mu);
-			if (r)
-				break;
-			if (feed_barrier(id | RS_BARRIER_FINAL) < 0) {
-				feeder_fail(0, "");
-				break;
-			}
 			close(J.cmd_in);
 			J.cmd_in = -1;
 			pthread_mutex_lock(&J.mu);
@@ -1526,21 +1552,8 @@ feeder(void *arg)
 			pthread_mutex_unlock(&J.mu);
 			break;
 		}
-		/* barrier id only once batch id - 1 is committed */
-		if (wb_flush() < 0) {
-			feeder_fail(0, "");
+		if (send_barrier(id, 0) < 0)
 			break;
-		}
-		pthread_mutex_lock(&J.mu);
-		wait_committed(id - 1);
-		r = J.feeder_status || J.aborting;
-		pthread_mutex_unlock(&J.mu);
-		if (r)
-			break;
-		if (feed_barrier(id) < 0) {
-			feeder_fail(0, "");
-			break;
-		}
 		pthread_mutex_lock(&J.mu);
 		J.last_fed = id;
 		pthread_cond_broadcast(&J.cv);
@@ -1552,8 +1565,10 @@ feeder(void *arg)
 			for (size_t i = 0; i < J.next.n; i++)
 				if (final[i] != INT64_MIN && J.next.next[i] < final[i])
 					left = 1;
-			if (!left)
+			if (!left) {
+				ended = 1;
 				break;
+			}
 		}
 	}
 	pthread_mutex_lock(&J.mu);
@@ -1569,8 +1584,13 @@ feeder(void *arg)
 	if (stop_sig && !J.flush_fed) {
 		/* stopped: the command's files are scratch from here on */
 		kill_command();
-	} else if (J.cmd_in >= 0 && !r) {
-		/* the end of the run: the final barrier, after the last batch */
+	} else if (J.cmd_in >= 0 && ended && !r) {
+		/*
+		 * The end of the run: the final barrier, after the last batch.
+		 * Never after a failure: the command would end its batch in
+		 * flight there (winagg writing the rows of a partial batch);
+		 * closing its input without one is a cut, where nothing counts.
+		 */
 		if (wb_flush() == 0)
 			feed_barrier(J.last_fed | RS_BARRIER_FINAL);
 	}
@@ -2265,6 +2285,11 @@ start_command(void)
 		setenv("CFJOB_STATE_DIR", J.work, 1);
 		setenv("CFJOB_AT_EOF", o.flush_at_end || J.replay_flush ? "flush" : "keep", 1);
 		setenv("CFJOB_BATCH", batch, 1);
+		/* the stream carries barriers from its first byte: a stage that
+		 * keeps state saves it at barriers only, and an end of input
+		 * without the final barrier is a cut, even before the first
+		 * barrier (cfkit(7)) */
+		setenv("CFKIT_BARRIERS", "1", 1);
 		unsetenv("CFJOB_UNTIL");
 		execvp(o.cmd[0], o.cmd);
 		fprintf(stderr, "%s: cannot run %s: %s\n", progname, o.cmd[0], strerror(errno));
