@@ -1616,15 +1616,15 @@ txn_check(rd_kafka_error_t *e, const char *what, uint64_t batch)
 		rd_kafka_error_destroy(e);
 		rd_kafka_error_destroy(rd_kafka_abort_transaction(J.prod, 30000));
 		J.in_txn = 0;
-		die(EXIT_ENV, "batch %" PRIu64 ": %s failed: %s; nothing committed: started again, "
-		    "the job replays batch %" PRIu64, batch, what, msg, batch);
+		die(EXIT_ENV, "batch %" PRIu64 ": %s (rows to %s) failed: %s; nothing committed: started "
+		    "again, the job replays batch %" PRIu64, batch, what, o.out, msg, batch);
 	}
 	if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__FENCED ||
 	    rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
 		die(EXIT_ENV, "batch %" PRIu64 ": fenced: another cfjob with transactional id %s "
 		    "(the group) has started; this one stops, nothing committed", batch, J.group);
-	die(EXIT_ENV, "batch %" PRIu64 ": %s failed: %s; nothing committed", batch, what,
-	    rd_kafka_error_string(e));
+	die(EXIT_ENV, "batch %" PRIu64 ": %s (rows to %s) failed: %s; nothing committed", batch, what,
+	    o.out, rd_kafka_error_string(e));
 }
 
 static void
