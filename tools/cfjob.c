@@ -2076,9 +2076,9 @@ link_batch(const char *name)
 		return 0;
 	}
 	target[n] = '\0';
+	free(path);
 	if (sscanf(target, "c.%llu%c", &id, &extra) != 1 || id == 0)
 		die(EXIT_ENV, "--state %s: %s points at \"%s\", not at a commit c.N: damaged", J.state, name, target);
-	free(path);
 	return id;
 }
 
@@ -2172,10 +2172,11 @@ open_commits(void)
 	pend = link_batch("pending");
 	if (cur) {
 		char *p = pathf("%s/c.%" PRIu64 "/offsets", J.state, cur);
+		int r = offs_read(p, &J.committed_offs, err, sizeof(err));
 
-		if (offs_read(p, &J.committed_offs, err, sizeof(err)) != 0)
-			die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the last commit has no offsets file");
 		free(p);
+		if (r != 0)
+			die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the last commit has no offsets file");
 	}
 	if (o.eos && !J.tmpstate) {
 		uint64_t g = group_batch(&J.committed_offs);
@@ -2183,10 +2184,11 @@ open_commits(void)
 		if (pend && g == pend) {
 			/* the transaction of pend committed; the link did not move */
 			char *p = pathf("%s/c.%" PRIu64 "/offsets", J.state, pend), cn[32];
+			int r = offs_read(p, &J.committed_offs, err, sizeof(err));
 
-			if (offs_read(p, &J.committed_offs, err, sizeof(err)) != 0)
-				die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the pending commit has no offsets");
 			free(p);
+			if (r != 0)
+				die(EXIT_ENV, "--state %s: %s", J.state, *err ? err : "the pending commit has no offsets");
 			snprintf(cn, sizeof(cn), "c.%" PRIu64, pend);
 			set_link("current", cn);
 			cur = pend;
