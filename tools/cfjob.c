@@ -1501,8 +1501,10 @@ feeder(void *arg)
 				break;
 			last_start = now_s();
 			r = plan_new(id, &pl, final, &all_final);
-			if (r < 0)
+			if (r < 0) {
+				plan_free(&pl);
 				break;
+			}
 			if (r == 0) {
 				plan_free(&pl);
 				if (o.exit_at_end) {
@@ -2382,9 +2384,15 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, new_conf(0), errstr, sizeof(errstr));
-	if (!J.cons)
-		die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
+	{
+		rd_kafka_conf_t *cc = new_conf(0);
+
+		J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr));
+		if (!J.cons) {
+			rd_kafka_conf_destroy(cc);	/* not taken on failure */
+			die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
+		}
+	}
 	{
 		int32_t *ids;
 		size_t n;
@@ -2405,8 +2413,10 @@ main(int argc, char **argv)
 
 		rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
 		J.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
-		if (!J.prod)
+		if (!J.prod) {
+			rd_kafka_conf_destroy(pc);
 			die(EXIT_USAGE, "cannot make the producer: %s", errstr);
+		}
 	}
 	if (o.eos) {
 		rd_kafka_error_t *e = rd_kafka_init_transactions(J.prod, 60000);
