@@ -467,6 +467,11 @@ main(int argc, char **argv)
 			}
 		}
 	}
+	for (i = 0; i < MAXCONN; i++)	/* connections still open at the end */
+		if (conns[i].buf) {
+			close(conns[i].fd);
+			free(conns[i].buf);
+		}
 	regfile_close(d.file);
 	free(url);
 	free(d.auth);
