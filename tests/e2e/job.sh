@@ -114,7 +114,7 @@ if ! command -v java >/dev/null 2>&1 || ! "$py" -c 'import pyspark' 2>/dev/null;
 	missing "Spark's rows for the job's batches" "needs java and pyspark in $py: make pyenv"
 else
 	(SPARK_LOCAL_IP=127.0.0.1 TZ=UTC exec "$py" "$TESTS/interop/job_spark.py" "$tmp/events.ndjson" "$P" "$MAXB" \
-		"$tmp/spark" >"$tmp/sparkk" 2>"$tmp/spark.err") &
+		"$tmp/spark" "$tmp/spark.progress" >"$tmp/sparkk" 2>"$tmp/spark.err") &
 	sparkpid=$!
 fi
 # spark_rows: waits for Spark (once) and checks its rows are the reference's; true if Spark's rows are there
@@ -130,6 +130,17 @@ spark_rows() {
 			cmp -s <(jq -cS . "$tmp/sparkk" | sort) <(jq -cS . "$tmp/refk" | sort)
 	fi
 	[ "$spark_done" = 0 ]
+}
+# spark_progress NAME LABEL: the run's --progress against Spark's own
+# StreamingQueryProgress of the same batches (tests/interop/progress_diff.py:
+# input rows, the watermark after each batch, the state's rows, the JSON types)
+spark_progress() {
+	local out rc
+	out=$("$py" "$TESTS/interop/progress_diff.py" "$tmp/spark.progress" "$tmp/$1.progress" 2>&1)
+	rc=$?
+	check "$2: --progress agrees with Spark's StreamingQueryProgress ($(tail -1 <<<"$out" | sed 's/^progress_diff.py: //'))" \
+		test "$rc" = 0
+	sed '$d' <<<"$out" | head -8 | sed 's/^/#   /'
 }
 check "back to back drops fewer late pairs ($(meta "$tmp/ref2b.meta" late_pairs), $(meta "$tmp/refb.meta" late_pairs) with a no-data batch between)" \
 	test "$(meta "$tmp/ref2b.meta" late_pairs)" -lt "$(meta "$tmp/refb.meta" late_pairs)"
@@ -301,11 +312,12 @@ if [ "$st" = 0 ]; then
 		--out-topic wikimedia.processed.mb
 	check_run mockb "mock broker, --max-batch $MAXB" "$MB" wikimedia.processed.mb "$tmp/refb" "$tmp/mockb" "$MAXB"
 	run_job mockk -b "$MB" -r "$url" --state "$tmp/mockk" --exit-at-end --max-batch "$MAXB" \
-		--out-topic wikimedia.processed.keep
+		--out-topic wikimedia.processed.keep --progress "$tmp/mockk.progress"
 	check_run mockk "mock broker, --exit-at-end --max-batch $MAXB (open windows kept)" "$MB" \
 		wikimedia.processed.keep "$tmp/refk" "$tmp/mockk" "$MAXB" kept
 	spark_rows && "$py" "$reader" "mock broker, --exit-at-end --max-batch $MAXB: Spark's rows" "$MB" \
 		wikimedia.processed.keep "$url" wikimedia.processed.keep-value "$out_schema" "$tmp/sparkk" "$tmp/mockk.spark.got"
+	spark_rows && spark_progress mockk "mock broker, --exit-at-end --max-batch $MAXB"
 	run_job mock2b -b "$MB" -r "$url" --state "$tmp/mock2b" --flush-at-end --back-to-back \
 		--max-batch "$MAXB" --out-topic wikimedia.processed.b2b
 	check_run mock2b "mock broker, --back-to-back --max-batch $MAXB" "$MB" \
@@ -353,12 +365,13 @@ check "real Kafka, one batch: exactly once, the default, in the group named afte
 group_offsets "real Kafka, one batch" "$KB" cfjob.wikimedia.wikimedia.processed "$tmp/kafka1"
 rows=$(topic_count "$KB" wikimedia.processed)
 run_job kafkak -b "$KB" -r "$url" --state "$tmp/kafkak" --exit-at-end --max-batch "$MAXB" \
-	--out-topic wikimedia.processed.keep
+	--out-topic wikimedia.processed.keep --progress "$tmp/kafkak.progress"
 check_run kafkak "real Kafka, --exit-at-end --max-batch $MAXB (late pairs, null bots, open windows kept)" \
 	"$KB" wikimedia.processed.keep "$tmp/refk" "$tmp/kafkak" "$MAXB" kept
 group_offsets "real Kafka, --exit-at-end --max-batch $MAXB" "$KB" cfjob.wikimedia.wikimedia.processed.keep "$tmp/kafkak"
 spark_rows && "$py" "$reader" "real Kafka, --exit-at-end --max-batch $MAXB: Spark's rows" "$KB" \
 	wikimedia.processed.keep "$url" wikimedia.processed.keep-value "$out_schema" "$tmp/sparkk" "$tmp/kafkak.spark.got"
+spark_rows && spark_progress kafkak "real Kafka, --exit-at-end --max-batch $MAXB"
 
 # nothing_new NAME LABEL STATE BATCHES: the run NAME read nothing new: status 0,
 # the batches BATCHES ("records rows flushed|kept", comma-separated), no rows added

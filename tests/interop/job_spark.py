@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """job_spark.py: the rows Spark 4 writes for the seed's query on the job's batches.
 
-  job_spark.py NDJSON PARTITIONS MAX_BATCH TMPDIR
+  job_spark.py NDJSON PARTITIONS MAX_BATCH TMPDIR [PROGRESS]
 
 The events (gen-events --format ndjson) are split into batches as cfjob(1)
 plans them with --max-batch (see job_reference.py): batch k holds offsets
@@ -19,7 +19,10 @@ append mode, every batch's rows collected by foreachBatch. Spark never
 writes the windows still open at the end (wikimedia-job --exit-at-end).
 
 Prints the rows, one JSON object a line in job_reference.py's form, sorted;
-a summary line on standard error.
+a summary line on standard error. With PROGRESS, Spark's own
+StreamingQueryProgress of every batch (data and no-data batches, in order)
+goes there, one JSON object a line, as Spark writes it (progress.json), for
+tests/interop/progress_diff.py to hold cfjob's --progress against.
 """
 import json
 import os
@@ -49,6 +52,7 @@ def watermark_ms(q):
 
 def main():
     ndjson, parts, max_batch, tmp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    progress_out = sys.argv[5] if len(sys.argv) > 5 else None
     from pyspark.sql import SparkSession
     import pyspark.sql.functions as func
     from pyspark.sql.types import TimestampType
@@ -59,6 +63,10 @@ def main():
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.adaptive.enabled", "false")
+             .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
+             # no filter inside the JSON scan: numInputRows counts every
+             # record, as Spark's Kafka source (no pushdown) does
+             .config("spark.sql.json.filterPushdown.enabled", "false")
              .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
              .getOrCreate())
     spark.sparkContext.setLogLevel("OFF")
@@ -84,7 +92,7 @@ def main():
         with lock:
             rows.extend(got)
 
-    q = df.writeStream.outputMode("append").foreachBatch(each) \
+    q = df.writeStream.outputMode("append").foreachBatch(each).queryName("job-spark") \
         .option("checkpointLocation", os.path.join(tmp, "checkpoint")).start()
     maxt = None
     t0 = time.time()
@@ -111,6 +119,10 @@ def main():
                 if time.time() > deadline:
                     sys.exit("job_spark.py: batch %d: Spark's watermark stays at %s ms, want %d" % (i, wm, want))
                 time.sleep(0.05)
+        if progress_out:
+            with open(progress_out, "w") as f:
+                for p in q.recentProgress:	# (pyspark 4: objects with .json; 3: dicts)
+                    f.write((p.json if hasattr(p, "json") else json.dumps(p)) + "\n")
     finally:
         q.stop()
     for r in sorted(rows, key=lambda r: (r["start"], r["end"], str(r["requested_by"]))):
