@@ -449,14 +449,17 @@ check "... then a plain run: exits 0, every window with one count, the reference
 # is removed leaves both (no hook stops cfjob there: the state is made so,
 # from a clean stop). Started again, the job goes on from batch N (no
 # replay) and removes c.N-1; SIGTERM stops it after its next commit.
+# (-X linger.ms=1000 here and in 2d: each batch lasts a second, its rows
+# held in the producer, so that the poll sees its plan; a batch of a few ms
+# was missed under CI's load, the signal then landing after the last one)
 S3=$tmp/st/E
-bg_job --max-batch "$MB" --in-topic small --out-topic leak --state "$S3" -q 2>"$tmp/leak.err"
+bg_job --max-batch "$MB" --in-topic small --out-topic leak -X linger.ms=1000 --state "$S3" -q 2>"$tmp/leak.err"
 poll planned "$S3" 3
 reap "$S3" -TERM "$live"
 n=$(current "$S3")
 check "SIGTERM with batch 3 in flight: exits 0 after batch $n" test "$st" = 0 -a "$n" -ge 3 -a "$n" -lt "$NS"
 cp -a "$S3/c.$n" "$S3/c.$((n - 1))"
-bg_job --max-batch "$MB" --in-topic small --out-topic leak --state "$S3" 2>"$tmp/leak2.err"
+bg_job --max-batch "$MB" --in-topic small --out-topic leak -X linger.ms=1000 --state "$S3" 2>"$tmp/leak2.err"
 poll planned "$S3" $((n + 1))
 first=$(head -1 "$S3/plan.$((n + 1))" 2>/dev/null)
 reap "$S3" -TERM "$live"
@@ -472,7 +475,7 @@ check "... no c.* directory but the current one (found: $(cd "$S3" && echo c.*))
 # so): after 2 (or 3) committed batches the job must go on from there, not
 # start over.
 S4=$tmp/st/F
-bg_job --max-batch "$MB" --in-topic small --out-topic rl --state "$S4" 2>"$tmp/rl.err"
+bg_job --max-batch "$MB" --in-topic small --out-topic rl -X linger.ms=1000 --state "$S4" 2>"$tmp/rl.err"
 poll planned "$S4" 2
 reap "$S4" -TERM "$live"
 n=$(current "$S4")

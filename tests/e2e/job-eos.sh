@@ -5,7 +5,7 @@
 #    about 1 % of the edits with a null bot) as Confluent frames, record i
 #    in partition i mod 4 (tests/interop/job_reference.py split), produced
 #    with confluent-kafka (tests/interop/eos_kafka.py);
-#  2 reference: wikimedia-job --exit-at-end --max-batch 250 uninterrupted,
+#  2 reference: wikimedia-job --exit-at-end --max-batch 100 uninterrupted,
 #    its output read with isolation.level=read_committed and decoded to rows,
 #    against job_reference.py's rows for the same batches; its --progress
 #    (the watermark, the state's rows) and --metrics;
@@ -56,7 +56,7 @@ in_schema=$TESTS/fixtures/wikimedia-value.avsc
 SEED=${JOB_EOS_SEED:-42}
 NKILL=${JOB_EOS_KILLS:-20}
 RANDOM=$SEED
-P=4 MB=250 N=24000
+P=4 MB=100 N=24000
 GEN=(-n $N --seed 17 --start 1700000000 --rate 20 --late-share 0.02)
 
 kafka_available || { missing "kafka broker jars" "$KAFKA_LIBS missing: make kafka-server"; exit 0; }
@@ -258,8 +258,17 @@ if [ -z "$newjob" ]; then
 fi
 JOB=(wikimedia-job -b "$B" --in-topic in --max-batch $MB --exit-at-end)
 t0=$(now)
-run "$tmp/ref.err" "$tmp/st_ref" "${JOB[@]}" --out-topic out_ref --state "$tmp/st_ref" \
+bg_run "$tmp/ref.err" "${JOB[@]}" --out-topic out_ref --state "$tmp/st_ref" \
 	--progress "$tmp/ref.progress" --metrics "$tmp/ref.metrics"
+# the time to its first commit (start-up, metadata, transactions, batch 1)
+for ((i = 0; i < 6000; i++)); do
+	[ -L "$tmp/st_ref/current" ] && break
+	alive "$live" || break
+	nap 0.01
+done
+t_first=$(secs "$t0" "$(now)")
+wait_live "$tmp/st_ref"
+rc=$st
 t_ref=$(secs "$t0" "$(now)")
 nb=$(grep -cE '^cfjob: batch [0-9]+: ' "$tmp/ref.err")
 check "reference run: exits 0 ($rc) in $t_ref s, $nb batches" test "$rc" = 0
@@ -285,8 +294,14 @@ check "reference run: --metrics' cfjob_watermark_seconds is that watermark (${go
 echo "# 2 reference: $(wc -l <"$tmp/ref.rows") rows in $t_ref s, $nb batches"
 
 # ---- 3 crash loop ----
-# delays up to the time of two batches (the reference run's) and 0.5 s
-D=$(awk -v t="$t_ref" -v n="$nb" 'BEGIN { printf "%d", (n > 0 ? 2 * t / n : 1) * 1e6 + 5e5 }')
+# delays up to the reference run's time to its first commit and that of
+# three batches more: a run that lives to its first commit gets 1.5 batches
+# further on average, so that the 20 kills land before the 60 batches are
+# done (with up to 0.5 s and two batches, a faster cfjob finished them
+# after 10-12 kills in CI)
+D=$(awk -v t="$t_ref" -v f="$t_first" -v n="$nb" \
+	'BEGIN { b = n > 1 ? (t - f) / (n - 1) : 0.1; printf "%d", (f + 3 * b) * 1e6 }')
+echo "# crash loop: the reference run's first commit after $t_first s, then $(awk -v t="$t_ref" -v f="$t_first" -v n="$nb" 'BEGIN { printf "%.3f", (n > 1 ? (t - f) / (n - 1) : 0) }') s a batch"
 cs=$tmp/st_crash
 : >"$tmp/loop"
 kills=0 pendings=0 unstable=0 bstatus= stops_bad= done=
@@ -394,32 +409,49 @@ echo "# 3 crash loop: $kills kills, $aborted aborted rows, in $(secs "$t0" "$(no
 
 # ---- 3b a SIGKILL while a transaction commits ----
 # (the cat-like command on "in", 100 records a partition a batch): cfjob
-# killed 3 to 40 ms after <state>/pending links a new batch, until a kill
-# lands after the offsets were sent to the transaction and before its commit
-# (pending left, and the group's offsets unstable: a read_committed
-# consumer's committed() waits); then a restart must finish, each record once
+# killed while <state>/pending links a new batch, until a kill lands after
+# the offsets were sent to the transaction and before its commit (pending
+# left, and the group's offsets unstable: a read_committed consumer's
+# committed() waits); then a restart must finish, each record once. Each
+# try times one batch's commit (pending there to pending gone: the copy of
+# the state, the offsets sent, the rows flushed, the commit), then kills
+# the next at a share of that time; fixed delays of 3 to 40 ms all missed
+# once cfjob got faster.
 t0=$(now)
 ps_=$tmp/st_pend
 landed=
-for k in 3 5 7 9 11 13 15 18 21 24 28 32 40; do
-	bg_run "$tmp/pend$k.err" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
-	# a batch after the run's first commit (the first finds the group's coordinator)
-	within 30 has_line "$tmp/pend$k.err" '^cfjob: batch [0-9]+: .*committed'
-	old=$(readlink "$ps_/pending" 2>/dev/null)
-	for ((w = 0; w < 5000; w++)); do
-		p=$(readlink "$ps_/pending" 2>/dev/null) && [ "$p" != "$old" ] && break
-		alive "$live" || break
-		nap 0.002
+pend_is() {	# 1|0: waits (5 s at most) until pending is there, or gone
+	local w
+	for ((w = 0; w < 10000; w++)); do
+		if [ "$1" = 1 ]; then [ -L "$ps_/pending" ] && return 0; else [ -L "$ps_/pending" ] || return 0; fi
+		alive "$live" || return 1
+		nap 0.0005
 	done
-	nap "$(printf '0.%03d' "$k")"
+	return 1
+}
+tries=
+for f in 50 70 85 60 40 95 30 75 55 65 45 80 90 35 20; do
+	bg_run "$tmp/pend$f.err" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
+	# a batch after the run's first commit (the first finds the group's coordinator)
+	within 30 has_line "$tmp/pend$f.err" '^cfjob: batch [0-9]+: .*committed'
+	T=
+	if pend_is 0 && pend_is 1; then
+		t1=$EPOCHREALTIME
+		pend_is 0 && T=$(awk -v a="$t1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
+	fi
+	if [ -n "$T" ] && pend_is 1; then
+		nap "$(awk -v t="$T" -v f="$f" 'BEGIN { printf "%.4f", t * f / 100 }')"
+	fi
 	kill -KILL "$live" 2>/dev/null
 	wait_live "$ps_"
+	tries+=" $f%:${T:-?}s"
 	if [ -L "$ps_/pending" ] && ! "$py" "$K" offsets "$B" cfjob.in.out_pend in 3 >/dev/null 2>&1; then
-		landed=$k
+		landed=$f
 		break
 	fi
 done
-echo "# the kill ${landed:+$landed ms on }left pending -> $(readlink "$ps_/pending" 2>/dev/null) (current -> $(readlink "$ps_/current" 2>/dev/null)), the group's offsets ${landed:+un}stable"
+echo "# 3b: tries (share of the commit's time: the time):$tries"
+echo "# the kill ${landed:+at $landed % of a commit }left pending -> $(readlink "$ps_/pending" 2>/dev/null) (current -> $(readlink "$ps_/current" 2>/dev/null)), the group's offsets ${landed:+un}stable"
 check "a kill while a transaction commits: one of the kills landed after the offsets were sent" test -n "$landed"
 run "$tmp/pend.err" "$ps_" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
 check "a kill while a transaction commits: the restart finishes (status $rc)" test "$rc" = 0
