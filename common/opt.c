@@ -1,11 +1,34 @@
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "opt.h"
 #include "rs.h"
+
+int
+opt_choice(const char *opt, const char *arg, const char *const *words)
+{
+	char list[512];	/* on the stack: nothing for LeakSanitizer at the die */
+	size_t len = 0;
+	int i, n;
+
+	for (i = 0; words[i]; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	list[0] = '\0';
+	for (n = i, i = 0; i < n && len < sizeof(list); i++) {
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i == 0 ? "" : i == n - 1 ? " or " : ", ", words[i]);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	die(EXIT_USAGE, "%s: expected %s, got \"%s\"", opt, list, arg);
+}
 
 int
 opt_on_error(const char *arg, int allow_null)

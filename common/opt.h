@@ -1,6 +1,6 @@
 /*
- * opt: option values the tools share (--on-error, sizes, integers, --until's
- * list). Each dies with status 2 (EXIT_USAGE) on a bad value, naming the
+ * opt: option values the tools share (--on-error, one of a list of words,
+ * sizes, integers, --until's list). Each dies with status 2 (EXIT_USAGE) on a bad value, naming the
  * option. Base layer (docs/DESIGN.md §3).
  */
 #ifndef OPT_H
@@ -13,6 +13,11 @@
 
 enum on_error { ON_ERROR_FAIL, ON_ERROR_SKIP, ON_ERROR_NULL };
 
+/*
+ * The index of arg in words (NULL-terminated); else dies naming opt and
+ * the words: "--mode: expected a, b or c, got \"x\"".
+ */
+int opt_choice(const char *opt, const char *arg, const char *const *words);
 /* fail, skip, or (allow_null) null. */
 int opt_on_error(const char *arg, int allow_null);
 /* A size from 1 to RS_MAX_LIMIT, with suffixes k, M, G. */

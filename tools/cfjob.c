@@ -235,21 +235,13 @@ parse_opts(int argc, char **argv)
 				die(EXIT_USAGE, "--group: expected a consumer group id");
 			o.group = optarg;
 			break;
-		case O_DELIV:
-			if (!strcmp(optarg, "exactly-once"))
-				o.eos = 1;
-			else if (!strcmp(optarg, "at-least-once"))
-				o.eos = 0;
-			else
-				die(EXIT_USAGE, "--delivery: expected exactly-once or at-least-once, got \"%s\"", optarg);
+		case O_DELIV:	/* exactly-once: transactions */
+			o.eos = opt_choice("--delivery", optarg,
+			    (const char *const[]){"at-least-once", "exactly-once", NULL});
 			break;
 		case O_LOSS:
-			if (!strcmp(optarg, "fail"))
-				o.loss_continue = 0;
-			else if (!strcmp(optarg, "continue"))
-				o.loss_continue = 1;
-			else
-				die(EXIT_USAGE, "--on-data-loss: expected fail or continue, got \"%s\"", optarg);
+			o.loss_continue = opt_choice("--on-data-loss", optarg,
+			    (const char *const[]){"fail", "continue", NULL});
 			break;
 		case O_PROG: o.progress = optarg; break;
 		case O_METR: o.metrics = optarg; break;

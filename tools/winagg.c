@@ -94,17 +94,6 @@ fingerprint(int argc, char **argv)
 	return buf_detach(&f, NULL);
 }
 
-static int
-choice(const char *opt, const char *arg, const char *const *words)
-{
-	int i;
-
-	for (i = 0; words[i]; i++)
-		if (strcmp(arg, words[i]) == 0)
-			return i;
-	die(EXIT_USAGE, "%s: unexpected \"%s\"", opt, arg);
-}
-
 static int64_t
 duration(const char *opt, const char *arg, int zero_ok)
 {
@@ -126,8 +115,8 @@ keyed_option(struct window_config *c, int id, const char *arg)
 	int rc;
 
 	switch (id) {
-	case O_UNIT: c->unit = (enum window_unit)choice("--time-unit", arg, units); break;
-	case O_MODE: c->mode = (enum window_mode)choice("--mode", arg, modes); break;
+	case O_UNIT: c->unit = (enum window_unit)opt_choice("--time-unit", arg, units); break;
+	case O_MODE: c->mode = (enum window_mode)opt_choice("--mode", arg, modes); break;
 	case O_TIME:
 		wa_path_free(&c->time);
 		if (wa_path_parse(arg, &c->time) < 0)
@@ -429,13 +418,13 @@ main(int argc, char **argv)
 		longopts[i] = (struct option){opts[i].name, opts[i].arg, NULL, opts[i].id};
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case O_ATEOF: c.at_eof = WINDOW_FLUSH + choice("--at-eof", optarg, ateof); break;
+		case O_ATEOF: c.at_eof = WINDOW_FLUSH + opt_choice("--at-eof", optarg, ateof); break;
 		case O_STATE: run.state = optarg; break;
 		case O_CHECKPOINT: run.checkpoint = opt_u32("--checkpoint-every", optarg); break;
 		case O_LATE: run.late = optarg; break;
-		case O_IN: ndjson = choice("--in", optarg, ins); break;
-		case O_OUT: run.out.form = (enum form)choice("--out", optarg, outs); break;
-		case O_TFMT: c.time_format = (enum window_time_format)choice("--time-format", optarg, tfmts); break;
+		case O_IN: ndjson = opt_choice("--in", optarg, ins); break;
+		case O_OUT: run.out.form = (enum form)opt_choice("--out", optarg, outs); break;
+		case O_TFMT: c.time_format = (enum window_time_format)opt_choice("--time-format", optarg, tfmts); break;
 		case O_ON_ERROR: on_error = opt_on_error(optarg, 0); break;
 		case O_MAX_RECORD: max_record = opt_size("--max-record", optarg); break;
 		case O_BATCH:

@@ -82,6 +82,24 @@ for p in security.protocol=SSL client.id=x fetch.wait.max.ms=50 linger.ms= 'clie
 	same_x "$p"
 done
 
+# ---- one of a list of words (common/opt.c opt_choice): cfjob's and winagg's ----
+word_opt() {	# LABEL WANT-STDERR CMD...: status 2 and exactly that message
+	local st got
+	timeout 10 "${@:3}" >/dev/null 2>"$tmp/w.err"
+	st=$?
+	got=$(head -1 "$tmp/w.err")
+	if [ "$st" = 2 ] && [ "$got" = "$2" ]; then ok "$1: status 2, $2"; else
+		notok "$1: status 2, $2" "status $st, got \"$got\""; fi
+}
+word_opt "cfjob --delivery maybe" 'cfjob: --delivery: expected at-least-once or exactly-once, got "maybe"' \
+	"$BIN/cfjob" -b 127.0.0.1:1 --in-topic a --out-topic b --delivery maybe -- true
+word_opt "cfjob --on-data-loss ignore" 'cfjob: --on-data-loss: expected fail or continue, got "ignore"' \
+	"$BIN/cfjob" -b 127.0.0.1:1 --in-topic a --out-topic b --on-data-loss ignore -- true
+word_opt "cfjob --delivery '' (empty)" 'cfjob: --delivery: expected at-least-once or exactly-once, got ""' \
+	"$BIN/cfjob" -b 127.0.0.1:1 --in-topic a --out-topic b --delivery '' -- true
+word_opt "winagg --at-eof later" 'winagg: --at-eof: expected flush or keep, got "later"' \
+	"$BIN/winagg" --window 1m --at-eof later
+
 # ---- -F, need, die, warn, usage ----
 echo client.id=x >"$tmp/kcat.conf"
 try "-F readable file: accepted" 0 "" kafka_conf "$tmp/kcat.conf"
