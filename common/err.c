@@ -26,11 +26,49 @@ err_on_exit(void (*fn)(void))
 	exit_hook = fn;
 }
 
+/*
+ * Writes s to stderr with the control characters a terminal acts on made
+ * visible: C0 but tab and newline, DEL, and C1 (U+0080-U+009F in UTF-8), as
+ * \xNN or \u00NN. Messages quote input (a bad stamp, a string, a key), and
+ * input must not move the cursor, retitle the window or hide text.
+ */
+static void
+put_visible(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n, *run = p;
+
+	for (; p < e; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+			fwrite(run, 1, (size_t)(p - run), stderr);
+			fprintf(stderr, "\\x%02x", *p);
+			run = p + 1;
+		} else if (*p == 0xc2 && p + 1 < e && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fwrite(run, 1, (size_t)(p - run), stderr);
+			fprintf(stderr, "\\u00%02x", p[1]);
+			run = ++p + 1;
+		}
+	}
+	fwrite(run, 1, (size_t)(p - run), stderr);
+}
+
+void
+vwarnmsg(const char *fmt, va_list ap)
+{
+	char msg[16384];	/* on the stack: nothing to free at a die */
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (n < 0)
+		n = 0;
+	fprintf(stderr, "%s: ", progname);
+	put_visible(msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	if ((size_t)n >= sizeof(msg))
+		fputs("...", stderr);
+}
+
 static void
 vmsg(const char *fmt, va_list ap, const char *suffix)
 {
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	if (suffix)
 		fprintf(stderr, ": %s", suffix);
 	fputc('\n', stderr);

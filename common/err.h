@@ -10,6 +10,8 @@
 #ifndef ERR_H
 #define ERR_H
 
+#include <stdarg.h>
+
 enum {
 	EXIT_DATA = 1,	/* bad data under the fail policy */
 	EXIT_USAGE = 2,	/* bad command line */
@@ -27,6 +29,13 @@ _Noreturn void die(int status, const char *fmt, ...)
 _Noreturn void die_errno(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * "progname: " and the message, without the newline. Every message goes
+ * through it: control characters (C0 but tab and newline, DEL, C1) are
+ * written as \xNN or \u00NN, so that input quoted in a message cannot act
+ * on the terminal.
+ */
+void vwarnmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #include <stddef.h>
 

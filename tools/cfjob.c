@@ -846,9 +846,8 @@ warn_live(const char *fmt, ...)
 
 	pthread_mutex_lock(&J.mu);
 	clear_live_locked();
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	pthread_mutex_unlock(&J.mu);
@@ -2009,8 +2008,7 @@ say(const char *fmt, ...)
 	pthread_mutex_lock(&J.mu);
 	clear_live_locked();
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 	pthread_mutex_unlock(&J.mu);
