@@ -3,7 +3,7 @@ TOOLS = cfdeframe cfframe avrodecode avroencode winagg cfjob
 # Shell scripts with a man page, copied into bin/ beside the tools. They
 # source scripts/cfkit-sh-setup (their shared functions; not a command),
 # copied beside them and installed in $(PREFIX)/lib/cfkit.
-SCRIPTS = wikimedia-job avro-console-consumer
+SCRIPTS = wikimedia-job avro-console-consumer wikimedia-producer registry-snapshot
 # The library every tool links: each common/NAME.c (see docs/DESIGN.md, "Layers").
 LIB = $(sort $(basename $(notdir $(wildcard common/*.c))))
 # Unit tests (tests/unit/test_NAME.c, cmocka) and libFuzzer targets (tests/fuzz/fuzz_NAME.c).
@@ -167,9 +167,13 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/share/cfkit/schemas $(DESTDIR)$(PREFIX)/lib/cfkit
 	cp $(TOOL_BINS) $(SCRIPTS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
 	cp $(BIN)/cfkit-sh-setup $(DESTDIR)$(PREFIX)/lib/cfkit/
-	cp $(TOOLS:%=man/%.1) $(SCRIPTS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(TOOLS:%=man/%.1) $(wildcard $(SCRIPTS:%=man/%.1)) $(DESTDIR)$(MANDIR)/man1/
 	cp scripts/schemas/*.avsc $(DESTDIR)$(PREFIX)/share/cfkit/schemas/
 	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/cfkit/examples/systemd
+	for f in examples/systemd/*; do \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$f >$(DESTDIR)$(PREFIX)/share/cfkit/examples/systemd/$${f##*/} || exit 1; \
+	done
 
 clean:
 	rm -rf build bin
