@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -275,21 +276,59 @@ mkdirs(char *path)
 }
 
 /*
+ * Creates path's temporary file, PATH.tmp and 12 random letters (getrandom),
+ * with O_EXCL: never through a link planted there, never another writer's
+ * file; a name taken is tried again with others. The mode is 0666 less the
+ * umask, as the registry's other files. Returns the descriptor, or -1
+ * (errno), *tmp then NULL.
+ */
+static int
+open_tmp(const char *path, char **tmp)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t len = strlen(path) + 20, k;
+	unsigned char r[12];
+	int fd = -1, tries, e = EEXIST;
+
+	*tmp = xmalloc(len);
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			e = errno;
+			break;
+		}
+		k = (size_t)snprintf(*tmp, len, "%s.tmp", path);
+		for (size_t i = 0; i < sizeof(r); i++)
+			(*tmp)[k++] = abc[r[i] % (sizeof(abc) - 1)];
+		(*tmp)[k] = '\0';
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		e = errno;
+		if (fd < 0 && e != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		errno = e;
+	}
+	return fd;
+}
+
+/*
  * Writes a new file atomically and without replacing one: a temporary file,
- * fsync, then link(2) to the name (EEXIST if another writer got there first).
+ * fsync, then link(2) to the name (EEXIST if another writer got there first,
+ * or anything else is there, a symbolic link too: link never follows one).
  * Returns 0, 1 if the name exists, -1 on error (errno).
  */
 static int
 write_new(const char *path, const char *data)
 {
-	size_t len = strlen(path) + 32, n = strlen(data), off = 0;
-	char *tmp = xmalloc(len), *dir = xstrndup(path, strlen(path));
+	size_t n = strlen(data), off = 0;
+	char *tmp = NULL, *dir = xstrndup(path, strlen(path));
 	int fd, rc = -1, e;
 	ssize_t w;
 
-	snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
 	*strrchr(dir, '/') = '\0';
-	if (mkdirs(dir) || (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+	if (mkdirs(dir) || (fd = open_tmp(path, &tmp)) < 0)
 		goto out;
 	while (off < n && ((w = write(fd, data + off, n - off)) > 0 || errno == EINTR))
 		off += w > 0 ? (size_t)w : 0;

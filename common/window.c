@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -1347,6 +1348,9 @@ window_flush(struct window_engine *w)
 
 /* ---- the state ---- */
 
+/* The largest state file loaded (1 GiB): a larger or endless one is refused, not read on. */
+#define WINDOW_STATE_MAX ((off_t)1 << 30)
+
 int
 window_save(const struct window_engine *w, FILE *f)
 {
@@ -1406,47 +1410,64 @@ close_failed(FILE *f)
 	return -1;
 }
 
+/*
+ * The state goes to PATH.tmp.XXXXXX, a name no one can guess in advance
+ * (mkostemp: random letters, created with O_EXCL, so never through a link
+ * planted there, readable by the owner only), synced and renamed over path
+ * (which replaces a link at path, never writes through it), the directory
+ * synced. On failure the temporary file is removed and w's error names path.
+ */
 int
 window_save_file(struct window_engine *w, const char *path)
 {
-	char *dir, *slash;
-	FILE *f;
+	char *dir, *slash, *tmp;
+	FILE *f = NULL;
 	int fd, e;
 
 	w->err.len = 0;
-	buf_printf(&w->err, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(w->err.p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return -1;
-	if (!(f = fdopen(fd, "w"))) {
+	buf_printf(&w->err, "%s.tmp.XXXXXX", path);
+	tmp = xstrndup(w->err.p, w->err.len);
+	fail(w, "%s", path);
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
 		e = errno;
-		close(fd);
+		free(tmp);
 		errno = e;
 		return -1;
 	}
+	if (!(f = fdopen(fd, "w")))
+		goto failed;
 	window_save(w, f);
 	if (fflush(f) || ferror(f) || fsync(fd) < 0)
-		return close_failed(f);
-	if (fclose(f))
-		return -1;
-	if (rename(w->err.p, path) < 0) {
-		e = errno;
-		fail(w, "%s", path);
-		errno = e;
-		return -1;
-	}
+		goto failed;
+	e = fclose(f);
+	f = NULL;
+	fd = -1;
+	if (e || rename(tmp, path) < 0)
+		goto failed;
+	free(tmp);
 	/* The rename itself must reach the disk: sync the directory. */
 	dir = xstrndup(path, strlen(path));
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
-	fd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY);
+	fd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		(void)fsync(fd);
 		close(fd);
 	}
 	free(dir);
 	return 0;
+failed:
+	e = errno;
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = e;
+	return -1;
 }
 
 /* A session of the state being loaded: its key, its window and its line. */
@@ -1544,7 +1565,7 @@ load_lines(struct window_engine *w, FILE *f, struct load *ld, struct wa_state_he
 	enum window_loaded rc = WINDOW_LOADED;
 	struct wa_state_group sg;
 	char *line = NULL, why[256];
-	size_t cap = 0, i;
+	size_t cap = 0, i, bytes = 0;
 	ssize_t n;
 
 	for (i = 0; i < w->c.nagg; i++)
@@ -1552,7 +1573,11 @@ load_lines(struct window_engine *w, FILE *f, struct load *ld, struct wa_state_he
 	sc.kind = kind;
 	while (rc == WINDOW_LOADED && (n = getline(&line, &cap, f)) > 0) {
 		++*ln;
-		if (line[n - 1] != '\n')
+		bytes += (size_t)n;
+		if (bytes > (size_t)WINDOW_STATE_MAX)
+			rc = fail(w, "the file goes on past %d MiB, the most a state file may be",
+			    (int)(WINDOW_STATE_MAX >> 20));
+		else if (line[n - 1] != '\n')
 			rc = fail(w, "truncated: no newline at the end");
 		else if (*ln > 1) {
 			if (wa_state_group_parse(line, (size_t)n - 1, &sc, h, &sg, why, sizeof(why)) < 0)
@@ -1606,15 +1631,48 @@ window_load(struct window_engine *w, FILE *f, size_t *line)
 	return rc;
 }
 
+/* The kind of a file that is not a regular one, for the message. */
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device" :
+	    S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+	    "not a regular file";
+}
+
+/*
+ * Only a regular file is a state (or no file at all): a FIFO would block the
+ * open (it is opened without waiting, then checked), /dev/zero read on
+ * forever. One larger than WINDOW_STATE_MAX is refused before a byte is read.
+ * Those are WINDOW_LOAD_IOERR with errno EINVAL or EFBIG and window_error
+ * saying what the file is.
+ */
 enum window_loaded
 window_load_file(struct window_engine *w, const char *path, size_t *line)
 {
-	FILE *f = fopen(path, "r");
 	enum window_loaded rc;
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e;
 
 	*line = 0;
-	if (!f)
+	w->err.len = 0;
+	if (fd < 0)
 		return errno == ENOENT ? WINDOW_LOADED : WINDOW_LOAD_IOERR;
+	e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL :
+	    st.st_size > WINDOW_STATE_MAX ? EFBIG : 0;
+	if (e == EINVAL)
+		fail(w, "%s, not a regular file: --state takes a file winagg wrote, or a path where "
+		    "none is yet", file_kind(st.st_mode));
+	else if (e == EFBIG)
+		fail(w, "%lld bytes, larger than a state file may be (%d MiB)", (long long)st.st_size,
+		    (int)(WINDOW_STATE_MAX >> 20));
+	if (e || fcntl(fd, F_SETFL, 0) < 0 || !(f = fdopen(fd, "r"))) {
+		e = e ? e : errno;
+		close(fd);
+		errno = e;
+		return WINDOW_LOAD_IOERR;
+	}
 	rc = window_load(w, f, line);
 	if (rc == WINDOW_LOAD_IOERR)
 		close_failed(f);

@@ -4,6 +4,7 @@
  * Here are its options, the record loop, the state file (§8), the --late
  * file, the table form and the signals that stop it.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -289,6 +290,8 @@ load_state(struct window_engine *w, const char *path)
 		die(EXIT_ENV, "state file %s was written by another configuration:\n  it has:  %s\n"
 		    "  now:     %s", path, window_error(w), window_get_config(w)->fingerprint);
 	case WINDOW_LOAD_IOERR:
+		if (*window_error(w))	/* not a regular file, or too large */
+			die(EXIT_ENV, "state file %s: %s", path, window_error(w));
 		die_errno(EXIT_ENV, "state file %s", path);
 	default:
 		die(EXIT_ENV, "state file %s: line %zu: %s (not winagg's, damaged, or from another "
@@ -316,7 +319,47 @@ static struct run {
 	uint64_t last_barrier;	/* its id */
 	uint64_t since_barrier;	/* records read since */
 	int final;		/* the final barrier has come: the input is over */
+	int late_errno;		/* writing the --late file failed: the run stops as at a signal */
+	uint64_t late_lost;	/* late records not written after that */
 } run = {.out.w = &run.t.out};
+
+/*
+ * Writing the --late file failed (its reader went away: EPIPE, SIGPIPE being
+ * ignored; a full disk): at once (now), at a checkpoint barrier, where the
+ * batch ends unsaved as at a cut, or else once the run has stopped as at a
+ * signal, the records already read processed and the state saved.
+ */
+static _Noreturn void
+late_failed(int saved)
+{
+	int e = run.late_errno ? run.late_errno : errno ? errno : EIO;
+	char lost[64] = "";
+
+	fclose(run.late_f);
+	run.late_f = NULL;
+	if (run.late_lost)
+		snprintf(lost, sizeof(lost), " and %llu after it", (unsigned long long)run.late_lost);
+	die(EXIT_ENV, "--late %s: %s: late records not written (those since it was last flushed%s); %s",
+	    run.late, strerror(e), lost, !run.state ? "no state file" : saved ?
+	    "the state is saved, covering every record read, as at SIGTERM" :
+	    "the state file is as last saved, before this batch");
+}
+
+/* A late record's line to the --late file; at a write error the run stops. */
+static void
+late_put(const struct rs_rec *r)
+{
+	if (run.late_errno) {
+		run.late_lost++;
+		return;
+	}
+	errno = 0;
+	if (fwrite(r->data, 1, (size_t)r->len, run.late_f) != (size_t)r->len ||
+	    fputc('\n', run.late_f) == EOF) {
+		run.late_errno = errno ? errno : EIO;
+		io_stop = 1;
+	}
+}
 
 /*
  * A checkpoint barrier ends a batch as the end of a run per batch does, saves the
@@ -345,10 +388,13 @@ barrier(const struct rs_rec *r)
 	run.nbarriers++;
 	run.last_barrier = r->barrier & ~RS_BARRIER_FINAL;
 	run.since_barrier = 0;
-	if (run.state)
+	/* the --late file first: a batch whose late records are lost saves no state */
+	if (run.late_f && (run.late_errno || fflush(run.late_f)))
+		late_failed(0);
+	if (run.state) {
+		rs_flush(&run.t.out);	/* the rows out first: a broken pipe saves nothing */
 		save_state(run.w, run.state);
-	if (run.late_f && fflush(run.late_f))
-		die_errno(EXIT_ENV, "--late %s", run.late);
+	}
 	tool_barrier(&run.t, r);
 	run.after_barrier = 1;
 }
@@ -373,10 +419,8 @@ record(const struct rs_rec *r)
 		tool_bad(&run.t, r, "%s", window_error(run.w));
 	if (fed != WINDOW_TAKEN && fed != WINDOW_LATE)
 		return;
-	if (fed == WINDOW_LATE && run.late_f) {
-		fwrite(r->data, 1, (size_t)r->len, run.late_f);
-		fputc('\n', run.late_f);
-	}
+	if (fed == WINDOW_LATE && run.late_f)
+		late_put(r);
 	if (window_get_config(run.w)->batching == WINDOW_EACH_RECORD)
 		advance(run.w, &run.out, 0);
 	if (run.checkpoint && run.state && !run.seen_barrier &&
@@ -406,7 +450,7 @@ main(int argc, char **argv)
 	struct window_config c = {0};
 	const struct window_config *cf;
 	const struct window_stats *st;
-	int ch, ndjson = 0, on_error = ON_ERROR_FAIL;
+	int ch, ndjson = 0, on_error = ON_ERROR_FAIL, stopping;
 	size_t max_record = RS_MAX_DEFAULT, i;
 	struct sigaction sa;
 	struct rs_rec r;
@@ -458,8 +502,17 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--state: the options are not UTF-8, which the state file cannot keep");
 	if (run.state)
 		load_state(run.w, run.state);
-	if (run.late && !(run.late_f = fopen(run.late, "w")))
+	if (run.late && !(run.late_f = fopen(run.late, "we")))
 		die_errno(EXIT_ENV, "--late %s", run.late);
+	/*
+	 * A --late pipe whose reader went away is a write error (late_failed),
+	 * not a silent death. Standard output gone still ends the run by
+	 * SIGPIPE, quietly, as any filter's (io.c raises it whatever this says):
+	 * the rows written since the state was last saved are lost with it, so
+	 * the state file stays as last saved.
+	 */
+	if (run.late)
+		signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -486,11 +539,11 @@ main(int argc, char **argv)
 
 		if (rc == RS_OK) {
 			record(&r);
-			if (!stop_sig)
+			if (!stop_sig && !run.late_errno)
 				continue;
 		} else if (rc == RS_BAD)
 			die(EXIT_DATA, "%s", run.t.in.msg);
-		else if (rc == RS_IOERR && !stop_sig)
+		else if (rc == RS_IOERR && !stop_sig && !run.late_errno)
 			die_errno(EXIT_ENV, "read error at byte %llu",
 			    (unsigned long long)rs_offset(&run.t.in));
 		break;
@@ -500,8 +553,9 @@ main(int argc, char **argv)
 	 * so that the state covers exactly the input consumed; the open windows
 	 * wait in the state file, as with --at-eof keep.
 	 */
-	run.t.in.eof = stop_sig != 0;
-	while (stop_sig && rs_next(&run.t.in, &r) == RS_OK)
+	stopping = stop_sig || run.late_errno;
+	run.t.in.eof = stopping;
+	while (stopping && rs_next(&run.t.in, &r) == RS_OK)
 		record(&r);
 	if (run.seen_barrier && !run.final) {
 		/*
@@ -510,6 +564,8 @@ main(int argc, char **argv)
 		 * as saved at the last barrier; nothing after it counts.
 		 */
 		rs_flush(&run.t.out);
+		if (run.late_errno)
+			late_failed(0);
 		if (run.late_f && fclose(run.late_f) && !stop_sig)
 			die_errno(EXIT_ENV, "--late %s", run.late);
 		if (stop_sig) {
@@ -540,13 +596,19 @@ main(int argc, char **argv)
 	} else {
 		if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
 			advance(run.w, &run.out, 0);
-		if (stop_sig)
-			rs_flush(&run.t.out);
-		else if (cf->at_eof == WINDOW_FLUSH)
+		if (!stopping && cf->at_eof == WINDOW_FLUSH)
 			advance(run.w, &run.out, 1);
+		/*
+		 * The rows out before the state is saved: if standard output
+		 * has gone (SIGPIPE), rows the state says were written were
+		 * not, so nothing is saved.
+		 */
+		rs_flush(&run.t.out);
 		if (run.state)
 			save_state(run.w, run.state);
 	}
+	if (run.late_errno)
+		late_failed(1);
 	if (stop_sig) {
 		if (run.late_f)
 			fclose(run.late_f);
