@@ -12,7 +12,7 @@ suite=console-consumer
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 top=$TESTS/..
 py_env
-acc=$(command -v avro-console-consumer || echo "$top/scripts/avro-console-consumer")
+acc=${ACC:-$(command -v avro-console-consumer || echo "$top/scripts/avro-console-consumer")}
 D='\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7'
 unset BROKERS KCAT_CONFIG
 
