@@ -286,7 +286,7 @@ static int
 open_tmp(const char *path, char **tmp)
 {
 	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	size_t len = strlen(path) + 20, k;
+	size_t len = strlen(path) + 20, k, i;
 	unsigned char r[12];
 	int fd = -1, tries, e = EEXIST;
 
@@ -297,7 +297,7 @@ open_tmp(const char *path, char **tmp)
 			break;
 		}
 		k = (size_t)snprintf(*tmp, len, "%s.tmp", path);
-		for (size_t i = 0; i < sizeof(r); i++)
+		for (i = 0; i < sizeof(r); i++)
 			(*tmp)[k++] = abc[r[i] % (sizeof(abc) - 1)];
 		(*tmp)[k] = '\0';
 		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
