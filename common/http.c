@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "regprops.h"
 
 #define SECRET_MAX 65536	/* largest credentials file */
 #define BACKOFF_BASE 0.1
@@ -26,7 +27,8 @@ struct http {
 	int nurls, cur;
 	double timeout, connect_timeout;
 	int retries;
-	const char *cred_src;	/* where the credentials came from, for hints */
+	char cred_src[300];	/* where the credentials came from, for hints; "" if none */
+	int ca_given;
 	char *user, *password, *token;
 	CURL *curl;
 	struct curl_slist *hdr_get, *hdr_post;
@@ -53,6 +55,15 @@ copy_str(const char *s)
 
 /* ---- credentials and URLs ---- */
 
+static void
+free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
 /* A credentials file: its contents without the trailing newline, never echoed. */
 static char *
 read_secret(const char *opt, const char *path)
@@ -77,9 +88,22 @@ read_secret(const char *opt, const char *path)
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
 	s[n] = '\0';
-	if (!n || strchr(s, '\n'))
-		die(EXIT_USAGE, "%s %s: expected one line", opt, path);
+	if (!n || memchr(s, '\n', n) || memchr(s, '\r', n) || memchr(s, '\0', n)) {
+		explicit_bzero(s, n);
+		free(s);
+		die(EXIT_USAGE, "%s %s: expected one line (no CR, LF or NUL in a credential)",
+		    opt, path);
+	}
 	return s;
+}
+
+/* A credential from the environment or a properties file, refused if it could end a header. */
+static void
+check_secret(const char *what, const char *v)
+{
+	if (v && strpbrk(v, "\r\n"))
+		die(EXIT_USAGE, "%s contains CR or LF: refused (it would end the Authorization "
+		    "header)", what);
 }
 
 static void
@@ -89,42 +113,57 @@ check_readable(const char *what, const char *path)
 		die_errno(EXIT_USAGE, "%s %s", what, path);
 }
 
+/*
+ * The credentials from the first place that has any: the options' files,
+ * the environment, the properties file.
+ */
 static void
-set_credentials(struct http *h, const struct registry_opts *o)
+set_credentials(struct http *h, const struct registry_opts *o, const struct regprops *p)
 {
 	const char *basic = env("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO");
 	const char *token = env("SCHEMA_REGISTRY_BEARER_TOKEN");
-	const char *bsrc = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
+	char bsrc[300] = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO";
+	char tsrc[300] = "SCHEMA_REGISTRY_BEARER_TOKEN";
 	char *userinfo = NULL, *colon;
 
 	if (o->auth_file && o->token_file)
 		die(EXIT_USAGE, "give --registry-auth-file or --registry-token-file, not both");
-	if (o->auth_file || o->token_file)
+	if (o->auth_file || o->token_file) {
 		basic = token = NULL;
+	} else if (!basic && !token && p && (p->user_info || p->token)) {
+		basic = p->user_info;
+		token = p->token;
+		snprintf(bsrc, sizeof(bsrc), "%s in %s", p->user_key, o->props);
+		snprintf(tsrc, sizeof(tsrc), "%s in %s", p->token_key, o->props);
+	}
+	check_secret(bsrc, basic);
+	check_secret(tsrc, token);
 	if (basic && token)
 		die(EXIT_USAGE, "both SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO and "
 		    "SCHEMA_REGISTRY_BEARER_TOKEN are set: unset one");
 	if (o->auth_file) {
 		userinfo = read_secret("--registry-auth-file", o->auth_file);
-		bsrc = "--registry-auth-file";
+		snprintf(bsrc, sizeof(bsrc), "--registry-auth-file");
 	} else if (basic)
 		userinfo = copy_str(basic);
 	if (userinfo) {
-		if (!(colon = strchr(userinfo, ':')))
+		if (!(colon = strchr(userinfo, ':'))) {
+			free_secret(userinfo);
 			die(EXIT_USAGE, "%s: expected user:password", bsrc);
+		}
 		*colon = '\0';
 		h->user = copy_str(userinfo);
 		h->password = copy_str(colon + 1);
 		explicit_bzero(colon + 1, strlen(colon + 1));
 		free(userinfo);
-		h->cred_src = bsrc;
+		snprintf(h->cred_src, sizeof(h->cred_src), "%s", bsrc);
 	}
 	if (o->token_file) {
 		h->token = read_secret("--registry-token-file", o->token_file);
-		h->cred_src = "--registry-token-file";
+		snprintf(h->cred_src, sizeof(h->cred_src), "--registry-token-file");
 	} else if (token) {
 		h->token = copy_str(token);
-		h->cred_src = "SCHEMA_REGISTRY_BEARER_TOKEN";
+		snprintf(h->cred_src, sizeof(h->cred_src), "%s", tsrc);
 	}
 }
 
@@ -210,6 +249,8 @@ setup_curl(struct http *h, const struct registry_opts *o)
 	ok &= !curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
 	ok &= !curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)(o->connect_timeout * 1000));
+	ok &= !curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)HTTP_LOW_SPEED);
+	ok &= !curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)HTTP_LOW_SPEED_TIME);
 	ok &= !curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	ok &= !curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -217,6 +258,7 @@ setup_curl(struct http *h, const struct registry_opts *o)
 #endif
 	if (o->ca)
 		ok &= !curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
+	h->ca_given = o->ca != NULL;
 	if (o->cert)
 		ok &= !curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
 	if (o->key)
@@ -331,6 +373,15 @@ curl_failure(struct http *h, CURLcode c, int requests, char *err, size_t errlen)
 	if (h->body_over)
 		err_set(err, errlen, "registry %s: answer larger than %zu bytes", where,
 		    h->body_max);
+	else if (c == CURLE_OPERATION_TIMEDOUT && strstr(why, "too slow"))
+		err_set(err, errlen, "registry %s: answer slower than %d bytes/s for %d s "
+		    "(%d attempt%s)", where, HTTP_LOW_SPEED, HTTP_LOW_SPEED_TIME, requests,
+		    requests == 1 ? "" : "s");
+	else if (c == CURLE_PEER_FAILED_VERIFICATION)
+		err_set(err, errlen, "registry %s: %s (%s)", where, why, h->ca_given ?
+		    "is the host name the certificate's, and the CA file its issuer's?" :
+		    "give the registry's CA: --registry-ca, SCHEMA_REGISTRY_CA_LOCATION or "
+		    "schema.registry.ssl.ca.location");
 	else if (c == CURLE_OPERATION_TIMEDOUT)
 		err_set(err, errlen, "registry %s: timed out after %g s (%d attempt%s)", where,
 		    strncmp(why, "Operation", 9) ? h->connect_timeout : h->timeout,
@@ -401,7 +452,7 @@ http_escape(const char *s)
 }
 
 struct http *
-http_open(const struct registry_opts *o, size_t body_max)
+http_open(const struct registry_opts *o, const struct regprops *props, size_t body_max)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	struct timespec ts;
@@ -414,18 +465,9 @@ http_open(const struct registry_opts *o, size_t body_max)
 	h->rng = (uint64_t)getpid() << 32 ^ (uint64_t)ts.tv_sec * 1000000000u ^
 	    (uint64_t)ts.tv_nsec ^ (uintptr_t)h;
 	set_urls(h, o->urls);
-	set_credentials(h, o);
+	set_credentials(h, o, props);
 	setup_curl(h, o);
 	return h;
-}
-
-static void
-free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 void
@@ -460,5 +502,5 @@ http_url(const struct http *h)
 const char *
 http_credentials(const struct http *h)
 {
-	return h->cred_src;
+	return h->cred_src[0] ? h->cred_src : NULL;
 }

@@ -17,12 +17,20 @@
 
 /*
  * From the options' comma-separated http(s) URLs, TLS files and credential
- * files, and the environment's SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO and
- * SCHEMA_REGISTRY_BEARER_TOKEN. Dies with status 2 on unusable options
- * (a URL with user:password@, both credentials, an unreadable file), 3 if
- * libcurl cannot be set up. An answer longer than body_max bytes is a failure.
+ * files; else the environment's SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO and
+ * SCHEMA_REGISTRY_BEARER_TOKEN; else the properties file's credentials
+ * (props, may be NULL). Dies with status 2 on unusable options (a URL with
+ * user:password@, both credentials, an unreadable file, a credential with
+ * CR, LF or NUL: it would end the Authorization header), 3 if libcurl
+ * cannot be set up. An answer longer than body_max bytes is a failure, and
+ * so is one slower than HTTP_LOW_SPEED bytes a second for HTTP_LOW_SPEED_TIME
+ * seconds.
  */
-struct http *http_open(const struct registry_opts *o, size_t body_max);
+#define HTTP_LOW_SPEED 1024
+#define HTTP_LOW_SPEED_TIME 10
+struct regprops;
+struct http *http_open(const struct registry_opts *o, const struct regprops *props,
+    size_t body_max);
 void http_close(struct http *h);
 
 /* The result of http_request. */

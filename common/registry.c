@@ -11,10 +11,12 @@
  * "latest" answers and negative subject answers expire after latest_ttl.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "http.h"
@@ -22,7 +24,10 @@
 #include "regcache.h"
 #include "regfile.h"
 #include "registry.h"
+#include "regprops.h"
 #include "regref.h"
+
+#define PROPS_MAX (1 << 20)	/* largest properties file */
 
 struct registry {
 	struct http *http;	/* REST, or */
@@ -51,20 +56,6 @@ env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-void
-registry_opts_init(struct registry_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->timeout = 30;
-	o->connect_timeout = 5;
-	o->retries = 4;
-	o->latest_ttl = 60;
-	o->urls = env("SCHEMA_REGISTRY_URL");
-	o->ca = env("SCHEMA_REGISTRY_CA_LOCATION");
-	o->cert = env("SCHEMA_REGISTRY_CERT_LOCATION");
-	o->key = env("SCHEMA_REGISTRY_KEY_LOCATION");
-}
-
 static double
 opt_seconds(const char *opt, const char *arg)
 {
@@ -78,6 +69,42 @@ opt_seconds(const char *opt, const char *arg)
 	return v;
 }
 
+static int
+opt_retries(const char *opt, const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 0 || n > 100)
+		die(EXIT_USAGE, "%s: expected 0 to 100, got '%s'", opt, arg);
+	return (int)n;
+}
+
+void
+registry_opts_init(struct registry_opts *o)
+{
+	const char *v;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 30;
+	o->connect_timeout = 5;
+	o->retries = 4;
+	o->latest_ttl = 60;
+	o->urls = env("SCHEMA_REGISTRY_URL");
+	o->ca = env("SCHEMA_REGISTRY_CA_LOCATION");
+	o->cert = env("SCHEMA_REGISTRY_CERT_LOCATION");
+	o->key = env("SCHEMA_REGISTRY_KEY_LOCATION");
+	o->props = env("SCHEMA_REGISTRY_PROPERTIES");
+	if ((v = env("SCHEMA_REGISTRY_TIMEOUT")))
+		o->timeout = opt_seconds("SCHEMA_REGISTRY_TIMEOUT", v);
+	if ((v = env("SCHEMA_REGISTRY_CONNECT_TIMEOUT")))
+		o->connect_timeout = opt_seconds("SCHEMA_REGISTRY_CONNECT_TIMEOUT", v);
+	if ((v = env("SCHEMA_REGISTRY_RETRIES")))
+		o->retries = opt_retries("SCHEMA_REGISTRY_RETRIES", v);
+}
+
 static const char *
 opt_file(const char *opt, const char *arg)
 {
@@ -89,9 +116,6 @@ opt_file(const char *opt, const char *arg)
 int
 registry_opts_set(struct registry_opts *o, int opt, const char *arg)
 {
-	char *end;
-	long n;
-
 	switch (opt) {
 	case 'r':
 		o->urls = arg;
@@ -103,11 +127,7 @@ registry_opts_set(struct registry_opts *o, int opt, const char *arg)
 		o->connect_timeout = opt_seconds("--registry-connect-timeout", arg);
 		return 1;
 	case REGISTRY_OPT_RETRIES:
-		errno = 0;
-		n = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || n < 0 || n > 100)
-			die(EXIT_USAGE, "--registry-retries: expected 0 to 100, got '%s'", arg);
-		o->retries = (int)n;
+		o->retries = opt_retries("--registry-retries", arg);
 		return 1;
 	case REGISTRY_OPT_CA:
 		o->ca = opt_file("--registry-ca", arg);
@@ -124,24 +144,79 @@ registry_opts_set(struct registry_opts *o, int opt, const char *arg)
 	case REGISTRY_OPT_TOKEN_FILE:
 		o->token_file = opt_file("--registry-token-file", arg);
 		return 1;
+	case REGISTRY_OPT_PROPERTIES:
+		o->props = opt_file("--registry-properties", arg);
+		return 1;
 	}
 	return 0;
 }
 
-struct registry *
-registry_open(const struct registry_opts *o)
+/* The properties file, parsed into p; dies with status 2 if unreadable or refused. */
+static void
+read_props(const char *path, struct regprops *p)
 {
+	char *text = xmalloc(PROPS_MAX + 1), err[512];
+	size_t n = 0;
+	ssize_t got;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(text);
+		die_errno(EXIT_USAGE, "registry properties %s", path);
+	}
+	while (n < PROPS_MAX && (got = read(fd, text + n, PROPS_MAX - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = errno;
+			close(fd);
+			free(text);
+			errno = rc;
+			die_errno(EXIT_USAGE, "registry properties %s", path);
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	rc = n == PROPS_MAX ? -1 : regprops_parse(path, text, n, p, err, sizeof(err));
+	explicit_bzero(text, n);
+	free(text);
+	if (n == PROPS_MAX)
+		die(EXIT_USAGE, "registry properties %s: larger than %d bytes", path, PROPS_MAX);
+	if (rc)
+		die(EXIT_USAGE, "registry properties %s", err);
+}
+
+struct registry *
+registry_open(const struct registry_opts *opts)
+{
+	struct registry_opts o = *opts;
+	struct regprops p = {0};
 	struct registry *r;
 
-	if (!o->urls || !*o->urls)
-		die(EXIT_USAGE, "no schema registry: give -r URL or set SCHEMA_REGISTRY_URL");
+	if (o.props) {
+		read_props(o.props, &p);
+		if (!o.urls)
+			o.urls = p.url;
+		if (!o.ca)
+			o.ca = p.ca;
+		if (!o.cert && !o.key) {	/* a pair: both from one place */
+			o.cert = p.cert;
+			o.key = p.key;
+		}
+	}
+	if (!o.urls || !*o.urls) {
+		regprops_free(&p);
+		die(EXIT_USAGE, "no schema registry: give -r URL or set SCHEMA_REGISTRY_URL%s",
+		    o.props ? " or schema.registry.url" : "");
+	}
 	r = xcalloc(1, sizeof(*r));
-	r->latest_ttl = o->latest_ttl;
+	r->latest_ttl = o.latest_ttl;
 	r->cache = regcache_new();
-	if (!strncmp(o->urls, "file:", 5))
-		r->file = regfile_open(o->urls);
+	if (!strncmp(o.urls, "file:", 5))
+		r->file = regfile_open(o.urls);
 	else
-		r->http = http_open(o, REGANSWER_MAX);
+		r->http = http_open(&o, o.props ? &p : NULL, REGANSWER_MAX);
+	regprops_free(&p);
 	return r;
 }
 
@@ -176,7 +251,7 @@ judge(struct registry *r, long st, const struct buf *body, unsigned need, const 
 	if (rc == REGISTRY_FAIL && (st == 401 || st == 403)) {
 		if (!cred)
 			adderr(err, errlen, ": set SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO or "
-			    "--registry-auth-file");
+			    "--registry-auth-file (or --registry-properties)");
 		else {
 			adderr(err, errlen, st == 401 ? ": check the credentials from " :
 			    ": not allowed with the credentials from ");

@@ -14,7 +14,8 @@
 
 enum {
 	REGISTRY_OPT_TIMEOUT = 0x200, REGISTRY_OPT_CONNECT_TIMEOUT, REGISTRY_OPT_RETRIES,
-	REGISTRY_OPT_CA, REGISTRY_OPT_CERT, REGISTRY_OPT_KEY, REGISTRY_OPT_AUTH_FILE, REGISTRY_OPT_TOKEN_FILE
+	REGISTRY_OPT_CA, REGISTRY_OPT_CERT, REGISTRY_OPT_KEY, REGISTRY_OPT_AUTH_FILE, REGISTRY_OPT_TOKEN_FILE,
+	REGISTRY_OPT_PROPERTIES
 };
 
 /* getopt_long entries, to splice into a tool's option table; -r is the short form of --registry */
@@ -27,7 +28,8 @@ enum {
 	{"registry-cert", required_argument, 0, REGISTRY_OPT_CERT}, \
 	{"registry-key", required_argument, 0, REGISTRY_OPT_KEY}, \
 	{"registry-auth-file", required_argument, 0, REGISTRY_OPT_AUTH_FILE}, \
-	{"registry-token-file", required_argument, 0, REGISTRY_OPT_TOKEN_FILE}
+	{"registry-token-file", required_argument, 0, REGISTRY_OPT_TOKEN_FILE}, \
+	{"registry-properties", required_argument, 0, REGISTRY_OPT_PROPERTIES}
 
 struct registry_opts {
 	/* -r or $SCHEMA_REGISTRY_URL: comma-separated http(s) URLs (fail-over,
@@ -36,10 +38,17 @@ struct registry_opts {
 	double timeout, connect_timeout;	/* seconds per request; 30 and 5 */
 	int retries;				/* extra attempts; 4 */
 	const char *ca, *cert, *key, *auth_file, *token_file;
+	/* --registry-properties or $SCHEMA_REGISTRY_PROPERTIES: a Confluent client
+	 * properties file (regprops.h), read by registry_open for what the options
+	 * and the environment left unset */
+	const char *props;
 	double latest_ttl;			/* seconds; 60 */
 };
 
-/* Defaults, then the environment (SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_CA_LOCATION, ...). */
+/*
+ * Defaults, then the environment (SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_CA_LOCATION,
+ * SCHEMA_REGISTRY_TIMEOUT, ...; a bad number dies with status 2 naming the variable).
+ */
 void registry_opts_init(struct registry_opts *o);
 /* 1 if opt ('r' or a REGISTRY_OPT_*) was handled; a bad value dies with status 2. */
 int registry_opts_set(struct registry_opts *o, int opt, const char *arg);

@@ -5,12 +5,14 @@
  * Prints URL=http://127.0.0.1:PORT[PREFIX] and runs until its stdin closes.
  *
  *   regdouble [--port N] [--prefix /path] [--fail 500,503,429] [--hang N]
- *             [--garble] [--auth user:pass] [--token T] [--log FILE] DIR
+ *             [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE] DIR
  *
  * Faults, in this order: the first --hang N requests get no answer (the
  * connection stays open until the client gives up); the next ones get the
  * --fail statuses in turn (429 with Retry-After: 1; 0: the normal answer);
- * with --garble every other answer is a 200 with a non-JSON body; with --auth or --token a
+ * with --garble every other answer is a 200 with a non-JSON body; with
+ * --trickle MS every answer goes out a byte every MS milliseconds (the
+ * double does nothing else meanwhile); with --auth or --token a
  * request without that Authorization header gets 401. --log FILE writes a
  * line per request: method, path, auth=yes|no, and ctype=Content-Type when
  * there is a body.
@@ -32,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -50,7 +54,7 @@ struct conn {
 
 static struct {
 	const char *dir, *prefix;
-	int fails[32], nfail, hang, garble;
+	int fails[32], nfail, hang, garble, trickle;
 	char *auth;	/* the expected Authorization header value */
 	FILE *log;
 	unsigned long nreq;
@@ -78,6 +82,7 @@ reason(int st)
 static void
 reply(struct conn *c, int st, const char *type, const char *body, size_t len)
 {
+	struct timespec ts = {d.trickle / 1000, d.trickle % 1000 * 1000000L};
 	char head[512];
 	size_t off = 0;
 	ssize_t n;
@@ -86,11 +91,15 @@ reply(struct conn *c, int st, const char *type, const char *body, size_t len)
 	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\n%s\r\n", st, reason(st), type, len,
 	    st == 429 ? "Retry-After: 1\r\n" : "");
+
 	while (off < (size_t)hl + len) {
+		if (d.trickle && off)
+			nanosleep(&ts, NULL);
 		if (off < (size_t)hl)
-			n = write(c->fd, head + off, (size_t)hl - off);
+			n = write(c->fd, head + off, d.trickle ? 1 : (size_t)hl - off);
 		else
-			n = write(c->fd, body + off - (size_t)hl, len - (off - (size_t)hl));
+			n = write(c->fd, body + off - (size_t)hl,
+			    d.trickle ? 1 : len - (off - (size_t)hl));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -348,7 +357,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: regdouble [--port N] [--prefix /path] [--fail 500,...] "
-	    "[--hang N] [--garble] [--auth user:pass] [--token T] [--log FILE] DIR\n");
+	    "[--hang N] [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE] DIR\n");
 	exit(EXIT_USAGE);
 }
 
@@ -360,6 +369,7 @@ main(int argc, char **argv)
 		{"fail", required_argument, 0, 'f'}, {"hang", required_argument, 0, 'h'},
 		{"garble", no_argument, 0, 'g'}, {"auth", required_argument, 0, 'a'},
 		{"token", required_argument, 0, 't'}, {"log", required_argument, 0, 'l'},
+		{"trickle", required_argument, 0, 'T'},
 		{0, 0, 0, 0}
 	};
 	struct conn conns[MAXCONN] = {{0}};
@@ -371,6 +381,7 @@ main(int argc, char **argv)
 	ssize_t got;
 
 	err_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);	/* a client that gave up is not the double's end */
 	d.prefix = "";
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -378,6 +389,7 @@ main(int argc, char **argv)
 		case 'P': d.prefix = optarg; break;
 		case 'h': d.hang = atoi(optarg); break;
 		case 'g': d.garble = 1; break;
+		case 'T': d.trickle = atoi(optarg); break;
 		case 'f':
 			for (p = strtok(optarg, ","); p && d.nfail < 32; p = strtok(NULL, ","))
 				d.fails[d.nfail++] = atoi(p);
