@@ -466,7 +466,7 @@ main(int argc, char **argv)
 		dec_free(&d);
 		return 0;
 	}
-	if (!d.bare.used && !d.ro.urls)
+	if (!d.bare.used && !d.ro.urls && !d.ro.props)
 		die(EXIT_USAGE, "tagged input needs a schema registry: give -r URL or set "
 		    "SCHEMA_REGISTRY_URL (or --schema FILE for bare bodies)");
 	if (d.kafka_field && !stamped)

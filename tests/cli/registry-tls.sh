@@ -115,6 +115,8 @@ P=$tmp/client.properties
 rc "--registry-properties: URL, basic auth, PEM truststore" 0 "$regcli" --registry-properties "$P" $R id 1
 SCHEMA_REGISTRY_PROPERTIES=$P rc "SCHEMA_REGISTRY_PROPERTIES" 0 "$regcli" $R id 1
 rc "avrodecode --registry-properties" 0 avrodecode --print-schema --registry-properties "$P" --schema-id 1
+SCHEMA_REGISTRY_PROPERTIES=$P rc "avrodecode of frames with SCHEMA_REGISTRY_PROPERTIES" 0 sh -c "avrodecode --out ndjson <'$tmp/frames'"
+check "avrodecode of frames with SCHEMA_REGISTRY_PROPERTIES: the value" has "$tmp/out" '{"x":5}'
 SCHEMA_REGISTRY_PROPERTIES=$P rc "avroencode with SCHEMA_REGISTRY_PROPERTIES" 0 avroencode --print-id --subject wiki-value
 check "avroencode with SCHEMA_REGISTRY_PROPERTIES: id 1" has "$tmp/out" 1
 rc "-r wins over schema.registry.url" 3 "$regcli" --registry-properties "$P" -r http://127.0.0.1:1 $R id 1
