@@ -173,12 +173,14 @@ snap() {
 # nothing outside DIR, and (refused) no DIR nor anything beside it
 outside() { [ -z "$(find "$area" -mindepth 1 -not -path "$area/in" -not -path "$dir" -not -path "$dir/*")" ]; }
 nothing() { [ -z "$(find "$area/in" -mindepth 1)" ]; }
+one_message() { [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^registry-snapshot: [^ ]' "$tmp/err"; }
 # refused NAME SCENARIO WORDS [ARG...]: status 3, the message holding WORDS, nothing written
 refused() {
 	local name=$1 scen=$2 words=$3
 	shift 3
 	snap "$name: status 3" 3 "$scen" "$@"
 	check "$name: the message says \"$words\"" has "$tmp/err" "$words"
+	check "$name: one line, from registry-snapshot" one_message
 	check "$name: nothing outside DIR" outside
 	check "$name: no DIR, nothing beside it" nothing
 }
