@@ -62,6 +62,7 @@ SCEN = {
     "trav-version": one(versions=["../../../../escaped-version"]),
     "trav-version-abs": one(versions=["/abs"]),
     "trav-id": one(vanswer=lambda v: version("s", 1, "../../../escaped-id")),
+    "id-abs": one(vanswer=lambda v: version("s", 1, "/etc/passwd")),
     "id-float": one(vanswer=lambda v: version("s", 1, 2.5)),
     "id-string": one(vanswer=lambda v: version("s", 1, "7")),
     "id-negative": one(vanswer=lambda v: version("s", 1, -4)),
@@ -210,6 +211,7 @@ fi
 refused "version ../../../../escaped-version" trav-version '"../../../../escaped-version"'
 refused "version /abs" trav-version-abs '"/abs"'
 refused "id ../../../escaped-id" trav-id '"../../../escaped-id"'
+refused "id /etc/passwd" id-abs '"/etc/passwd"'
 refused "id 2.5" id-float "2.5"
 refused "id \"7\" (a string)" id-string '"7"'
 refused "id -4" id-negative "-4"
@@ -245,6 +247,8 @@ snap "--max-total 1X" 2 good --max-total 1X
 snap "--timeout 0" 2 good --timeout 0
 snap "--max-subjects -1" 2 good --max-subjects -1
 snap "--max-versions x" 2 good --max-versions x
+snap "--max-total 2000G" 2 good --max-total 2000G
+snap "an unknown option" 2 good --max-size 1M
 echo "# caps: $((SECONDS - t0)) s"
 
 # ---- atomicity: an interrupted snapshot leaves nothing; an existing DIR is kept ----
@@ -272,6 +276,11 @@ rc "an existing DIR that is not empty: status 2" 2 "$snapshot" "$URL/good" "$are
 check "an existing DIR that is not empty: the message says so" has "$tmp/err" "not empty"
 check "an existing DIR that is not empty: left as it was" test "$(ls -A "$area/in/snap")" = mine
 rmdir "$area/in/snap" 2>/dev/null; rm -rf "$area/in/snap"
+mkdir -p "$area/in/empty"
+ln -s empty "$area/in/snap"
+rc "DIR a symbolic link to an empty directory: status 2" 2 "$snapshot" "$URL/good" "$area/in/snap"
+check "DIR a symbolic link: nothing written through it" test -z "$(ls -A "$area/in/empty")"
+rm -rf "$area/in"
 mkdir -p "$area/in/snap"
 rc "an existing empty DIR: filled" 0 "$snapshot" "$URL/good" "$area/in/snap"
 check "an existing empty DIR: filled" test -f "$area/in/snap/subjects/plain/versions/1.json"
