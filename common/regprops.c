@@ -109,40 +109,43 @@ fail(struct props_ctx *c, const char *fmt, ...)
 static int
 keep(struct props_ctx *c, struct regprops *p, const char *key, char *val, size_t len)
 {
-	static const char *const secret[] = {"basic.auth.user.info",
-	    "schema.registry.basic.auth.user.info", "bearer.auth.token"};
-	struct { const char *key; char **to; } known[] = {
-		{"schema.registry.url", &p->url},
-		{"schema.registry.ssl.ca.location", &p->ca},
-		{"schema.registry.ssl.certificate.location", &p->cert},
-		{"schema.registry.ssl.key.location", &p->key},
-		{secret[0], &p->user_info}, {secret[1], &p->user_info}, {secret[2], &p->token},
-		{"basic.auth.credentials.source", &c->basic_src},
-		{"bearer.auth.credentials.source", &c->bearer_src},
-		{"schema.registry.ssl.truststore.location", &c->trust},
-		{"schema.registry.ssl.truststore.type", &c->trust_type},
-		{"schema.registry.ssl.keystore.location", &c->keystore},
-		{"schema.registry.ssl.keystore.type", &c->keystore_type},
+	/* Java's names, and .NET's with the schema.registry. prefix; a credential
+	 * notes the key it came from (where: a static string) */
+	const struct { const char *key; char **to; const char **where; } known[] = {
+		{"schema.registry.url", &p->url, NULL},
+		{"schema.registry.ssl.ca.location", &p->ca, NULL},
+		{"schema.registry.ssl.certificate.location", &p->cert, NULL},
+		{"schema.registry.ssl.key.location", &p->key, NULL},
+		{"basic.auth.user.info", &p->user_info, &p->user_key},
+		{"schema.registry.basic.auth.user.info", &p->user_info, &p->user_key},
+		{"bearer.auth.token", &p->token, &p->token_key},
+		{"schema.registry.bearer.auth.token", &p->token, &p->token_key},
+		{"basic.auth.credentials.source", &c->basic_src, NULL},
+		{"schema.registry.basic.auth.credentials.source", &c->basic_src, NULL},
+		{"bearer.auth.credentials.source", &c->bearer_src, NULL},
+		{"schema.registry.bearer.auth.credentials.source", &c->bearer_src, NULL},
+		{"schema.registry.ssl.truststore.location", &c->trust, NULL},
+		{"schema.registry.ssl.truststore.type", &c->trust_type, NULL},
+		{"schema.registry.ssl.keystore.location", &c->keystore, NULL},
+		{"schema.registry.ssl.keystore.type", &c->keystore_type, NULL},
 	};
 	size_t i;
 
-	if (!strcmp(key, "schema.registry.ssl.endpoint.identification.algorithm")) {
-		if (strcasecmp(val, "https"))
-			return fail(c, "%s: host names are always checked (only https is accepted)", key);
-		return 1;
-	}
+	if (!strcmp(key, "schema.registry.ssl.endpoint.identification.algorithm") &&
+	    strcasecmp(val, "https"))
+		return fail(c, "%s: host names are always checked (only https is accepted)", key);
+	if (!strcmp(key, "schema.registry.enable.ssl.certificate.verification") &&
+	    strcasecmp(val, "true"))
+		return fail(c, "%s: certificates are always checked (only true is accepted)", key);
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (strcmp(key, known[i].key))
 			continue;
-		if (i >= 4 && i <= 6) {
-			if (strlen(val) != len || strpbrk(val, "\r\n"))
-				return fail(c, "%s contains CR, LF or NUL", key);
-			if (i == 6)
-				p->token_key = secret[2];
-			else
-				p->user_key = known[i].key;
-		} else if (strlen(val) != len)
+		if (known[i].where && (strlen(val) != len || strpbrk(val, "\r\n")))
+			return fail(c, "%s contains CR, LF or NUL", key);
+		if (strlen(val) != len)
 			return fail(c, "%s contains NUL", key);
+		if (known[i].where)
+			*known[i].where = known[i].key;
 		wipe(known[i].to);
 		*known[i].to = *val ? val : NULL;
 		return *val ? 0 : 1;

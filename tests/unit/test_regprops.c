@@ -84,6 +84,13 @@ last_wins_others_ignored(void **state)
 	assert_string_equal(p.user_key, "schema.registry.basic.auth.user.info");
 	assert_null(p.ca);
 	regprops_free(&p);
+	/* .NET's names */
+	parse_ok("schema.registry.bearer.auth.credentials.source=STATIC_TOKEN\n"
+	    "schema.registry.bearer.auth.token=t0k\n"
+	    "schema.registry.enable.ssl.certificate.verification=true\n", &p);
+	assert_string_equal(p.token, "t0k");
+	assert_string_equal(p.token_key, "schema.registry.bearer.auth.token");
+	regprops_free(&p);
 }
 
 static void
@@ -129,6 +136,11 @@ refusals(void **state)
 	    "c.properties: basic.auth.credentials.source=URL: only USER_INFO is supported");
 	BAD("bearer.auth.credentials.source=STATIC_TOKEN\n",
 	    "c.properties: bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token");
+	BAD("a=b\nschema.registry.enable.ssl.certificate.verification=false\n",
+	    "c.properties:2: schema.registry.enable.ssl.certificate.verification: "
+	    "certificates are always checked (only true is accepted)");
+	BAD("schema.registry.basic.auth.credentials.source=SASL_INHERIT\n",
+	    "c.properties: basic.auth.credentials.source=SASL_INHERIT: only USER_INFO is supported");
 	BAD("schema.registry.ssl.endpoint.identification.algorithm=none\n",
 	    "c.properties:1: schema.registry.ssl.endpoint.identification.algorithm: "
 	    "host names are always checked (only https is accepted)");
