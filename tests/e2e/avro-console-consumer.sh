@@ -24,7 +24,7 @@ done
 need_pyenv || exit 0
 
 . "$top/scripts/broker.sh"
-broker_start "$tmp" -t keyed:2 -t strkeys:1 -t grp:2 ||
+broker_start "$tmp" -t keyed:2 -t strkeys:1 -t grp:2 -t badval:1 -t live:1 ||
 	{ notok "the local broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 unset BROKERS
@@ -78,6 +78,8 @@ KEYED = [
 ]
 STRKEYS = [(0, b"s%d" % i, event(100 + i), 1500000000000 + i) for i in range(3)] + \
     [(0, frame(2, {"user": 1, "region": "us"}), event(103), 1500000000003)]
+BADVAL = [(0, frame(2, {"user": 2, "region": None}), event(300), 1300000000000),
+          (0, b"k", b"\x01\0\0\0\1junk", 1300000000001), (0, b"k", event(301), 1300000000002)]
 GRP = [(i % 2, b"g%d" % i, event(200 + i), 1400000000000 + i) for i in range(10)]
 
 def produce(topic, recs):
@@ -143,6 +145,9 @@ if sys.argv[1] == "produce":
     produce("keyed", KEYED)
     produce("strkeys", STRKEYS)
     produce("grp", GRP)
+    produce("badval", BADVAL)
+elif sys.argv[1] == "live":
+    produce("live", [(0, frame(2, {"user": 9, "region": "ap"}), event(400), 1200000000000)])
 else:
     # expect SCHEMAS BROKERS TOPIC PARTS KEYFMT OUT [prop=val ...]: the
     # records of partitions PARTS ("0,1") in partition order, in OUT
@@ -151,7 +156,11 @@ else:
     ms = read(topic, [int(p) for p in parts.split(",")])
     ms.sort(key=lambda m: (m.partition(), m.offset()))
     with open(out, "wb") as f:
-        f.writelines(fmt(m, props, keyfmt) for m in ms)
+        for m in ms:  # up to the first record that is not a Confluent frame
+            try:
+                f.write(fmt(m, props, keyfmt))
+            except ValueError:
+                break
 PY
 "$py" "$tmp/acc.py" produce "$tmp/schemas.json" "$B" ||
 	{ notok "records produced" "acc.py produce failed"; exit 0; }
@@ -247,7 +256,7 @@ run keyavro -b "$B" -r "file:$reg" --from-beginning -e --key-format avro "${parg
 check "--key-format avro, a string key: status 1 ($st)" test $st -eq 1
 check "--key-format avro, a string key: says which record" \
 	grep -q 'topic strkeys partition 0 offset 0: the key is not a Confluent frame' "$tmp/keyavro.err"
-check "--key-format avro, a string key: nothing printed" test ! -s "$tmp/keyavro.out"
+check "--key-format avro, a string key: nothing printed" test $st -eq 1 -a ! -s "$tmp/keyavro.out"
 props print.key=true key.deserializer=io.confluent.kafka.serializers.KafkaAvroDeserializer
 run avrodeser -b "$B" -r "file:$reg" --offset 3 -e "${pargs[@]}" strkeys
 check "key.deserializer=KafkaAvroDeserializer, an Avro key: status 0 ($st)" test $st -eq 0
@@ -284,7 +293,10 @@ check "--group: 4 records" test "$(wc -l <"$tmp/grp1.out")" -eq 4
 python3 - "$tmp/grp1.out" >"$tmp/grp1.commit.want" <<'PY'
 import re, sys
 last = {0: -1, 1: -1}
-for line in open(sys.argv[1]):
+lines = open(sys.argv[1]).readlines()
+if len(lines) != 4:
+    sys.exit("not 4 records")
+for line in lines:
     p, o = map(int, re.match(r"Partition:(\d+)\tOffset:(\d+)\t", line).groups())
     last[p] = max(last[p], o)
 for p in (0, 1):
@@ -297,10 +309,58 @@ check "--group again: status 0 ($st)" test $st -eq 0
 cat "$tmp/grp1.out" "$tmp/grp2.out" >"$tmp/grpboth.out"
 cp "$tmp/grp.want" "$tmp/grpboth.want"
 same grpboth sorted
-check "--group again: none of the first run's records" test -z "$(grep -xF -f "$tmp/grp1.out" "$tmp/grp2.out")"
+check "--group again: none of the first run's records" \
+	test $st -eq 0 -a -s "$tmp/grp2.out" -a -z "$(grep -xF -f "$tmp/grp1.out" "$tmp/grp2.out")"
 committed acc-g grp >"$tmp/grp2.commit" 2>"$tmp/grp2.commit.err"
 printf '0 5\n1 5\n' >"$tmp/grp2.commit.want"
 same_bytes "--group again: committed to the end" "$tmp/grp2.commit.want" "$tmp/grp2.commit"
+
+# --- failures and ends through the formatter
+props print.key=true print.offset=true
+expect badval badval 0 auto print.key=true print.offset=true
+run badval -b "$B" -r "file:$reg" --from-beginning -e "${pargs[@]}" badval
+check "a bad value frame: status 1 ($st), after one record" test $st -eq 1 -a "$(wc -l <"$tmp/badval.want")" -eq 1
+check "a bad value frame: cfdeframe's message" \
+	grep -q '^cfdeframe: .*(topic badval partition 0 offset 1): bad magic byte 0x01' "$tmp/badval.err"
+check "a bad value frame: names the stage" grep -q '^avro-console-consumer: cfdeframe failed (status 1)' "$tmp/badval.err"
+same badval
+
+# from the end, without -e: a record produced after the start comes through
+# the formatter at once
+timeout 60 "$acc" -b "$B" -r "file:$reg" --max-messages 1 "${pargs[@]}" live >"$tmp/live.out" 2>"$tmp/live.err" &
+lpid=$!
+produced_until() { ! kill -0 "$1" 2>/dev/null || { "$py" "$tmp/acc.py" live "$tmp/schemas.json" "$B"; false; }; }
+WAIT_EVERY=0.5 within 30 produced_until $lpid
+wait $lpid
+st=$?
+check "live, from the end: status 0 ($st)" test $st -eq 0
+expect liveall live 0 auto print.key=true print.offset=true
+tail -1 "$tmp/liveall.want" >"$tmp/live.want"
+same live
+
+# (like any filter, it sees the reader gone at the next record it writes:
+# more records keep coming until it ends)
+{
+	timeout 60 "$acc" -b "$B" -r "file:$reg" --from-beginning "${pargs[@]}" live 2>"$tmp/head.err" | head -1 >"$tmp/head.out"
+	echo "${PIPESTATUS[0]}" >"$tmp/head.st"
+} &
+hpid=$!
+WAIT_EVERY=0.5 within 30 produced_until $hpid
+wait $hpid
+check "| head -1: SIGPIPE's status ($(cat "$tmp/head.st"))" test "$(cat "$tmp/head.st")" = 141
+check "| head -1: quiet" test ! -s "$tmp/head.err"
+
+"$acc" -b "$B" -r "file:$reg" -X client.id=acc-term-$$ "${pargs[@]}" keyed >"$tmp/term.out" 2>"$tmp/term.err" &
+tpid=$!
+ours="client\.id.acc-term-$$"'( |$)'
+consuming() { [ -n "$(suite_procs "^kcat .*$ours")" ]; }
+wait_for 10 "SIGTERM: the consumer's kcat started" consuming
+kill -TERM $tpid
+wait $tpid
+st=$?
+check "SIGTERM through the formatter: status 143 ($st), quiet" test $st -eq 143 -a ! -s "$tmp/term.err"
+check "SIGTERM through the formatter: no kcat, perl or decoder left" \
+	test $st -eq 143 -a -z "$(suite_procs "$ours|^perl -e|^cfdeframe --stamped|^avrodecode --stamped")"
 
 # --- usage errors: status 2, the message saying what is wrong, nothing on stdout
 # usage_case NAME ERE ARGS...: the run's stderr has a line matching ERE
