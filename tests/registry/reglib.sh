@@ -1,11 +1,12 @@
-# Helpers of the registry suites (tests/cli/registry.sh, registry-refs.sh),
-# sourced after tests/lib.sh.
+# Helpers of the registry suites (tests/cli/registry.sh, registry-refs.sh,
+# registry-tls.sh, registry-budget.sh), sourced after tests/lib.sh.
 
 # serve NAME CMD...: starts a server that prints URL=... with its stdin on a
 # new descriptor (closing it stops the server); sets URL and NAME_fd.
 serve() {
 	local name=$1 fd
 	shift
+	rm -f "$tmp/$name.url"	# not the URL of a server of that name stopped before
 	exec {fd}> >(exec "$@" >"$tmp/$name.url" 2>"$tmp/$name.err")
 	eval "${name}_fd=$fd"
 	URL=$(started URL "$tmp/$name.url") && return 0
