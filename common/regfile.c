@@ -73,16 +73,28 @@ static int
 file_get(struct regfile *f, const char *path, long code, const char *msg, long *st,
     char *err, size_t errlen)
 {
+	const char *why = NULL;
+	struct stat sb;
 	ssize_t n;
 	int fd;
 
 	f->body.len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* without waiting: a FIFO planted there must not block the open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR) {
 			err_set(err, errlen, "registry %s: %s: %s", f->where, path, strerror(errno));
 			return REGISTRY_FAIL;
 		}
 		return not_found(f, code, msg, st);
+	}
+	if (fstat(fd, &sb) < 0 || fcntl(fd, F_SETFL, 0) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	if (why) {
+		err_set(err, errlen, "registry %s: %s: %s", f->where, path, why);
+		close(fd);
+		return REGISTRY_FAIL;
 	}
 	while ((n = read(fd, buf_room(&f->body, 65536), 65536)) != 0) {
 		if (n < 0 && errno == EINTR)

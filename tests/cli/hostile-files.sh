@@ -1,6 +1,7 @@
 # Hostile files around winagg and the file: registry writer (issue 18):
 # symbolic links planted at the temporary names the old code used (the
-# name and PID known in advance: STATE.tmp.PID, FILE.tmpPID), a --late FIFO
+# name and PID known in advance: STATE.tmp.PID, FILE.tmpPID), a FIFO or a
+# device at a file: registry's file, a --late FIFO
 # whose reader went away, a standard output that closes, and --state paths
 # that are no regular file (/dev/zero, a FIFO) or too large to load.
 suite=hostile-files
@@ -69,6 +70,17 @@ check "... no temporary file of its own left" test "$(find "$reg" -name '*.tmp*'
 rc=0
 "$regcli" -r "file:$reg" id 1 >"$tmp/out" 2>"$tmp/err" || rc=$?
 check "... read back by id" eval '[ $rc = 0 ] && grep -q "^id=1 " "$tmp/out"'
+
+# A FIFO or a device at a registry file's name: an error naming it, not a
+# hang (the open of a FIFO waited for a writer) nor 16 MiB of zeros read
+mkfifo "$reg/schemas/ids/5.json"
+ln -s /dev/zero "$reg/schemas/ids/6.json"
+for id in 5 6; do
+	timeout -s KILL 60 "$regcli" -r "file:$reg" id $id >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	check "registry: id $id's file $([ $id = 5 ] && echo a FIFO || echo /dev/zero): status 3 (not a hang)" test $st -eq 3
+	check "... says so" grep -qF "registry file:$reg: $reg/schemas/ids/$id.json: not a regular file" "$tmp/err"
+done
 
 # ---- a --late FIFO whose reader went away ----
 # The suite holds the FIFO open for reading (so winagg's open of it does not
