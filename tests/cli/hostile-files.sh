@@ -99,11 +99,11 @@ late_run() {
 	env "$@" "${W[@]}" --state "$tmp/ls" --late "$tmp/late" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" 4<&- &
 	pid=$!
 	exec 3>"$tmp/fifo"
-	wait_for 10 "--late: winagg opened its --late FIFO" holds $pid "$tmp/late"
+	wait_for 60 "--late: winagg opened its --late FIFO" holds $pid "$(readlink -f "$tmp/late")"
 	exec 4<&-
 	cat "$tmp/late-in" >&3
 	exec 3>&-
-	timeout 30 tail --pid=$pid -f /dev/null || kill $pid 2>/dev/null
+	timeout 120 tail --pid=$pid -f /dev/null || kill $pid 2>/dev/null
 	wait $pid
 	st=$?
 }
