@@ -340,14 +340,13 @@ same live
 
 # (like any filter, it sees the reader gone at the next record it writes:
 # more records keep coming until it ends)
-{
-	timeout 60 "$acc" -b "$B" -r "file:$reg" --from-beginning "${pargs[@]}" live 2>"$tmp/head.err" | head -1 >"$tmp/head.out"
-	echo "${PIPESTATUS[0]}" >"$tmp/head.st"
-} &
+timeout 60 bash -c '"$@" 2>"$0" | head -1 >/dev/null; exit "${PIPESTATUS[0]}"' "$tmp/head.err" \
+	"$acc" -b "$B" -r "file:$reg" --from-beginning "${pargs[@]}" live &
 hpid=$!
 WAIT_EVERY=0.5 within 30 produced_until $hpid
 wait $hpid
-check "| head -1: SIGPIPE's status ($(cat "$tmp/head.st"))" test "$(cat "$tmp/head.st")" = 141
+st=$?
+check "| head -1: SIGPIPE's status ($st)" test $st -eq 141
 check "| head -1: quiet" test ! -s "$tmp/head.err"
 
 "$acc" -b "$B" -r "file:$reg" -X client.id=acc-term-$$ "${pargs[@]}" keyed >"$tmp/term.out" 2>"$tmp/term.err" &
