@@ -207,7 +207,12 @@ enum window_loaded {
  * holds part of the state: free it.
  */
 enum window_loaded window_load(struct window_engine *w, FILE *f, size_t *line);
-/* As window_load, from the file path; no such file is a first run: nothing to load. */
+/*
+ * As window_load, from the file path; no such file is a first run: nothing
+ * to load. Only a regular file of at most 1 GiB is loaded; otherwise
+ * WINDOW_LOAD_IOERR with errno EINVAL (not a regular file) or EFBIG (too
+ * large), and window_error says which.
+ */
 enum window_loaded window_load_file(struct window_engine *w, const char *path, size_t *line);
 
 #endif
