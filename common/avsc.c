@@ -23,10 +23,102 @@
 #include "err.h"
 #include "hash.h"
 
+/*
+ * Names by hash: open-addressing tables of index + 1 (0: empty) into an
+ * array the caller holds, at least twice as many slots as names. Comparing
+ * each name with the ones before it made schemas quadratic: a 100,000-symbol
+ * enum, 50,000 named types or a union of 50,000 of them took 15-25 s to
+ * parse (tests/cli/schema-hostile.sh).
+ */
+struct idx {
+	uint32_t *slot;
+	size_t mask, n;
+};
+
+/* The name of element i of set, and its length. */
+typedef const char *idx_key_fn(const void *set, size_t i, size_t *len);
+
+static uint32_t *
+idx_slot(uint32_t *slot, size_t mask, const void *set, idx_key_fn *key, const char *name, size_t n)
+{
+	size_t i = (size_t)hash_fnv1a(name, n) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const char *k;
+		size_t len;
+
+		if (!slot[i])
+			return &slot[i];
+		k = key(set, slot[i] - 1, &len);
+		if (len == n && memcmp(k, name, n) == 0)
+			return &slot[i];
+	}
+}
+
+/* Room for n names, without growing. */
+static void
+idx_init(struct idx *x, size_t n)
+{
+	size_t slots = 8;
+
+	while (slots < 2 * n)
+		slots *= 2;
+	x->slot = xcalloc(slots, sizeof(*x->slot));
+	x->mask = slots - 1;
+	x->n = 0;
+}
+
+/* Element i of set by its name; 0 if the name was there already (nothing added). */
+static int
+idx_add(struct idx *x, const void *set, idx_key_fn *key, size_t i)
+{
+	size_t len;
+	const char *k = key(set, i, &len);
+	uint32_t *e;
+
+	if (!x->slot)
+		idx_init(x, 4);
+	if (2 * (x->n + 1) > x->mask + 1) {
+		struct idx y;
+		size_t j;
+
+		idx_init(&y, 2 * (x->mask + 1));
+		for (j = 0; j <= x->mask; j++)
+			if (x->slot[j]) {
+				const char *kj = key(set, x->slot[j] - 1, &len);
+
+				*idx_slot(y.slot, y.mask, set, key, kj, len) = x->slot[j];
+			}
+		y.n = x->n;
+		free(x->slot);
+		*x = y;
+		k = key(set, i, &len);
+	}
+	e = idx_slot(x->slot, x->mask, set, key, k, len);
+	if (*e)
+		return 0;
+	*e = (uint32_t)i + 1;
+	x->n++;
+	return 1;
+}
+
+/* Index of the element called name in set, or -1. */
+static long
+idx_find(const struct idx *x, const void *set, idx_key_fn *key, const char *name, size_t n)
+{
+	uint32_t *e;
+
+	if (!x->slot)
+		return -1;
+	e = idx_slot(x->slot, x->mask, set, key, name, n);
+	return *e ? (long)*e - 1 : -1;
+}
+
 struct pctx {
 	struct av_schema *s;
 	struct av_node **named;
 	size_t nnamed, capnamed;
+	struct idx named_idx;	/* named by full name */
 	char *err;
 	size_t errlen;
 	int depth;
@@ -45,6 +137,30 @@ fail(struct pctx *c, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+/*
+ * A JSON string as a C string, or NULL: not a string, or one holding a
+ * \u0000 (jansson keeps it; every name and symbol here ends at the first
+ * NUL, so "R\u0000x" would pass as R).
+ */
+static const char *
+cstr(json_t *j)
+{
+	const char *v = json_string_value(j);
+
+	return v && strlen(v) == json_string_length(j) ? v : NULL;
+}
+
+/* A name for an error message: the JSON string, quoted and escaped, at most 80 bytes of it. */
+static const char *
+quoted(json_t *j, char *out, size_t outlen)
+{
+	char *d = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	snprintf(out, outlen, "%.80s%s", d ? d : "?", d && strlen(d) > 80 ? "..." : "");
+	free(d);
+	return out;
 }
 
 static struct av_node *
@@ -85,6 +201,8 @@ prim_type(const char *name)
 {
 	size_t i;
 
+	if (!name)
+		return -1;
 	for (i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
 		if (strcmp(prims[i].name, name) == 0)
 			return (int)prims[i].t;
@@ -175,22 +293,26 @@ full_name(const char *name, const char *ns)
 	return f;
 }
 
+static const char *
+named_key(const void *set, size_t i, size_t *len)
+{
+	const char *f = ((struct av_node *const *)set)[i]->fullname;
+
+	*len = strlen(f);
+	return f;
+}
+
 static struct av_node *
 lookup(struct pctx *c, const char *name, const char *ns)
 {
 	char *f = full_name(name, ns);
-	struct av_node *hit = NULL;
-	size_t i;
+	long i = idx_find(&c->named_idx, c->named, named_key, f, strlen(f));
 
-	for (i = 0; i < c->nnamed && !hit; i++)
-		if (strcmp(c->named[i]->fullname, f) == 0)
-			hit = c->named[i];
 	/* An unqualified reference may also name a type in the null namespace. */
-	for (i = 0; i < c->nnamed && !hit; i++)
-		if (strcmp(c->named[i]->fullname, name) == 0)
-			hit = c->named[i];
+	if (i < 0)
+		i = idx_find(&c->named_idx, c->named, named_key, name, strlen(name));
 	free(f);
-	return hit;
+	return i < 0 ? NULL : c->named[i];
 }
 
 static int
@@ -198,13 +320,16 @@ define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
 {
 	json_t *jn = json_object_get(o, "name"), *jns = json_object_get(o, "namespace");
 	json_t *ja = json_object_get(o, "aliases");
-	const char *name, *space = *ns, *d;
-	char *f;
+	const char *name, *space = *ns, *d, *kind = json_string_value(json_object_get(o, "type"));
+	char *f, q[100];
 	size_t i;
 
 	if (!json_is_string(jn))
-		return fail(c, "%s without a name", json_string_value(json_object_get(o, "type")));
-	name = json_string_value(jn);
+		return fail(c, "%s without a name", kind);
+	if (!(name = cstr(jn)))
+		return fail(c, "%s: invalid name %s (a name is [A-Za-z_][A-Za-z0-9_]*)", kind, quoted(jn, q, sizeof(q)));
+	if (json_is_string(jns) && !cstr(jns))
+		return fail(c, "%s %s: invalid namespace %s", kind, name, quoted(jns, q, sizeof(q)));
 	if (json_is_string(jns) && !strchr(name, '.'))
 		space = json_string_value(jns);
 	f = full_name(name, space);
@@ -225,10 +350,13 @@ define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
 		n->naliases = json_array_size(ja);
 		n->aliases = xcalloc(n->naliases, sizeof(char *));
 		for (i = 0; i < n->naliases; i++) {
-			const char *a = json_string_value(json_array_get(ja, i));
+			json_t *jai = json_array_get(ja, i);
+			const char *a = cstr(jai);
 
-			if (!a)
+			if (!json_is_string(jai))
 				return fail(c, "%s: aliases must be strings", f);
+			if (!a)
+				return fail(c, "%s: invalid alias %s", f, quoted(jai, q, sizeof(q)));
 			/* Relative to the namespace of the type it names (the reader's), as Java's Schema.Parser. */
 			n->aliases[i] = keep(c, full_name(a, *ns));
 			if (!valid_full_name(n->aliases[i]))
@@ -237,6 +365,7 @@ define(struct pctx *c, struct av_node *n, json_t *o, const char **ns)
 	}
 	c->named = xgrowarray(c->named, &c->capnamed, c->nnamed + 1, sizeof(*c->named));
 	c->named[c->nnamed++] = n;
+	idx_add(&c->named_idx, c->named, named_key, c->nnamed - 1);
 	return 0;
 }
 
@@ -245,7 +374,8 @@ static struct av_node *parse(struct pctx *c, json_t *j, const char *ns);
 static void
 logical(struct av_node *n, json_t *o)
 {
-	const char *lt = json_string_value(json_object_get(o, "logicalType"));
+	/* One holding a \u0000 is no logical type we know: ignored, as an unknown one. */
+	const char *lt = cstr(json_object_get(o, "logicalType"));
 	json_t *p = json_object_get(o, "precision"), *sc = json_object_get(o, "scale");
 	static const struct {
 		const char *name;
@@ -292,37 +422,41 @@ logical(struct av_node *n, json_t *o)
 }
 
 /*
- * Fields by name: an open-addressing table of at least twice as many slots
- * as fields. Comparing each name with the ones before it took 0.27 s for a
- * record of 10,000 fields, and the decoder's matching of reader and writer
- * fields as long again (tests/cli/limits.sh).
+ * Fields by name (the decoder matches reader and writer fields through it:
+ * comparing names took 0.27 s for a record of 10,000 fields, tests/cli/limits.sh).
  */
-static uint32_t *
-fidx_slot(const struct av_node *r, const char *name, size_t n)
+static const char *
+field_key(const void *set, size_t i, size_t *len)
 {
-	size_t i = (size_t)hash_fnv1a(name, n) & r->fidxmask;
+	const struct av_field *f = &((const struct av_node *)set)->fields[i];
 
-	for (;; i = (i + 1) & r->fidxmask) {
-		uint32_t *e = &r->fidx[i];
-		const struct av_field *f;
-
-		if (!*e)
-			return e;
-		f = &r->fields[*e - 1];
-		if (f->namelen == n && memcmp(f->name, name, n) == 0)
-			return e;
-	}
+	*len = f->namelen;
+	return f->name;
 }
 
 long
 avsc_field(const struct av_node *r, const char *name, size_t n)
 {
-	uint32_t *e;
+	struct idx x = {r->fidx, r->fidxmask, 0};
 
-	if (r->t != AV_RECORD || !r->fidx)
-		return -1;
-	e = fidx_slot(r, name, n);
-	return *e ? (long)*e - 1 : -1;
+	return r->t == AV_RECORD ? idx_find(&x, r, field_key, name, n) : -1;
+}
+
+static const char *
+symbol_key(const void *set, size_t i, size_t *len)
+{
+	const char *sym = ((const struct av_node *)set)->symbols[i];
+
+	*len = strlen(sym);
+	return sym;
+}
+
+long
+avsc_symbol(const struct av_node *e, const char *name, size_t n)
+{
+	struct idx x = {e->sidx, e->sidxmask, 0};
+
+	return e->t == AV_ENUM ? idx_find(&x, e, symbol_key, name, n) : -1;
 }
 
 /* A field's sort order: Java's Schema.Parser takes it in any case. */
@@ -337,7 +471,9 @@ static int
 parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 {
 	json_t *jf = json_object_get(o, "fields");
-	size_t i, k, slots = 8;
+	struct idx x;
+	char q[100];
+	size_t i, k;
 
 	if (!json_is_array(jf))
 		return fail(c, "record %s: \"fields\" must be an array", n->fullname);
@@ -346,39 +482,45 @@ parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 		    json_array_size(jf), (unsigned)AVSC_MAX_FIELDS);
 	n->nfields = json_array_size(jf);
 	n->fields = xcalloc(n->nfields, sizeof(*n->fields));
-	while (slots < 2 * n->nfields)
-		slots *= 2;
-	n->fidx = xcalloc(slots, sizeof(*n->fidx));
-	n->fidxmask = slots - 1;
+	idx_init(&x, n->nfields);
+	n->fidx = x.slot;
+	n->fidxmask = x.mask;
 	for (i = 0; i < n->nfields; i++) {
-		json_t *f = json_array_get(jf, i), *ja, *jo;
+		json_t *f = json_array_get(jf, i), *ja, *jo, *jn = json_object_get(f, "name");
 		struct av_field *fd = &n->fields[i];
-		uint32_t *e;
 
-		fd->name = json_string_value(json_object_get(f, "name"));
-		if (!fd->name || !valid_name(fd->name))
+		fd->name = cstr(jn);
+		if (!fd->name || !valid_name(fd->name)) {
+			if (json_is_string(jn))
+				return fail(c, "record %s: field %zu: invalid name %s (a name is [A-Za-z_][A-Za-z0-9_]*)",
+				    n->fullname, i + 1, quoted(jn, q, sizeof(q)));
 			return fail(c, "record %s: field %zu has no valid name", n->fullname, i + 1);
+		}
 		fd->namelen = strlen(fd->name);
-		e = fidx_slot(n, fd->name, fd->namelen);
-		if (*e)
+		if (!idx_add(&x, n, field_key, i))
 			return fail(c, "record %s: field \"%s\" twice", n->fullname, fd->name);
-		*e = (uint32_t)i + 1;
 		if (!(fd->type = parse(c, json_object_get(f, "type"), ns)))
 			return fail(c, "record %s: field \"%s\" has no valid type", n->fullname, fd->name);
 		fd->def = json_object_get(f, "default");
-		if ((jo = json_object_get(f, "order")) && !valid_order(json_string_value(jo)))
-			return fail(c, "record %s: field \"%s\": \"order\" must be ascending, descending or ignore",
-			    n->fullname, fd->name);
+		if ((jo = json_object_get(f, "order")) && !valid_order(cstr(jo)))
+			return fail(c, "record %s: field \"%s\": \"order\" must be ascending, descending or ignore, not %s",
+			    n->fullname, fd->name, quoted(jo, q, sizeof(q)));
 		ja = json_object_get(f, "aliases");
 		if (ja && !json_is_array(ja))
 			return fail(c, "record %s: field \"%s\": \"aliases\" must be an array", n->fullname, fd->name);
 		if (ja) {
 			fd->naliases = json_array_size(ja);
 			fd->aliases = xcalloc(fd->naliases, sizeof(char *));
-			for (k = 0; k < fd->naliases; k++)
-				if (!(fd->aliases[k] = json_string_value(json_array_get(ja, k))))
+			for (k = 0; k < fd->naliases; k++) {
+				json_t *a = json_array_get(ja, k);
+
+				if (!json_is_string(a))
 					return fail(c, "record %s: field \"%s\": aliases must be strings",
 					    n->fullname, fd->name);
+				if (!(fd->aliases[k] = cstr(a)))
+					return fail(c, "record %s: field \"%s\": invalid alias %s",
+					    n->fullname, fd->name, quoted(a, q, sizeof(q)));
+			}
 		}
 	}
 	return 0;
@@ -387,50 +529,80 @@ parse_fields(struct pctx *c, struct av_node *n, json_t *o, const char *ns)
 static int
 parse_enum(struct pctx *c, struct av_node *n, json_t *o)
 {
-	json_t *js = json_object_get(o, "symbols");
-	const char *def = json_string_value(json_object_get(o, "default"));
-	size_t i, k;
+	json_t *js = json_object_get(o, "symbols"), *jd = json_object_get(o, "default");
+	struct idx x;
+	char q[100];
+	size_t i;
+	long d;
 
 	if (!json_is_array(js))
 		return fail(c, "enum %s: \"symbols\" must be an array", n->fullname);
+	if (json_array_size(js) > UINT32_MAX / 4)
+		return fail(c, "enum %s: %zu symbols, more than %u (limit of avsc_parse)", n->fullname,
+		    json_array_size(js), (unsigned)(UINT32_MAX / 4));
 	n->nsymbols = json_array_size(js);
 	n->symbols = xcalloc(n->nsymbols, sizeof(char *));
+	idx_init(&x, n->nsymbols);
+	n->sidx = x.slot;
+	n->sidxmask = x.mask;
 	for (i = 0; i < n->nsymbols; i++) {
-		n->symbols[i] = json_string_value(json_array_get(js, i));
-		if (!n->symbols[i] || !valid_name(n->symbols[i]))
+		json_t *sym = json_array_get(js, i);
+
+		n->symbols[i] = cstr(sym);
+		if (!n->symbols[i] || !valid_name(n->symbols[i])) {
+			if (json_is_string(sym))
+				return fail(c, "enum %s: invalid symbol %s (a symbol is [A-Za-z_][A-Za-z0-9_]*)",
+				    n->fullname, quoted(sym, q, sizeof(q)));
 			return fail(c, "enum %s: invalid symbol", n->fullname);
-		for (k = 0; k < i; k++)
-			if (strcmp(n->symbols[k], n->symbols[i]) == 0)
-				return fail(c, "enum %s: symbol %s twice", n->fullname, n->symbols[i]);
-		if (def && strcmp(def, n->symbols[i]) == 0)
-			n->enum_default = (int)i;
+		}
+		if (!idx_add(&x, n, symbol_key, i))
+			return fail(c, "enum %s: symbol %s twice", n->fullname, n->symbols[i]);
 	}
-	if (def && n->enum_default < 0)
-		return fail(c, "enum %s: default %s is not a symbol", n->fullname, def);
+	/* A default that is not a string is no default, as Java's Schema.Parser has it. */
+	if (!json_is_string(jd))
+		return 0;
+	if ((d = avsc_symbol(n, json_string_value(jd), json_string_length(jd))) < 0)
+		return fail(c, "enum %s: default %s is not a symbol", n->fullname, quoted(jd, q, sizeof(q)));
+	n->enum_default = (int)d;
 	return 0;
+}
+
+static const char *
+branch_key(const void *set, size_t i, size_t *len)
+{
+	const char *name = avsc_type_name(((struct av_node *const *)set)[i]);
+
+	*len = strlen(name);
+	return name;
 }
 
 static struct av_node *
 parse_union(struct pctx *c, json_t *j, const char *ns)
 {
 	struct av_node *n = new_node(c, AV_UNION);
-	size_t i, k;
+	struct idx x;
+	size_t i;
 
 	n->nbranches = json_array_size(j);
 	n->branches = xcalloc(n->nbranches, sizeof(*n->branches));
+	idx_init(&x, n->nbranches);
 	for (i = 0; i < n->nbranches; i++) {
 		struct av_node *b = parse(c, json_array_get(j, i), ns);
 
 		if (!b)
-			return NULL;
-		if (b->t == AV_UNION)
-			return fail(c, "a union cannot hold a union"), NULL;
-		for (k = 0; k < i; k++)
-			if (strcmp(avsc_type_name(n->branches[k]), avsc_type_name(b)) == 0)
-				return fail(c, "union holds %s twice", avsc_type_name(b)), NULL;
+			break;
+		if (b->t == AV_UNION) {
+			fail(c, "a union cannot hold a union");
+			break;
+		}
 		n->branches[i] = b;
+		if (!idx_add(&x, n->branches, branch_key, i)) {
+			fail(c, "union holds %s twice", avsc_type_name(b));
+			break;
+		}
 	}
-	return n;
+	free(x.slot);
+	return i < n->nbranches ? NULL : n;
 }
 
 static struct av_node *
@@ -446,11 +618,13 @@ parse(struct pctx *c, json_t *j, const char *ns)
 		return NULL;
 	}
 	if (json_is_string(j)) {
-		t = json_string_value(j);
+		char q[100];
+
+		t = cstr(j);
 		if ((pt = prim_type(t)) >= 0)
 			n = new_node(c, (enum av_type)pt);
-		else if (!(n = lookup(c, t, ns)))
-			fail(c, "unknown type \"%s\"", t);
+		else if (!t || !(n = lookup(c, t, ns)))
+			fail(c, "unknown type %s", quoted(j, q, sizeof(q)));
 		c->depth--;
 		return n;
 	}
@@ -464,7 +638,14 @@ parse(struct pctx *c, json_t *j, const char *ns)
 	 * type: {"type": {...}} and {"type": "SomeRecord"} are refused, as
 	 * Java's Schema.Parser refuses them.
 	 */
-	if (!json_is_object(j) || !(t = json_string_value(json_object_get(j, "type")))) {
+	if (json_is_object(j) && json_is_string(json_object_get(j, "type")) && !cstr(json_object_get(j, "type"))) {
+		char q[100];
+
+		fail(c, "unknown type %s", quoted(json_object_get(j, "type"), q, sizeof(q)));
+		c->depth--;
+		return NULL;
+	}
+	if (!json_is_object(j) || !(t = cstr(json_object_get(j, "type")))) {
 		fail(c, "a type must be a name, an array or an object with \"type\" a string");
 		c->depth--;
 		return NULL;
@@ -486,7 +667,7 @@ parse(struct pctx *c, json_t *j, const char *ns)
 		if (!json_is_integer(sz) || json_integer_value(sz) < 0 ||
 		    json_integer_value(sz) > AVSC_MAX_FIXED)
 			n = (fail(c, "fixed %s: \"size\" must be an integer from 0 to %d (limit of avsc_parse)",
-			    json_string_value(json_object_get(j, "name")) ? json_string_value(json_object_get(j, "name")) : "",
+			    cstr(json_object_get(j, "name")) ? cstr(json_object_get(j, "name")) : "",
 			    AVSC_MAX_FIXED), NULL);
 		else {
 			n->size = (size_t)json_integer_value(sz);
@@ -516,9 +697,37 @@ parse(struct pctx *c, json_t *j, const char *ns)
  * branch (1.12). Floats outside a union may also be "NaN", "Infinity" or
  * "-Infinity", as Java allows there. A record's absent field takes its own
  * default: depth bounds a record whose default refers to itself.
+ *
+ * The verdict on each field's own default is kept (memo, by node id and
+ * field: 0 not known, 1 being checked, 2 valid, 3 invalid, 4 too deep): a
+ * record of two fields whose defaults are records of two fields... took
+ * 2^n checks (40 levels in 1 KB of schema ran for minutes). Met while it
+ * is being checked, a field's default holds itself: too deep. Once too
+ * deep, always so: the verdict is conservative (a default met first deep
+ * inside another is refused with it).
  */
+struct defctx {
+	unsigned char **memo;
+};
+
+static int default_ok(struct defctx *dc, const struct av_node *t, json_t *v, int in_union, int depth);
+
 static int
-default_ok(const struct av_node *t, json_t *v, int in_union, int depth)
+field_default_ok(struct defctx *dc, const struct av_node *r, size_t i, int depth)
+{
+	unsigned char *m = &dc->memo[r->id][i];
+	int v;
+
+	if (*m)
+		return *m == 2 ? 1 : *m == 3 ? 0 : -1;
+	*m = 1;
+	v = default_ok(dc, r->fields[i].type, r->fields[i].def, 0, depth);
+	*m = v > 0 ? 2 : v == 0 ? 3 : 4;
+	return v;
+}
+
+static int
+default_ok(struct defctx *dc, const struct av_node *t, json_t *v, int in_union, int depth)
 {
 	size_t i;
 	const char *k;
@@ -550,14 +759,14 @@ default_ok(const struct av_node *t, json_t *v, int in_union, int depth)
 		if (!json_is_array(v))
 			return 0;
 		for (i = 0; i < json_array_size(v); i++)
-			if ((r = default_ok(t->items, json_array_get(v, i), 0, depth + 1)) <= 0)
+			if ((r = default_ok(dc, t->items, json_array_get(v, i), 0, depth + 1)) <= 0)
 				return r;
 		return 1;
 	case AV_MAP:
 		if (!json_is_object(v))
 			return 0;
 		json_object_foreach(v, k, x)
-			if ((r = default_ok(t->items, x, 0, depth + 1)) <= 0)
+			if ((r = default_ok(dc, t->items, x, 0, depth + 1)) <= 0)
 				return r;
 		return 1;
 	case AV_RECORD:
@@ -565,17 +774,19 @@ default_ok(const struct av_node *t, json_t *v, int in_union, int depth)
 			return 0;
 		for (i = 0; i < t->nfields; i++) {
 			x = json_object_get(v, t->fields[i].name);
-			if (!x)
-				x = t->fields[i].def;
-			if (!x)
-				return 0;
-			if ((r = default_ok(t->fields[i].type, x, 0, depth + 1)) <= 0)
+			if (x)
+				r = default_ok(dc, t->fields[i].type, x, 0, depth + 1);
+			else if (t->fields[i].def)
+				r = field_default_ok(dc, t, i, depth + 1);
+			else
+				r = 0;
+			if (r <= 0)
 				return r;
 		}
 		return 1;
 	case AV_UNION:
 		for (i = 0; i < t->nbranches; i++) {
-			if ((r = default_ok(t->branches[i], v, 1, depth + 1)) > 0)
+			if ((r = default_ok(dc, t->branches[i], v, 1, depth + 1)) > 0)
 				return 1;
 			deep |= r < 0;
 		}
@@ -588,19 +799,25 @@ default_ok(const struct av_node *t, json_t *v, int in_union, int depth)
 static int
 check_defaults(struct pctx *c)
 {
+	struct defctx dc;
 	size_t i, k;
+	int r = 1;
 
-	for (i = 0; i < c->s->nnodes; i++) {
+	dc.memo = xcalloc(c->s->nnodes, sizeof(*dc.memo));
+	for (i = 0; i < c->s->nnodes; i++)
+		if (c->s->nodes[i]->t == AV_RECORD)
+			dc.memo[i] = xcalloc(c->s->nodes[i]->nfields, 1);
+	for (i = 0; i < c->s->nnodes && r > 0; i++) {
 		const struct av_node *n = c->s->nodes[i];
 
-		for (k = 0; n->t == AV_RECORD && k < n->nfields; k++) {
+		for (k = 0; n->t == AV_RECORD && k < n->nfields && r > 0; k++) {
 			const struct av_field *f = &n->fields[k];
 
-			int r = f->def ? default_ok(f->type, f->def, 0, 0) : 1;
-
+			r = f->def ? field_default_ok(&dc, n, k, 0) : 1;
 			if (r < 0)
-				return fail(c, "record %s: field \"%s\": default nested deeper than %d levels "
-				    "(limit of avsc_parse)", n->fullname, f->name, AVSC_MAX_DEFAULT_DEPTH);
+				fail(c, "record %s: field \"%s\": default nested deeper than %d levels, or holding "
+				    "itself through record defaults (limit of avsc_parse)", n->fullname, f->name,
+				    AVSC_MAX_DEFAULT_DEPTH);
 			if (r == 0) {
 				char *d = json_dumps(f->def, JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -608,11 +825,13 @@ check_defaults(struct pctx *c)
 				    f->name, d ? d : "?", d && strlen(d) > 60 ? "..." : "",
 				    avsc_type_name(f->type));
 				free(d);
-				return -1;
 			}
 		}
 	}
-	return 0;
+	for (i = 0; i < c->s->nnodes; i++)
+		free(dc.memo[i]);
+	free(dc.memo);
+	return r > 0 ? 0 : -1;
 }
 
 static size_t
@@ -685,6 +904,7 @@ avsc_free(struct av_schema *s)
 			free(n->fields[k].aliases);
 		free(n->fields);
 		free(n->fidx);
+		free(n->sidx);
 		free(n->symbols);
 		free(n->branches);
 		free(n->aliases);
@@ -718,6 +938,7 @@ avsc_parse(const char *text, size_t len, char *err, size_t errlen)
 	if (s->root && check_defaults(&c) < 0)
 		s->root = NULL;
 	free(c.named);
+	free(c.named_idx.slot);
 	if (!s->root) {
 		if (!err[0])
 			err_set(err, errlen, "invalid schema");

@@ -60,6 +60,8 @@ struct av_node {
 	size_t fidxmask;
 	const char **symbols;		/* enum */
 	size_t nsymbols;
+	uint32_t *sidx;			/* enum: symbol index + 1 by name hash (avsc_symbol); 0 empty */
+	size_t sidxmask;
 	int enum_default;		/* -1: none */
 	struct av_node *items;		/* array items, map values */
 	struct av_node **branches;	/* union */
@@ -84,6 +86,8 @@ struct av_schema *avsc_parse(const char *text, size_t len, char *err, size_t err
 void avsc_free(struct av_schema *s);
 /* The index of record r's field called name (n bytes), or -1: a hash lookup. */
 long avsc_field(const struct av_node *r, const char *name, size_t n);
+/* The index of enum e's symbol called name (n bytes), or -1: a hash lookup. */
+long avsc_symbol(const struct av_node *e, const char *name, size_t n);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
 /*
