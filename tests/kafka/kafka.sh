@@ -17,6 +17,19 @@
 #   seconds, 60 by default) and sets KAFKA_BROKERS and KAFKA_PID. On failure it
 #   prints the end of the server log on stderr, stops the broker and returns 1.
 #   Call it in the test's own shell, not in $(...) or a pipeline.
+#   Options after DIR, for tests of security settings (the PLAINTEXT
+#   listener, the one kafka_start waits on and KAFKA_BROKERS names, is always
+#   there, for the test's own setup):
+#     --listener NAME:PROTOCOL  one more listener NAME on 127.0.0.1 at a free
+#         port, with security protocol PROTOCOL (SSL, SASL_SSL, SASL_PLAINTEXT,
+#         PLAINTEXT), advertised as it is; its host:port is put in
+#         KAFKA_LISTENER[NAME] (an associative array). Repeatable.
+#     --prop KEY=VALUE  a line added to server.properties after kafka_start's
+#         own (a later key wins: e.g. listener.name.NAME.ssl.client.auth=required,
+#         sasl.enabled.mechanisms=..., ssl.keystore.type=PEM). Repeatable.
+#     --format-arg ARG  an argument for kafka-storage format (StorageTool), e.g.
+#         --format-arg --add-scram --format-arg 'SCRAM-SHA-512=[name=u,password=p]'.
+#         Repeatable.
 # kafka_create_topic NAME PARTITIONS [TopicCommand options, e.g. --config k=v]:
 #   creates a topic (replication factor 1) with org.apache.kafka.tools.TopicCommand
 #   and waits until kcat sees every partition with a leader.
@@ -31,6 +44,7 @@
 KAFKA_LIBS=${KAFKA_LIBS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/kafka/libs}
 KAFKA_BROKERS=
 KAFKA_PID=
+declare -gA KAFKA_LISTENER=()
 _kafka_watchdog=
 _kafka_dir=
 
@@ -72,6 +86,28 @@ _kafka_log_tail() {
 
 kafka_start() {
 	local dir=${1:?kafka_start DIR} port cport cid ports attempt waited timeout=${KAFKA_START_TIMEOUT:-60}
+	local -a xnames=() xprotos=() xprops=() fargs=()
+	local xl xmap i
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--listener)
+			[[ ${2:-} =~ ^([A-Z][A-Z0-9_]*):(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$ ]] &&
+				[ "${BASH_REMATCH[1]}" != PLAINTEXT ] && [ "${BASH_REMATCH[1]}" != CONTROLLER ] || {
+				echo "kafka_start: --listener: expected NAME:PROTOCOL (NAME upper case, not PLAINTEXT or CONTROLLER), got '${2:-}'" >&2
+				return 1
+			}
+			xnames+=("${BASH_REMATCH[1]}") xprotos+=("${BASH_REMATCH[2]}") ;;
+		--prop)
+			[[ ${2:-} == ?*=* ]] || { echo "kafka_start: --prop: expected KEY=VALUE, got '${2:-}'" >&2; return 1; }
+			xprops+=("$2") ;;
+		--format-arg)
+			[ $# -ge 2 ] || { echo "kafka_start: --format-arg needs a value" >&2; return 1; }
+			fargs+=("$2") ;;
+		*)	echo "kafka_start: unknown option '$1'" >&2; return 1 ;;
+		esac
+		shift 2
+	done
 	if ! kafka_available; then
 		echo "kafka_start: no Kafka jars in $KAFKA_LIBS: run tests/kafka/fetch (make kafka-server)" >&2
 		return 1
@@ -89,9 +125,16 @@ kafka_start() {
 	for attempt in 1 2 3; do
 		rm -rf "$_kafka_dir"
 		mkdir -p "$_kafka_dir/data" || return 1
-		ports=$(_kafka_free_ports 2) || { echo "kafka_start: could not pick free ports" >&2; return 1; }
+		ports=$(_kafka_free_ports $((2 + ${#xnames[@]}))) || { echo "kafka_start: could not pick free ports" >&2; return 1; }
 		port=$(sed -n 1p <<<"$ports")
 		cport=$(sed -n 2p <<<"$ports")
+		KAFKA_LISTENER=()
+		xl= xmap=
+		for i in "${!xnames[@]}"; do
+			KAFKA_LISTENER[${xnames[$i]}]=127.0.0.1:$(sed -n "$((i + 3))p" <<<"$ports")
+			xl+=",${xnames[$i]}://${KAFKA_LISTENER[${xnames[$i]}]}"
+			xmap+=",${xnames[$i]}:${xprotos[$i]}"
+		done
 		# A Kafka Uuid: 16 random bytes in URL-safe base64 without padding
 		# (one in 64 starts with "-": hence --cluster-id=, not -t).
 		cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
@@ -99,11 +142,11 @@ kafka_start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$xl
+advertised.listeners=PLAINTEXT://127.0.0.1:$port$xl
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$xmap
 log.dirs=$_kafka_dir/data
 num.partitions=1
 default.replication.factor=1
@@ -122,6 +165,7 @@ num.io.threads=4
 log.segment.bytes=16777216
 log.retention.hours=1
 EOF
+		[ ${#xprops[@]} -eq 0 ] || printf '%s\n' "${xprops[@]}" >>"$_kafka_dir/server.properties"
 		cat >"$_kafka_dir/log4j2.properties" <<EOF
 status = warn
 appender.file.type = File
@@ -147,7 +191,7 @@ rootLogger.level = WARN
 rootLogger.appenderRef.err.ref = ERR
 EOF
 		if ! _kafka_java kafka.tools.StorageTool format --cluster-id="$cid" \
-			-c "$_kafka_dir/server.properties" >"$_kafka_dir/format.out" 2>&1; then
+			-c "$_kafka_dir/server.properties" "${fargs[@]}" >"$_kafka_dir/format.out" 2>&1; then
 			echo "kafka_start: kafka.tools.StorageTool format failed:" >&2
 			sed 's/^/kafka_start:   /' "$_kafka_dir/format.out" >&2
 			return 1
@@ -240,6 +284,7 @@ kafka_stop() {
 	fi
 	KAFKA_PID=
 	KAFKA_BROKERS=
+	KAFKA_LISTENER=()
 	[ -n "$pid" ] || return 0
 	if kill -TERM "$pid" 2>/dev/null; then
 		for i in $(seq 75); do
