@@ -197,3 +197,36 @@ printf '%s\n' '{"type":"record","name":"R","fields":[{"name":"x","type":"int","d
 avrodecode --schema "$tmp/d.avsc" </dev/null >/dev/null 2>"$tmp/err"
 check "defaults: avrodecode --schema with a wrong-type default: status 2, named" \
     test $? -eq 2 -a -n "$(grep -F 'field "x": default "abc" is not a valid int' "$tmp/err")"
+
+# From a registry: a writer schema fetched by a body's id makes the bodies
+# it tags bad records (status 1), the first named with the field; a
+# --subject schema is a usage error (status 2), as any invalid schema there.
+reg=$tmp/reg
+mkdir -p "$reg/schemas/ids" "$reg/subjects/t-value/versions"
+"$py" - "$reg" <<'PY'
+import json, sys
+d = sys.argv[1]
+bad = {"type": "record", "name": "R", "fields": [{"name": "x", "type": "int", "default": "abc"}]}
+nul = {"type": "record", "name": "R\u0000x", "fields": [{"name": "x", "type": "int"}]}
+good = {"type": "record", "name": "R", "fields": [{"name": "x", "type": "int"}]}
+for i, s in ((1, bad), (2, nul), (3, good)):
+    json.dump({"schema": json.dumps(s)}, open("%s/schemas/ids/%d.json" % (d, i), "w"))
+json.dump({"subject": "t-value", "version": 1, "id": 1, "schema": json.dumps(bad)},
+          open(d + "/subjects/t-value/versions/1.json", "w"))
+PY
+# tagged bodies: 4-byte id, then {"x": 1} (the int 1 is 02), each a record of the stream
+for id in 3 1 2; do printf '\0\0\0\5\0\0\0%b\2' "\\$(printf %o $id)"; done >"$tmp/tagged"
+avrodecode -r "file:$reg" --out ndjson <"$tmp/tagged" >"$tmp/out" 2>"$tmp/err"
+st=$?
+check "registry: a body of a schema id with a wrong-type default: status 1" test $st -eq 1
+check "registry: the good record before it is written" test "$(cat "$tmp/out")" = '{"x":1}'
+check "registry: the message names the record, the field and the default" \
+    grep -q 'record 2 .*field "x": default "abc" is not a valid int' "$tmp/err"
+tail -c 9 "$tmp/tagged" | avrodecode -r "file:$reg" --out ndjson >/dev/null 2>"$tmp/err"
+st=$?
+check "registry: a schema id whose name holds \\u0000: status 1, named" \
+    test $st -eq 1 -a -n "$(grep -F 'record 1 ' "$tmp/err" | grep -F 'invalid name "R\u0000x"')"
+avrodecode -r "file:$reg" --subject t-value --out ndjson <"$tmp/tagged" >/dev/null 2>"$tmp/err"
+st=$?
+check "registry: --subject with a wrong-type default: status 2, named" \
+    test $st -eq 2 -a -n "$(grep -F -- '--subject t-value: invalid schema: record R: field "x": default "abc"' "$tmp/err")"
