@@ -54,7 +54,13 @@ def main():
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serve_until_eof(Handler)
+
+
+def serve_until_eof(handler):
+    """Serves HANDLER on 127.0.0.1, prints "PORT=n", and ends the process at
+    EOF on stdin (requests in flight and all)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("PORT=%d" % srv.server_address[1], flush=True)
