@@ -28,7 +28,7 @@ port=$(started PORT "$tmp/sse.port") ||
 U=http://127.0.0.1:$port
 
 . "$top/scripts/broker.sh"
-broker_start "$tmp" -t wikimedia:1 -t wikimedia.file:1 -t n50:1 -t errs:1 -t live:1 -t live2:1 -t framing:1 ||
+broker_start "$tmp" -t wikimedia:1 -t wikimedia.file:1 -t n50:1 -t errs:1 -t live:1 -t live2:1 -t framing:1 -t file-url:1 ||
 	{ notok "the local broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 trap 'exec 9>&- {ssefd}>&- {srfd}>&- 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -68,6 +68,13 @@ check "the stream was asked for text/event-stream with a User-Agent" \
 	"$py" -c 'import json,sys
 r = [json.loads(l) for l in open(sys.argv[1]) if "headers" in l][-1]["headers"]
 sys.exit(not (r.get("accept") == "text/event-stream" and r.get("user-agent")))' "$tmp/requests"
+
+# A recording as a file:// URL: read once, whatever --retries.
+"$prod" -u "file://$sse" -b "$B" -t file-url -r "file:$tmp/reg" --subject wikimedia.file-value \
+	>/dev/null 2>"$tmp/err1b"
+st=$?
+check "file:// stream: exits 0 ($st), quiet, every event once" \
+	test $st -eq 0 -a ! -s "$tmp/err1b" -a "$(count file-url)" = 200
 
 # 2. -n 50: exactly the first 50, and no complaint from curl about the closed pipe.
 "$prod" -u "$U/recentchange.sse" -b "$B" -t n50 -r "file:$tmp/reg" --subject wikimedia.file-value \
