@@ -110,10 +110,15 @@ kill_job() {	# SIGKILL to the job's group and to each of its processes
 	for p in $(job_procs | awk '{print $1}'); do kill -KILL "$p" 2>/dev/null; done
 }
 job_gone() {	# waits (15 s at most) until the job has no process left
-	local i
+	local i p
 	for i in $(seq 300); do
 		[ -z "$(job_procs)" ] && return 0
 		nap 0.03
+		# every second, SIGCONT again (as wait_live does): under the
+		# sanitizers a freeze's SIGSTOP taken by LeakSanitizer's tracer
+		# can stop a stage after the thaw (CI: "kill-cfjob in command",
+		# the command's processes still there 9 s on)
+		[ $((i % 33)) = 0 ] && for p in $(job_procs | awk '{print $1}'); do kill -CONT "$p" 2>/dev/null; done
 	done
 	return 1
 }
