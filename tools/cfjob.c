@@ -144,18 +144,69 @@ props_add(const char *name, size_t nlen, const char *val, size_t vlen, void *arg
 	return 0;
 }
 
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* -F file: librdkafka properties, one name=value a line; # and ! start comments. */
+static int f_given;
+
 static void
 opt_f(const char *path)
 {
 	char *text, err[256];
 	size_t len;
 
+	f_given = 1;
 	if (!(text = read_file(path, &len)))
 		die_errno(EXIT_USAGE, "-F: cannot read %s", path);
-	if (jobstate_props_parse(text, len, props_add, NULL, err, sizeof(err)) < 0)
+	if (jobstate_props_parse(text, len, props_add, NULL, err, sizeof(err)) < 0) {
+		free(text);
 		die(EXIT_USAGE, "-F %s: %s", path, err);
+	}
 	free(text);
+}
+
+/*
+ * Without -F, kcat's default property file: $KCAT_CONFIG (which must be
+ * readable), else ~/.config/kcat.conf if there is one. Its properties come
+ * before the -X ones, which override them, as with kcat.
+ */
+static void
+default_conf(void)
+{
+	const char *env = getenv("KCAT_CONFIG"), *home = getenv("HOME");
+	char **x = o.props, *path = NULL, *text, err[256];
+	size_t nx = o.nprops, len;
+
+	if (f_given)
+		return;
+	if (env && *env) {
+		path = xstrndup(env, strlen(env));
+		if (!(text = read_file(path, &len))) {
+			free(path);
+			die_errno(EXIT_USAGE, "KCAT_CONFIG: cannot read %s", env);
+		}
+	} else if (home && *home) {
+		path = pathf("%s/.config/kcat.conf", home);
+		if (!(text = read_file(path, &len))) {
+			free(path);
+			return;	/* none: nothing to read */
+		}
+	} else {
+		return;
+	}
+	o.props = NULL, o.nprops = o.capprops = 0;
+	if (jobstate_props_parse(text, len, props_add, NULL, err, sizeof(err)) < 0) {
+		free(text);
+		die(EXIT_USAGE, "%s %s: %s", env && *env ? "KCAT_CONFIG" : "kcat's default property file", path, err);
+	}
+	free(text);
+	free(path);
+	for (size_t i = 0; i < nx; i++) {	/* then the -X ones */
+		o.props = xgrowarray(o.props, &o.capprops, o.nprops + 2, sizeof(*o.props));
+		o.props[o.nprops++] = x[i];
+		o.props[o.nprops] = NULL;
+	}
+	free(x);
 }
 
 static int64_t
@@ -251,6 +302,7 @@ parse_opts(int argc, char **argv)
 	if (optind >= argc)
 		die(EXIT_USAGE, "no command: give the batch command after --");
 	o.cmd = argv + optind;
+	default_conf();
 	if (!o.brokers)
 		die(EXIT_USAGE, "-b BROKERS: which Kafka cluster?");
 	if (!o.in || !o.out)

@@ -100,6 +100,24 @@ word_opt "cfjob --delivery '' (empty)" 'cfjob: --delivery: expected at-least-onc
 word_opt "winagg --at-eof later" 'winagg: --at-eof: expected flush or keep, got "later"' \
 	"$BIN/winagg" --window 1m --at-eof later
 
+# ---- cfjob without -F reads kcat's default property file, as kcat does ----
+# $KCAT_CONFIG (it must be readable), else ~/.config/kcat.conf; -F overrides
+# both. Each file holds a property librdkafka does not know: read, it stops
+# cfjob at the start with status 2 naming it.
+echo "no.such.prop=1" >"$tmp/kc.conf"
+echo "client.id=x" >"$tmp/ok.conf"
+mkdir -p "$tmp/home/.config" "$tmp/home2"
+echo "home.only.prop=1" >"$tmp/home/.config/kcat.conf"
+CF=("$BIN/cfjob" -b 127.0.0.1:1 --in-topic a --out-topic b)
+KCAT_CONFIG=$tmp/kc.conf HOME=$tmp/home2 word_opt "cfjob, KCAT_CONFIG read" \
+	'cfjob: no.such.prop (-X or -F): no such librdkafka property' "${CF[@]}" -- true
+KCAT_CONFIG=$tmp/nope HOME=$tmp/home2 word_opt "cfjob, KCAT_CONFIG unreadable" \
+	"cfjob: KCAT_CONFIG: cannot read $tmp/nope: No such file or directory" "${CF[@]}" -- true
+KCAT_CONFIG=$tmp/nope HOME=$tmp/home word_opt "cfjob -F: KCAT_CONFIG and ~/.config/kcat.conf not read" \
+	'cfjob: bogus.prop (-X or -F): no such librdkafka property' "${CF[@]}" -F "$tmp/ok.conf" -X bogus.prop=2 -- true
+KCAT_CONFIG= HOME=$tmp/home word_opt "cfjob, ~/.config/kcat.conf read" \
+	'cfjob: home.only.prop (-X or -F): no such librdkafka property' "${CF[@]}" -- true
+
 # ---- -F, need, die, warn, usage ----
 echo client.id=x >"$tmp/kcat.conf"
 try "-F readable file: accepted" 0 "" kafka_conf "$tmp/kcat.conf"
