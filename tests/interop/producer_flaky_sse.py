@@ -12,7 +12,7 @@ for tests/e2e/producer-reconnect.sh (scripts/wikimedia-producer's reconnects).
       with Last-Event-ID resumes after that event (an id never sent: 400);
       after the last event, the next request gets 204 (the end, as the SSE
       specification has it). Each connection, random from SEED and its
-      number: now and then a 503; else 1-30 events, then an end: a clean
+      number: now and then a 503; else 0-30 events, then an end: a clean
       close, a close in the middle of an event's data line, in its id line,
       or before its blank line, a stall (after a whole event or in the
       middle of one) until the client goes away, or a reset (RST). Some
@@ -30,7 +30,8 @@ for tests/e2e/producer-reconnect.sh (scripts/wikimedia-producer's reconnects).
       The requests of PATH: the first without Last-Event-ID, every other
       with the id of the last event sent whole before it (after a reset,
       whose last events may be lost in flight, one the server had sent),
-      and the last answered 204. Prints "connections=K drops=D ends=..."; a
+      and the last answered 204. Prints "connections=K drops=D empty=E
+      ends=..." (E: connections that sent no event whole); a
       failure on stderr, status 1.
 """
 import json
@@ -135,7 +136,7 @@ def serve(log):
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
             self.end_headers()
             out = [":ok", "", "retry: %d" % retry, ""]
-            last = min(n, start + rng.randint(1, 30) - 1)
+            last = min(n, start + rng.randint(0, 30) - 1)
             for i in range(start, last + 1):
                 out += event_lines(i) + [""]
                 if rng.random() < 0.2:
@@ -201,7 +202,8 @@ def check(log, path, n):
         bad.append("the last request was answered %s, not 204 (the end)" % reqs[-1].get("status"))
     drops = sum(1 for e in reqs if e.get("status") == 200 and e.get("upto", n) < n)
     ends = sorted({e["end"] for e in reqs if "end" in e})
-    print("connections=%d drops=%d ends=%s" % (len(reqs), drops, ",".join(ends)))
+    empty = sum(1 for e in reqs if e.get("upto", 0) == e.get("start", 1) - 1)
+    print("connections=%d drops=%d empty=%d ends=%s" % (len(reqs), drops, empty, ",".join(ends)))
     for b in bad:
         print(b, file=sys.stderr)
     return 1 if bad else 0
