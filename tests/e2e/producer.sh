@@ -28,7 +28,7 @@ port=$(started PORT "$tmp/sse.port") ||
 U=http://127.0.0.1:$port
 
 . "$top/scripts/broker.sh"
-broker_start "$tmp" -t wikimedia:1 -t wikimedia.file:1 -t n50:1 -t errs:1 -t live:1 -t live2:1 -t framing:1 -t file-url:1 ||
+broker_start "$tmp" -t wikimedia:1 -t wikimedia.file:1 -t n50:1 -t errs:1 -t live:1 -t live2:1 -t framing:1 -t file-url:1 -t installed:1 ||
 	{ notok "the local broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 trap 'exec 9>&- {ssefd}>&- {srfd}>&- 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -75,6 +75,18 @@ sys.exit(not (r.get("accept") == "text/event-stream" and r.get("user-agent")))' 
 st=$?
 check "file:// stream: exits 0 ($st), quiet, every event once" \
 	test $st -eq 0 -a ! -s "$tmp/err1b" -a "$(count file-url)" = 200
+
+# Installed as make install puts it: the schema from PREFIX/share/cfkit/schemas.
+mkdir -p "$tmp/prefix/bin" "$tmp/prefix/lib/cfkit" "$tmp/prefix/share/cfkit/schemas"
+cp "$prod" "$tmp/prefix/bin/"
+cp "$BIN/cfkit-sh-setup" "$tmp/prefix/lib/cfkit/"
+cp "$top/scripts/schemas/wikimedia-value.avsc" "$tmp/prefix/share/cfkit/schemas/"
+"$tmp/prefix/bin/wikimedia-producer" -u "file://$sse" -b "$B" -t installed -r "file:$tmp/reg" \
+	--subject wikimedia.file-value >/dev/null 2>"$tmp/err1c"
+st=$?
+check "installed, no --schema: exits 0 ($st), quiet, every event once" \
+	test $st -eq 0 -a ! -s "$tmp/err1c" -a "$(count installed)" = 200
+[ -s "$tmp/err1c" ] && sed 's/^/# stderr: /' "$tmp/err1c"
 
 # 2. -n 50: exactly the first 50, and no complaint from curl about the closed pipe.
 "$prod" -u "$U/recentchange.sse" -b "$B" -t n50 -r "file:$tmp/reg" --subject wikimedia.file-value \
