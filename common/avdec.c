@@ -20,6 +20,7 @@
 #include "err.h"
 #include "hash.h"
 #include "jw.h"
+#include "rs.h"
 #include "ts.h"
 
 /* Limits of the decoder, each named in its error message. */
@@ -107,6 +108,8 @@ struct cctx {
 	const struct avdec_opts *o;
 	struct memo *memo;
 	size_t nmemo, capmemo;
+	uint32_t *mtab;		/* memo index + 1 by the hash of (w, r, proj); 0 empty */
+	size_t mmask;
 	char *err;
 	size_t errlen;
 	int proj_err;
@@ -373,7 +376,8 @@ render_default(struct cctx *c, const struct av_field *f, const struct avdec_proj
 	if (!f->def)
 		return cfail(c, "reader field \"%s\" is not in the writer schema and has no default",
 		    f->name);
-	if (avenc_default(f->type, f->def, &bin, msg, sizeof(msg)) < 0) {
+	if (avenc_default(f->type, f->def, c->o->max_default ? c->o->max_default : RS_MAX_DEFAULT, &bin,
+	    msg, sizeof(msg)) < 0) {
 		cfail(c, "default of field \"%s\": %s", f->name, msg);
 		goto out;
 	}
@@ -482,17 +486,14 @@ out:
 static struct pn *
 compile_enum(struct cctx *c, struct pn *n, const struct av_node *w, const struct av_node *r)
 {
-	size_t i, k;
+	size_t i;
 
 	n->nsym = w->nsymbols;
 	n->sym = xcalloc(w->nsymbols, sizeof(char *));
 	for (i = 0; i < w->nsymbols; i++) {
-		int hit = -1;
+		int hit = (int)avsc_symbol(r, w->symbols[i], strlen(w->symbols[i]));
 		size_t len;
 
-		for (k = 0; k < r->nsymbols && hit < 0; k++)
-			if (strcmp(w->symbols[i], r->symbols[k]) == 0)
-				hit = (int)k;
 		if (hit < 0)
 			hit = r->enum_default;
 		if (hit >= 0) {
@@ -525,18 +526,38 @@ wrap_text(const char *name, size_t *len)
  * names first: a union holding a type and another whose alias is its name
  * reads itself (Java reads it too, but with another reader its
  * Schema.applyAliases renames the writer's type first and takes the alias).
+ * The same type and the promotions are looked up by name (avsc_branch):
+ * scanning the reader's branches for each writer branch took 42 s for a
+ * union of 50,000 (tests/cli/schema-hostile.sh); only a named type with no
+ * branch of its full name scans them, for aliases and short names.
  */
 static int
 pick_branch(const struct av_node *w, const struct av_node *ru)
 {
+	static const char *const promo[][3] = {
+		[AV_INT] = {"long", "float", "double"}, [AV_LONG] = {"float", "double"},
+		[AV_FLOAT] = {"double"}, [AV_STRING] = {"bytes"}, [AV_BYTES] = {"string"},
+	};
+	const char *name = avsc_type_name(w);
+	long k = avsc_branch(ru, name, strlen(name)), best = -1;
 	size_t i;
 	int level;
 
-	for (level = M_EXACT; level >= M_PROMOTE; level--)
-		for (i = 0; i < ru->nbranches; i++)
-			if (matches(w, ru->branches[i], level))
-				return (int)i;
-	return -1;
+	if (k >= 0 && matches(w, ru->branches[k], M_EXACT))
+		return (int)k;
+	if (w->t == AV_RECORD || w->t == AV_ENUM || w->t == AV_FIXED) {
+		for (level = M_ALIAS; level >= M_SHORT; level--)
+			for (i = 0; i < ru->nbranches; i++)
+				if (matches(w, ru->branches[i], level))
+					return (int)i;
+		return -1;
+	}
+	for (i = 0; w->t < sizeof(promo) / sizeof(promo[0]) && i < 3 && promo[w->t][i]; i++) {
+		k = avsc_branch(ru, promo[w->t][i], strlen(promo[w->t][i]));
+		if (k >= 0 && (best < 0 || k < best))
+			best = k;
+	}
+	return (int)best;
 }
 
 static struct pn *
@@ -631,16 +652,52 @@ compile_prim(struct cctx *c, struct pn *n, const struct av_node *w, const struct
 	return n;
 }
 
+/*
+ * The memo's slot for (w, r, proj): a hash table, as a schema of 50,000
+ * types searched a list of them for each (42 s, tests/cli/schema-hostile.sh).
+ */
+static uint32_t *
+memo_slot(struct cctx *c, const struct av_node *w, const struct av_node *r,
+    const struct avdec_proj *proj)
+{
+	const void *key[3] = {w, r, proj};
+	size_t i = (size_t)hash_fnv1a(key, sizeof(key)) & c->mmask;
+
+	for (;; i = (i + 1) & c->mmask) {
+		const struct memo *m = c->mtab[i] ? &c->memo[c->mtab[i] - 1] : NULL;
+
+		if (!m || (m->w == w && m->r == r && m->proj == proj))
+			return &c->mtab[i];
+	}
+}
+
+static void
+memo_add(struct cctx *c, const struct av_node *w, const struct av_node *r,
+    const struct avdec_proj *proj, struct pn *n)
+{
+	c->memo = xgrowarray(c->memo, &c->capmemo, c->nmemo + 1, sizeof(*c->memo));
+	c->memo[c->nmemo++] = (struct memo){w, r, proj, n};
+	if (2 * c->nmemo > c->mmask) {
+		size_t i;
+
+		free(c->mtab);
+		c->mmask = c->mmask ? 2 * c->mmask + 1 : 63;
+		c->mtab = xcalloc(c->mmask + 1, sizeof(*c->mtab));
+		for (i = 0; i < c->nmemo; i++)
+			*memo_slot(c, c->memo[i].w, c->memo[i].r, c->memo[i].proj) = (uint32_t)i + 1;
+	} else
+		*memo_slot(c, w, r, proj) = (uint32_t)c->nmemo;
+}
+
 static struct pn *
 compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
     const struct avdec_proj *proj)
 {
 	struct pn *n;
-	size_t i;
+	uint32_t *m;
 
-	for (i = 0; i < c->nmemo; i++)
-		if (c->memo[i].w == w && c->memo[i].r == r && c->memo[i].proj == proj)
-			return c->memo[i].pn;
+	if (c->mtab && *(m = memo_slot(c, w, r, proj)))
+		return c->memo[*m - 1].pn;
 	if (proj && r->t == AV_NULL)
 		proj = NULL;	/* the null branch of an optional record */
 	if (proj && r->t != AV_RECORD && r->t != AV_UNION && r->t != AV_ARRAY && r->t != AV_MAP) {
@@ -664,8 +721,7 @@ compile(struct cctx *c, const struct av_node *w, const struct av_node *r,
 	} else
 		n = new_pn(c, K_NULL, w, r);
 	n->proj = proj;
-	c->memo = xgrowarray(c->memo, &c->capmemo, c->nmemo + 1, sizeof(*c->memo));
-	c->memo[c->nmemo++] = (struct memo){w, r, proj, n};
+	memo_add(c, w, r, proj, n);
 	if (n->k == K_UNION)
 		n = compile_union(c, n, w, r, proj);
 	else if (n->k == K_WRAP) {
@@ -707,6 +763,7 @@ avdec_compile(const struct av_schema *ws, const struct av_schema *rs,
 	err[0] = 0;
 	p->root = compile(&c, ws->root, rs ? rs->root : ws->root, sub(proj));
 	free(c.memo);
+	free(c.mtab);
 	if (proj_err)
 		*proj_err = c.proj_err;
 	if (!p->root) {

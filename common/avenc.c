@@ -13,6 +13,7 @@
 #include "avbin.h"
 #include "avenc.h"
 #include "err.h"
+#include "rs.h"
 #include "ts.h"
 
 #define MAX_DECIMAL 64
@@ -32,6 +33,8 @@ struct avenc_ctx {
 	size_t npath, cappath;
 	uint32_t **hints;	/* per record node id: where each field was found last time */
 	size_t nhints;
+	uint32_t *at;		/* members_of: a stack of per-field member index + 1 (0: absent) */
+	size_t nat, capat;
 	const struct av_node *rec;	/* the record and field being encoded, for messages */
 	const struct av_field *fld;
 	char *msg;
@@ -60,6 +63,7 @@ avenc_free(struct avenc_ctx *c)
 	for (i = 0; i < c->nhints; i++)
 		free(c->hints[i]);
 	free(c->hints);
+	free(c->at);
 	free(c);
 }
 
@@ -609,10 +613,66 @@ hints_for(struct avenc_ctx *c, const struct av_node *t)
 	return c->hints[t->id];
 }
 
+/*
+ * Where each field of t is among the members of object v (the first key of
+ * its name), pushed on c->at: its base there. For an object whose keys do
+ * not come in the order last seen: looking each field up among the keys
+ * took 2 min for a record of 200,000 fields given in reverse
+ * (tests/cli/schema-hostile.sh).
+ */
+static size_t
+members_of(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
+{
+	size_t base = c->nat;
+	uint32_t i;
+
+	c->at = xgrowarray(c->at, &c->capat, base + t->nfields + 1, sizeof(*c->at));
+	memset(c->at + base, 0, t->nfields * sizeof(*c->at));
+	c->nat = base + t->nfields;
+	for (i = 0; i < v->n; i++) {
+		const char *s;
+		size_t n;
+		long f;
+
+		str_of(c, jp_key(c->d, v, i), &s, &n);
+		if ((f = avsc_field(t, s, n)) >= 0 && !c->at[base + (size_t)f])
+			c->at[base + (size_t)f] = i + 1;
+	}
+	return base;
+}
+
+/* Names the first key of v that record t lacks, else the first given twice. */
+static _Noreturn void
+bad_keys(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v, size_t base)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const struct jp_node *k = jp_key(c->d, v, i);
+		const char *s;
+		size_t n;
+
+		str_of(c, k, &s, &n);
+		if (avsc_field(t, s, n) < 0)
+			efail(c, "unknown field \"%.*s\" (not in record %s; --ignore-unknown drops it)",
+			    k->n > 60 ? 60 : (int)k->n, k->s, t->fullname);
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct jp_node *k = jp_key(c->d, v, i);
+		const char *s;
+		size_t n;
+
+		str_of(c, k, &s, &n);
+		if (c->at[base + (size_t)avsc_field(t, s, n)] != i + 1)
+			efail(c, "field \"%.*s\" given twice", k->n > 60 ? 60 : (int)k->n, k->s);
+	}
+	efail(c, "a field given twice");
+}
+
 static void
 enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
-	size_t i, found = 0;
+	size_t i, found = 0, base = SIZE_MAX;
 	uint32_t *hint = hints_for(c, t);
 	char msg[200];
 	const struct av_node *outer = c->rec;
@@ -622,7 +682,17 @@ enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v
 		expected(c, t->nfields ? "an object (record)" : "an object (empty record)", v);
 	for (i = 0; i < t->nfields; i++) {
 		const struct av_field *f = &t->fields[i];
-		long m = member(c, v, f->name, f->namelen, hint[i]);
+		long m;
+
+		if (v->n <= 8)
+			m = member(c, v, f->name, f->namelen, hint[i]);
+		else if (hint[i] < v->n && key_is(c, jp_key(c->d, v, hint[i]), f->name, f->namelen))
+			m = hint[i];
+		else {
+			if (base == SIZE_MAX)
+				base = members_of(c, t, v);
+			m = (long)c->at[base + i] - 1;
+		}
 
 		push(c, f->name, f->namelen, 0);
 		c->rec = t;
@@ -632,7 +702,8 @@ enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v
 			hint[i] = (uint32_t)m;
 			enc(c, f->type, jp_val(c->d, v, (uint32_t)m));
 		} else if (f->def) {
-			if (avenc_default(f->type, f->def, c->out, msg, sizeof(msg)) < 0)
+			if (avenc_default(f->type, f->def, c->o.max_default ? c->o.max_default : RS_MAX_DEFAULT,
+			    c->out, msg, sizeof(msg)) < 0)
 				efail(c, "the schema's default: %s", msg);
 		} else {
 			c->npath--;
@@ -642,32 +713,10 @@ enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v
 	}
 	c->rec = outer;
 	c->fld = outer_f;
-	if (found < v->n && !c->o.ignore_unknown) {
-		/* Name the first key the record does not have. */
-		for (i = 0; i < v->n; i++) {
-			const struct jp_node *k = jp_key(c->d, v, (uint32_t)i);
-			size_t j, known = 0;
-
-			for (j = 0; j < t->nfields && !known; j++)
-				known = key_is(c, k, t->fields[j].name, t->fields[j].namelen);
-			if (!known)
-				efail(c, "unknown field \"%.*s\" (not in record %s; --ignore-unknown drops it)",
-				    k->n > 60 ? 60 : (int)k->n, k->s, t->fullname);
-		}
-		/* Every key is a field, yet fewer fields were found than keys: one came twice. */
-		for (i = 0; i < v->n; i++) {
-			const struct jp_node *k = jp_key(c->d, v, (uint32_t)i);
-			uint32_t j;
-
-			for (j = (uint32_t)i + 1; j < v->n; j++) {
-				const struct jp_node *k2 = jp_key(c->d, v, j);
-
-				if (k2->n == k->n && memcmp(k2->s, k->s, k->n) == 0)
-					efail(c, "field \"%.*s\" given twice", k->n > 60 ? 60 : (int)k->n, k->s);
-			}
-		}
-		efail(c, "a field given twice (once escaped)");
-	}
+	if (found < v->n && !c->o.ignore_unknown)
+		bad_keys(c, t, v, base == SIZE_MAX ? members_of(c, t, v) : base);
+	if (base != SIZE_MAX)
+		c->nat = base;
 }
 
 static void
@@ -799,13 +848,8 @@ decimal:
 			return b;
 		str_of(c, v, &s, &n);
 		for (i = 0; i < u->nbranches; i++) {
-			const struct av_node *e = u->branches[i];
-			size_t k;
-
-			if (e->t == AV_ENUM)
-				for (k = 0; k < e->nsymbols; k++)
-					if (strlen(e->symbols[k]) == n && memcmp(e->symbols[k], s, n) == 0)
-						return (int)i;
+			if (avsc_symbol(u->branches[i], s, n) >= 0)
+				return (int)i;
 		}
 		if ((b = find_type(u, AV_BYTES)) >= 0)
 			return b;
@@ -915,7 +959,8 @@ static void
 enc(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 {
 	const char *s;
-	size_t n, i;
+	size_t n;
+	long sym;
 
 	switch (t->t) {
 	case AV_NULL:
@@ -950,11 +995,10 @@ enc(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v)
 		if (v->t != JP_STR)
 			expected(c, "an enum symbol", v);
 		str_of(c, v, &s, &n);
-		for (i = 0; i < t->nsymbols; i++)
-			if (strlen(t->symbols[i]) == n && memcmp(t->symbols[i], s, n) == 0) {
-				avbin_put_long(c->out, (int64_t)i);
-				return;
-			}
+		if ((sym = avsc_symbol(t, s, n)) >= 0) {
+			avbin_put_long(c->out, (int64_t)sym);
+			return;
+		}
 		efail(c, "\"%.*s\" is not a symbol of enum %s", n > 60 ? 60 : (int)n, s, t->fullname);
 	case AV_RECORD:
 		enc_record(c, t, v);
@@ -980,6 +1024,7 @@ avenc_encode(struct avenc_ctx *c, const struct av_node *s, const struct jp_doc *
 	c->msg = msg;
 	c->msglen = msglen;
 	c->npath = 0;
+	c->nat = 0;
 	c->rec = NULL;
 	c->fld = NULL;
 	if (setjmp(c->jb)) {
@@ -998,11 +1043,39 @@ dfail(char *err, size_t errlen, const struct av_node *t)
 	return err_set(err, errlen, "default is not a valid %s", avsc_type_name(t));
 }
 
+/*
+ * What filling a default may cost: a default of defaults of defaults
+ * expands to 2^n values (a 4.6 KB schema of 40 levels to 2^40 of them,
+ * tests/cli/schema-hostile.sh), so the values visited and the bytes
+ * written are counted against max.
+ */
+struct dbudget {
+	size_t max, left, start;
+};
+
+static int fill_default(const struct av_node *t, json_t *v, struct dbudget *b, struct buf *out,
+    char *err, size_t errlen);
+
 int
-avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen)
+avenc_default(const struct av_node *t, json_t *v, size_t max, struct buf *out, char *err,
+    size_t errlen)
+{
+	struct dbudget b = {max, max, out->len};
+
+	return fill_default(t, v, &b, out, err, errlen);
+}
+
+static int
+fill_default(const struct av_node *t, json_t *v, struct dbudget *b, struct buf *out, char *err,
+    size_t errlen)
 {
 	size_t i;
+	long sym;
 
+	if (!b->left || out->len - b->start > b->max)
+		return err_set(err, errlen, "the default expands to more than %zu values or bytes "
+		    "(the --max-record size)", b->max);
+	b->left--;
 	switch (t->t) {
 	case AV_NULL:
 		return json_is_null(v) ? 0 : dfail(err, errlen, t);
@@ -1067,12 +1140,11 @@ avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, si
 		return 0;
 	}
 	case AV_ENUM:
-		for (i = 0; json_is_string(v) && i < t->nsymbols; i++)
-			if (strcmp(t->symbols[i], json_string_value(v)) == 0) {
-				avbin_put_long(out, (int64_t)i);
-				return 0;
-			}
-		return dfail(err, errlen, t);
+		/* By length: "A\u0000b" is not the symbol A. */
+		if (!json_is_string(v) || (sym = avsc_symbol(t, json_string_value(v), json_string_length(v))) < 0)
+			return dfail(err, errlen, t);
+		avbin_put_long(out, (int64_t)sym);
+		return 0;
 	case AV_RECORD:
 		if (!json_is_object(v))
 			return dfail(err, errlen, t);
@@ -1085,7 +1157,7 @@ avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, si
 				return err_set(err, errlen, "default of record %s lacks field %s",
 				    t->fullname, t->fields[i].name);
 			}
-			if (avenc_default(t->fields[i].type, fv, out, err, errlen) < 0)
+			if (fill_default(t->fields[i].type, fv, b, out, err, errlen) < 0)
 				return -1;
 		}
 		return 0;
@@ -1095,7 +1167,7 @@ avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, si
 		if (json_array_size(v)) {
 			avbin_put_long(out, (int64_t)json_array_size(v));
 			for (i = 0; i < json_array_size(v); i++)
-				if (avenc_default(t->items, json_array_get(v, i), out, err, errlen) < 0)
+				if (fill_default(t->items, json_array_get(v, i), b, out, err, errlen) < 0)
 					return -1;
 		}
 		avbin_put_long(out, 0);
@@ -1111,7 +1183,7 @@ avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, si
 			json_object_foreach(v, k, mv) {
 				avbin_put_long(out, (int64_t)strlen(k));
 				buf_puts(out, k);
-				if (avenc_default(t->items, mv, out, err, errlen) < 0)
+				if (fill_default(t->items, mv, b, out, err, errlen) < 0)
 					return -1;
 			}
 		}
@@ -1129,9 +1201,11 @@ avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, si
 
 		for (i = 0; i < t->nbranches; i++) {
 			avbin_put_long(out, (int64_t)i);
-			if (avenc_default(t->branches[i], v, out, err, errlen) == 0)
+			if (fill_default(t->branches[i], v, b, out, err, errlen) == 0)
 				return 0;
 			out->len = at;
+			if (!b->left)
+				return -1;	/* err says why */
 		}
 		return dfail(err, errlen, t);
 	}

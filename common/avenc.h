@@ -22,6 +22,7 @@ enum { AVENC_PLAIN, AVENC_AVRO, AVENC_AUTO };
 struct avenc_opts {
 	int mode;		/* AVENC_* */
 	int ignore_unknown;	/* drop object keys a record does not have */
+	size_t max_default;	/* values or bytes a field default may expand to (0: RS_MAX_DEFAULT); the --max-record size */
 };
 
 struct avenc_ctx;
@@ -42,8 +43,11 @@ int avenc_encode(struct avenc_ctx *c, const struct av_node *s, const struct jp_d
  * specification's rules: a union's default may be of any branch, the first
  * it is valid for taken; bytes and fixed are strings of code points): the
  * encoder's for absent fields, and the decoder's for reader fields the
- * writer lacks (it decodes this binary). 0, or -1 with err set.
+ * writer lacks (it decodes this binary). At most max values visited and
+ * bytes written: a record's absent fields take their own defaults, which
+ * can double at each level. 0, or -1 with err set.
  */
-int avenc_default(const struct av_node *t, json_t *v, struct buf *out, char *err, size_t errlen);
+int avenc_default(const struct av_node *t, json_t *v, size_t max, struct buf *out, char *err,
+    size_t errlen);
 
 #endif

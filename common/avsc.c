@@ -576,6 +576,14 @@ branch_key(const void *set, size_t i, size_t *len)
 	return name;
 }
 
+long
+avsc_branch(const struct av_node *u, const char *name, size_t n)
+{
+	struct idx x = {u->bidx, u->bidxmask, 0};
+
+	return u->t == AV_UNION ? idx_find(&x, u->branches, branch_key, name, n) : -1;
+}
+
 static struct av_node *
 parse_union(struct pctx *c, json_t *j, const char *ns)
 {
@@ -601,7 +609,9 @@ parse_union(struct pctx *c, json_t *j, const char *ns)
 			break;
 		}
 	}
-	free(x.slot);
+	/* Kept for avsc_branch: the decoder picks reader branches by it. */
+	n->bidx = x.slot;
+	n->bidxmask = x.mask;
 	return i < n->nbranches ? NULL : n;
 }
 
@@ -905,6 +915,7 @@ avsc_free(struct av_schema *s)
 		free(n->fields);
 		free(n->fidx);
 		free(n->sidx);
+		free(n->bidx);
 		free(n->symbols);
 		free(n->branches);
 		free(n->aliases);

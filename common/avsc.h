@@ -66,6 +66,8 @@ struct av_node {
 	struct av_node *items;		/* array items, map values */
 	struct av_node **branches;	/* union */
 	size_t nbranches;
+	uint32_t *bidx;			/* union: branch index + 1 by type name hash (avsc_branch); 0 empty */
+	size_t bidxmask;
 	int id;				/* index in av_schema.nodes */
 	size_t minsz;			/* least bytes a value takes (a lower bound for recursive types) */
 	unsigned char sk, sk_null;	/* how a decoder skips it fast (AVSK_*); the null branch of [null, x] */
@@ -88,6 +90,8 @@ void avsc_free(struct av_schema *s);
 long avsc_field(const struct av_node *r, const char *name, size_t n);
 /* The index of enum e's symbol called name (n bytes), or -1: a hash lookup. */
 long avsc_symbol(const struct av_node *e, const char *name, size_t n);
+/* The index of union u's branch whose avsc_type_name is name (n bytes), or -1: a hash lookup. */
+long avsc_branch(const struct av_node *u, const char *name, size_t n);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
 /*

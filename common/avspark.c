@@ -55,10 +55,33 @@ spark_type(const struct av_node *n, char *s, size_t len)
 	}
 }
 
+/*
+ * The lines written, against AVSPARK_MAX_LINES: a named type met again is
+ * shown again (Spark's SchemaConverters expands it; it refuses only
+ * recursive ones), so a record of two fields of a record of two fields...
+ * is a tree of 2^n lines (40 levels in 4.6 KB of schema).
+ */
+struct lines {
+	size_t n, start;	/* lines written; where the tree starts in the buffer */
+	int cut;
+};
+
 static void spark_children(const struct av_node *n, const char *prefix, struct buf *o,
-    const struct av_node **stack, int depth);
+    const struct av_node **stack, int depth, struct lines *l);
 
 #define SPARK_MAX_DEPTH 64	/* levels --print-schema shows */
+
+/* Room for one more line; else the tree is cut. */
+static int
+spark_room(struct lines *l, const struct buf *o)
+{
+	if (l->n >= AVSPARK_MAX_LINES || o->len - l->start >= AVSPARK_MAX_BYTES) {
+		l->cut = 1;
+		return 0;
+	}
+	l->n++;
+	return 1;
+}
 
 /* Whether spark_children prints anything under n. */
 static int
@@ -70,11 +93,14 @@ spark_children_of(const struct av_node *n)
 
 static void
 spark_line(const char *prefix, const char *name, const struct av_node *t, const char *nullword,
-    struct buf *o, const struct av_node **stack, int depth)
+    struct buf *o, const struct av_node **stack, int depth, struct lines *l)
 {
 	char type[64], line[200];
 	int nullable, i;
 	const struct av_node *u = spark_unwrap(t, &nullable);
+
+	if (!spark_room(l, o))
+		return;
 
 	spark_type(u, type, sizeof(type));
 	if (u->t == AV_RECORD)
@@ -100,6 +126,8 @@ spark_line(const char *prefix, const char *name, const struct av_node *t, const 
 	}
 	buf_putc(o, '\n');
 	if (spark_children_of(u) && depth >= SPARK_MAX_DEPTH) {
+		if (!spark_room(l, o))
+			return;
 		buf_puts(o, prefix);
 		snprintf(line, sizeof(line), "    |-- (nested deeper than %d levels, the limit of "
 		    "--print-schema: not shown)\n", SPARK_MAX_DEPTH);
@@ -109,54 +137,64 @@ spark_line(const char *prefix, const char *name, const struct av_node *t, const 
 
 		snprintf(sub, sizeof(sub), "%s    |", prefix);
 		stack[depth] = u;
-		spark_children(u, sub, o, stack, depth + 1);
+		spark_children(u, sub, o, stack, depth + 1, l);
 	}
 }
 
 static void
 spark_children(const struct av_node *n, const char *prefix, struct buf *o,
-    const struct av_node **stack, int depth)
+    const struct av_node **stack, int depth, struct lines *l)
 {
 	size_t i, m = 0;
 	char name[32];
 
 	switch (n->t) {
 	case AV_RECORD:
-		for (i = 0; i < n->nfields; i++)
-			spark_line(prefix, n->fields[i].name, n->fields[i].type, "nullable", o, stack, depth);
+		for (i = 0; i < n->nfields && !l->cut; i++)
+			spark_line(prefix, n->fields[i].name, n->fields[i].type, "nullable", o, stack, depth, l);
 		break;
 	case AV_UNION:
 		/* Several non-null branches: a struct of member0, member1, ... */
-		for (i = 0; i < n->nbranches; i++)
+		for (i = 0; i < n->nbranches && !l->cut; i++)
 			if (n->branches[i]->t != AV_NULL) {
 				snprintf(name, sizeof(name), "member%zu", m++);
-				spark_line(prefix, name, n->branches[i], "nullable", o, stack, depth);
+				spark_line(prefix, name, n->branches[i], "nullable", o, stack, depth, l);
 			}
 		break;
 	case AV_ARRAY:
-		spark_line(prefix, "element", n->items, "containsNull", o, stack, depth);
+		spark_line(prefix, "element", n->items, "containsNull", o, stack, depth, l);
 		break;
 	case AV_MAP:
+		if (!spark_room(l, o))
+			break;
 		buf_puts(o, prefix);
 		buf_puts(o, "-- key: string\n");
-		spark_line(prefix, "value", n->items, "valueContainsNull", o, stack, depth);
+		spark_line(prefix, "value", n->items, "valueContainsNull", o, stack, depth, l);
 		break;
 	default:
 		break;
 	}
 }
 
-void
+int
 avspark_tree(const struct av_node *root, struct buf *o)
 {
 	const struct av_node *stack[SPARK_MAX_DEPTH];
 	int nullable;
 	const struct av_node *u = spark_unwrap(root, &nullable);
+	struct lines l = {0, o->len, 0};
+	char line[200];
 
 	buf_puts(o, "root\n");
 	if (u->t == AV_RECORD) {
 		stack[0] = u;
-		spark_children(u, " |", o, stack, 1);
+		spark_children(u, " |", o, stack, 1, &l);
 	} else
-		spark_line(" |", "value", root, "nullable", o, stack, 0);
+		spark_line(" |", "value", root, "nullable", o, stack, 0, &l);
+	if (!l.cut)
+		return 0;
+	snprintf(line, sizeof(line), " |-- (more than %d lines or %d MiB, the limit of --print-schema: "
+	    "the rest not shown)\n", AVSPARK_MAX_LINES, AVSPARK_MAX_BYTES >> 20);
+	buf_puts(o, line);
+	return -1;
 }

@@ -12,7 +12,15 @@
 
 struct buf;
 
-/* Appends the tree of root, from its "root" line, to out; nesting past 64 levels is named, not shown. */
-void avspark_tree(const struct av_node *root, struct buf *out);
+/* Lines a tree may have: a named type used twice is shown twice, so a tree can double at each level. */
+#define AVSPARK_MAX_LINES 1000000
+#define AVSPARK_MAX_BYTES (64 << 20)
+
+/*
+ * Appends the tree of root, from its "root" line, to out; nesting past 64
+ * levels is named, not shown. 0, or -1 when the tree has more than
+ * AVSPARK_MAX_LINES lines or AVSPARK_MAX_BYTES: those are appended, then a line naming the limit.
+ */
+int avspark_tree(const struct av_node *root, struct buf *out);
 
 #endif

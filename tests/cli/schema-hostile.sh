@@ -245,3 +245,57 @@ avrodecode -r "file:$reg" --subject t-value --out ndjson <"$tmp/tagged" >/dev/nu
 st=$?
 check "registry: --subject with a wrong-type default: status 2, named" \
     test $st -eq 2 -a -n "$(grep -F -- '--subject t-value: invalid schema: record R: field "x": default "abc"' "$tmp/err")"
+
+# ---- the decoder's plan, the encoder's lookups, defaults and --print-schema ----
+# avrodecode resolves the schema against itself into a plan: enum symbols,
+# union branches and the plan's nodes were matched pairwise (20-60 s for
+# these; now a hash lookup each). The records encoded above are decoded back.
+for s in e:enum f:fields u:union; do
+	timeout "$limit" avrodecode --schema "$tmp/${s#*:}.avsc" --encoding avro --out ndjson <"$tmp/${s%:*}.want" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ -s "$tmp/err" ] && sed 's/^/#   /' "$tmp/err"
+	check "plan: ${s#*:}: the record decoded within ${limit} s, as it was given" \
+	    test $st -eq 0 -a "$(cat "$tmp/out")" = "$(cat "$tmp/${s%:*}.json")"
+done
+# The encoder remembers where each field was in the last object; keys in
+# another order were looked for one by one (2 min for these 200,000).
+"$py" - "$tmp" <<'PY'
+import sys
+d = sys.argv[1]
+keys = ['"f%d":%d' % (i, i % 100 - 50) for i in reversed(range(200000))]
+open(d + "/frev.json", "w").write("{" + ",".join(keys) + "}\n")
+open(d + "/fdup.json", "w").write("{" + ",".join(keys + ['"f7":1']) + "}\n")
+PY
+timeout "$limit" avroencode --schema "$tmp/fields.avsc" --bare --in ndjson <"$tmp/frev.json" >"$tmp/f.bin" 2>"$tmp/err"
+[ -s "$tmp/err" ] && sed 's/^/#   /' "$tmp/err"
+same_bytes "encoder: 200,000 fields given in reverse order, within ${limit} s" "$tmp/f.want" "$tmp/f.bin"
+timeout "$limit" avroencode --schema "$tmp/fields.avsc" --bare --in ndjson <"$tmp/fdup.json" >/dev/null 2>"$tmp/err"
+check "encoder: 200,000 fields and one given twice: status 1 within ${limit} s, named" \
+    test $? -eq 1 -a -n "$(grep -F '$: field "f7" given twice' "$tmp/err")"
+# An enum default is compared by its length: "A\u0000b" is not the symbol A.
+printf '%s\n' '{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"enum","name":"E","symbols":["A"]},"default":"A\u0000b"}]}' >"$tmp/n.avsc"
+echo '{}' | avroencode --schema "$tmp/n.avsc" --bare --in ndjson >/dev/null 2>"$tmp/err"
+check "encoder: the enum default \"A\\u0000b\" is no symbol: status 1, named" \
+    test $? -eq 1 -a -n "$(grep -F '$.f: the schema'"'"'s default: default is not a valid E' "$tmp/err")"
+# Filling a default takes the defaults of the fields it leaves out: 2^40
+# values for the doubling schema. Bounded by the --max-record size.
+echo '{}' | timeout "$limit" avroencode --schema "$tmp/doubling.avsc" --bare --in ndjson >/dev/null 2>"$tmp/err"
+st=$?
+check "defaults: filling the doubling schema's {} stops at the bound within ${limit} s: status 1, named" \
+    test $st -eq 1 -a -n "$(grep -F '$.x: the schema'"'"'s default: the default expands to more than' "$tmp/err")"
+[ $st -eq 1 ] || sed 's/^/#   /' "$tmp/err"
+printf '%s\n' '{"type":"record","name":"T40","fields":[]}' >"$tmp/w40.avsc"
+printf '\0\0\0\0' | timeout "$limit" avrodecode --schema "$tmp/w40.avsc" --reader-schema "$tmp/doubling.avsc" >/dev/null 2>"$tmp/err"
+st=$?
+check "defaults: a reader's doubling default the writer lacks stops at the bound within ${limit} s: status 2, named" \
+    test $st -eq 2 -a -n "$(grep -F 'default of field "x": the default expands to more than' "$tmp/err")"
+[ $st -eq 2 ] || sed 's/^/#   /' "$tmp/err"
+# --print-schema shows a named type in full wherever it is used, as Spark
+# does: the doubling schema's tree has 2^40 lines. Cut, with a line saying so.
+timeout "$limit" avrodecode --schema "$tmp/doubling.avsc" --print-schema >"$tmp/tree" 2>"$tmp/err"
+st=$?
+check "print-schema: the doubling tree ends within ${limit} s, at most 64 MiB and a line" \
+    test $st -ne 124 -a "$(stat -c %s "$tmp/tree")" -le $(((64 << 20) + 1000))
+check "print-schema: its last line names the limit" \
+    test "$(tail -1 "$tmp/tree")" = " |-- (more than 1000000 lines or 64 MiB, the limit of --print-schema: the rest not shown)"
+rm -f "$tmp/tree"
