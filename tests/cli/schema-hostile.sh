@@ -254,8 +254,11 @@ for s in e:enum f:fields u:union; do
 	timeout "$limit" avrodecode --schema "$tmp/${s#*:}.avsc" --encoding avro --out ndjson <"$tmp/${s%:*}.want" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ -s "$tmp/err" ] && sed 's/^/#   /' "$tmp/err"
-	check "plan: ${s#*:}: the record decoded within ${limit} s, as it was given" \
-	    test $st -eq 0 -a "$(cat "$tmp/out")" = "$(cat "$tmp/${s%:*}.json")"
+	if [ $st -eq 0 ] && cmp -s "$tmp/out" "$tmp/${s%:*}.json"; then
+		ok "plan: ${s#*:}: the record decoded within ${limit} s, as it was given"
+	else
+		notok "plan: ${s#*:}: the record decoded within ${limit} s, as it was given" "status $st (124: timed out)"
+	fi
 done
 # The encoder remembers where each field was in the last object; keys in
 # another order were looked for one by one (2 min for these 200,000).
