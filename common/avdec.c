@@ -546,10 +546,23 @@ pick_branch(const struct av_node *w, const struct av_node *ru)
 	if (k >= 0 && matches(w, ru->branches[k], M_EXACT))
 		return (int)k;
 	if (w->t == AV_RECORD || w->t == AV_ENUM || w->t == AV_FIXED) {
-		for (level = M_ALIAS; level >= M_SHORT; level--)
+		/* The first of the unqualified name by its table, when it is of the writer's kind. */
+		const char *d = strrchr(name, '.');
+
+		for (level = M_ALIAS; level >= M_SHORT; level--) {
+			if (level == M_ALIAS && !ru->naliased)
+				continue;
+			if (level == M_SHORT) {
+				k = avsc_branch_short(ru, d ? d + 1 : name, strlen(d ? d + 1 : name));
+				if (k < 0)
+					return -1;
+				if (matches(w, ru->branches[k], level))
+					return (int)k;
+			}
 			for (i = 0; i < ru->nbranches; i++)
 				if (matches(w, ru->branches[i], level))
 					return (int)i;
+		}
 		return -1;
 	}
 	for (i = 0; w->t < sizeof(promo) / sizeof(promo[0]) && i < 3 && promo[w->t][i]; i++) {

@@ -584,6 +584,39 @@ avsc_branch(const struct av_node *u, const char *name, size_t n)
 	return u->t == AV_UNION ? idx_find(&x, u->branches, branch_key, name, n) : -1;
 }
 
+static const char *
+short_key(const void *set, size_t i, size_t *len)
+{
+	const char *name = base_name(avsc_type_name(((struct av_node *const *)set)[i]));
+
+	*len = strlen(name);
+	return name;
+}
+
+long
+avsc_branch_short(const struct av_node *u, const char *name, size_t n)
+{
+	struct idx x = {u->bshort, u->bshortmask, 0};
+
+	return u->t == AV_UNION ? idx_find(&x, u->branches, short_key, name, n) : -1;
+}
+
+/* The union's tables by unqualified name and its count of aliased branches, for the decoder's resolution. */
+static void
+index_union(struct av_node *n)
+{
+	struct idx x;
+	size_t i;
+
+	idx_init(&x, n->nbranches);
+	for (i = 0; i < n->nbranches; i++) {
+		idx_add(&x, n->branches, short_key, i);
+		n->naliased += n->branches[i]->naliases > 0;
+	}
+	n->bshort = x.slot;
+	n->bshortmask = x.mask;
+}
+
 static struct av_node *
 parse_union(struct pctx *c, json_t *j, const char *ns)
 {
@@ -612,7 +645,10 @@ parse_union(struct pctx *c, json_t *j, const char *ns)
 	/* Kept for avsc_branch: the decoder picks reader branches by it. */
 	n->bidx = x.slot;
 	n->bidxmask = x.mask;
-	return i < n->nbranches ? NULL : n;
+	if (i < n->nbranches)
+		return NULL;
+	index_union(n);
+	return n;
 }
 
 static struct av_node *
@@ -916,6 +952,7 @@ avsc_free(struct av_schema *s)
 		free(n->fidx);
 		free(n->sidx);
 		free(n->bidx);
+		free(n->bshort);
 		free(n->symbols);
 		free(n->branches);
 		free(n->aliases);

@@ -68,6 +68,9 @@ struct av_node {
 	size_t nbranches;
 	uint32_t *bidx;			/* union: branch index + 1 by type name hash (avsc_branch); 0 empty */
 	size_t bidxmask;
+	uint32_t *bshort;		/* union: the same by unqualified name, the first of each (avsc_branch_short) */
+	size_t bshortmask;
+	size_t naliased;		/* union: branches with aliases */
 	int id;				/* index in av_schema.nodes */
 	size_t minsz;			/* least bytes a value takes (a lower bound for recursive types) */
 	unsigned char sk, sk_null;	/* how a decoder skips it fast (AVSK_*); the null branch of [null, x] */
@@ -92,6 +95,8 @@ long avsc_field(const struct av_node *r, const char *name, size_t n);
 long avsc_symbol(const struct av_node *e, const char *name, size_t n);
 /* The index of union u's branch whose avsc_type_name is name (n bytes), or -1: a hash lookup. */
 long avsc_branch(const struct av_node *u, const char *name, size_t n);
+/* The first branch of union u whose unqualified type name is name (n bytes), or -1. */
+long avsc_branch_short(const struct av_node *u, const char *name, size_t n);
 /* "int", "array", or a named type's full name: the union branch name of the Avro JSON encoding. */
 const char *avsc_type_name(const struct av_node *n);
 /*
