@@ -33,6 +33,7 @@ struct avenc_ctx {
 	size_t npath, cappath;
 	uint32_t **hints;	/* per record node id: where each field was found last time */
 	size_t nhints;
+	size_t max_default;	/* avenc_default's bound for absent fields */
 	uint32_t *at;		/* members_of: a stack of per-field member index + 1 (0: absent) */
 	size_t nat, capat;
 	const struct av_node *rec;	/* the record and field being encoded, for messages */
@@ -48,7 +49,14 @@ avenc_new(const struct avenc_opts *o)
 	struct avenc_ctx *c = xcalloc(1, sizeof(*c));
 
 	c->o = *o;
+	c->max_default = RS_MAX_DEFAULT;
 	return c;
+}
+
+void
+avenc_set_max_default(struct avenc_ctx *c, size_t max)
+{
+	c->max_default = max;
 }
 
 void
@@ -702,8 +710,7 @@ enc_record(struct avenc_ctx *c, const struct av_node *t, const struct jp_node *v
 			hint[i] = (uint32_t)m;
 			enc(c, f->type, jp_val(c->d, v, (uint32_t)m));
 		} else if (f->def) {
-			if (avenc_default(f->type, f->def, c->o.max_default ? c->o.max_default : RS_MAX_DEFAULT,
-			    c->out, msg, sizeof(msg)) < 0)
+			if (avenc_default(f->type, f->def, c->max_default, c->out, msg, sizeof(msg)) < 0)
 				efail(c, "the schema's default: %s", msg);
 		} else {
 			c->npath--;

@@ -22,7 +22,6 @@ enum { AVENC_PLAIN, AVENC_AVRO, AVENC_AUTO };
 struct avenc_opts {
 	int mode;		/* AVENC_* */
 	int ignore_unknown;	/* drop object keys a record does not have */
-	size_t max_default;	/* values or bytes a field default may expand to (0: RS_MAX_DEFAULT); the --max-record size */
 };
 
 struct avenc_ctx;
@@ -30,6 +29,8 @@ struct avenc_ctx;
 /* A context serves one schema: it remembers key orders by the schema's node ids. */
 struct avenc_ctx *avenc_new(const struct avenc_opts *o);
 void avenc_free(struct avenc_ctx *c);
+/* The values or bytes an absent field's default may expand to (avenc_default): the --max-record size; RS_MAX_DEFAULT unless set. */
+void avenc_set_max_default(struct avenc_ctx *c, size_t max);
 /*
  * Appends the Avro binary of document d under schema s to out. 0, or -1
  * with msg set: "$.meta.offset: expected long, got string "12a"" (out is
