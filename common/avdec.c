@@ -376,8 +376,8 @@ render_default(struct cctx *c, const struct av_field *f, const struct avdec_proj
 	if (!f->def)
 		return cfail(c, "reader field \"%s\" is not in the writer schema and has no default",
 		    f->name);
-	if (avenc_default(f->type, f->def, c->o->max_default ? c->o->max_default : RS_MAX_DEFAULT, &bin,
-	    msg, sizeof(msg)) < 0) {
+	/* Within the default size of a record: a default of defaults can double at each level. */
+	if (avenc_default(f->type, f->def, RS_MAX_DEFAULT, &bin, msg, sizeof(msg)) < 0) {
 		cfail(c, "default of field \"%s\": %s", f->name, msg);
 		goto out;
 	}

@@ -26,7 +26,6 @@
 struct avdec_opts {
 	int avro;	/* the Avro JSON encoding: unions wrapped, no logical rendering */
 	int raw;	/* plain JSON without logical-type rendering */
-	size_t max_default;	/* values or bytes a reader field's default may expand to (0: RS_MAX_DEFAULT) */
 };
 
 /* A projection: the named fields of a record, each with its own sub-projection (none: all of it). */

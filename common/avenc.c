@@ -1081,7 +1081,7 @@ fill_default(const struct av_node *t, json_t *v, struct dbudget *b, struct buf *
 
 	if (!b->left || out->len - b->start > b->max)
 		return err_set(err, errlen, "the default expands to more than %zu values or bytes "
-		    "(the --max-record size)", b->max);
+		    "(the limit of filling defaults)", b->max);
 	b->left--;
 	switch (t->t) {
 	case AV_NULL:
