@@ -293,15 +293,31 @@ check "reference run: --metrics' cfjob_watermark_seconds is that watermark (${go
 	"$(awk '$1 == "cfjob_state_rows" {print $2 + 0}' "$tmp/ref.metrics")" = "$(tail -1 "$tmp/ref.progress" | jq '.stateOperators[0].numRowsTotal')"
 echo "# 2 reference: $(wc -l <"$tmp/ref.rows") rows in $t_ref s, $nb batches"
 
+# pend_is STATE 1|0: waits (10 s at most, while the job $live lives) until
+# STATE/pending is there, or gone (builtins only: a fork would be slower
+# than some commits)
+pend_is() {
+	local w
+	for ((w = 0; w < 10000; w++)); do
+		if [ "$2" = 1 ]; then [ -L "$1/pending" ] && return 0; else [ -L "$1/pending" ] || return 0; fi
+		alive "$live" || return 1
+		nap 0.001
+	done
+	return 1
+}
 # ---- 3 crash loop ----
-# delays up to the reference run's time to its first commit and that of
-# three batches more: a run that lives to its first commit gets 1.5 batches
-# further on average, so that the 20 kills land before the 60 batches are
-# done (with up to 0.5 s and two batches, a faster cfjob finished them
-# after 10-12 kills in CI)
-D=$(awk -v t="$t_ref" -v f="$t_first" -v n="$nb" \
-	'BEGIN { b = n > 1 ? (t - f) / (n - 1) : 0.1; printf "%d", (f + 3 * b) * 1e6 }')
-echo "# crash loop: the reference run's first commit after $t_first s, then $(awk -v t="$t_ref" -v f="$t_first" -v n="$nb" 'BEGIN { printf "%.3f", (n > 1 ? (t - f) / (n - 1) : 0) }') s a batch"
+# Kills aimed by the job's progress, not the clock alone (the sanitizer
+# build's and a loaded machine's speeds differ from the reference run's):
+# odd kills land at a random time before the reference's first commit
+# (start-up, the first batch); even ones once the run has committed a batch
+# (pending there, then gone), within two batch times on; "pending" ones 0
+# to 4 ms after pending links a new batch. A run gets at most a few batches
+# further, so the 20 kills land before the 60 batches are done (time-only
+# delays let a faster or slower job finish after 10-14 kills in CI).
+D=$(awk -v f="$t_first" 'BEGIN { printf "%d", f * 1e6 }')
+B2=$(awk -v t="$t_ref" -v f="$t_first" -v n="$nb" \
+	'BEGIN { b = n > 1 ? (t - f) / (n - 1) : 0.1; printf "%d", 2 * b * 1e6 }')
+echo "# crash loop: the reference run's first commit after $t_first s, then $(awk -v b="$B2" 'BEGIN { printf "%.3f", b / 2e6 }') s a batch"
 cs=$tmp/st_crash
 : >"$tmp/loop"
 kills=0 pendings=0 unstable=0 bstatus= stops_bad= done=
@@ -310,7 +326,8 @@ t0=$(now)
 for ((i = 1; i <= NKILL; i++)); do
 	e=$tmp/crash.$i.err
 	bg_run "$e" "${JOB[@]}" --out-topic out_crash --state "$cs"
-	delay=$((RANDOM * 32768 + RANDOM)) delay=$((delay % D))
+	delay=$((RANDOM * 32768 + RANDOM))
+	if ((i % 2)); then delay=$((delay % (D > 0 ? D : 1))); else delay=$((delay % (B2 > 0 ? B2 : 1))); fi
 	action=${acts[(i - 1) % ${#acts[@]}]}
 	[ "$i" = $((NKILL / 2)) ] && action=broker
 	target=-
@@ -318,18 +335,19 @@ for ((i = 1; i <= NKILL; i++)); do
 	within 10 is_cfjob "$live"
 	if [ "$action" = pending ]; then
 		# once pending links a new c.N (between the local link and the
-		# transaction's commit), 0 to 12 ms on: before or after the offsets
-		# are sent to the transaction
-		old=$(readlink "$cs/pending" 2>/dev/null)
-		for ((w = 0; w < 5000; w++)); do
-			p=$(readlink "$cs/pending" 2>/dev/null) && [ "$p" != "$old" ] && break
-			alive "$live" || break
-			nap 0.002
-		done
-		nap "$(printf '0.%03d' $((RANDOM % 13)))"
-		[ -n "$p" ] && [ "$p" != "$old" ] && pendings=$((pendings + 1)) target=pending
+		# transaction's commit; a killed run's pending goes at the start),
+		# 0 to 4 ms on: before or after the offsets are sent to the
+		# transaction
+		if pend_is "$cs" 0 && pend_is "$cs" 1; then
+			nap "$(printf '0.%03d' $((RANDOM % 5)))"
+			pendings=$((pendings + 1)) target=pending
+		fi
+	elif ((i % 2)); then
+		nap "$(awk -v d="$delay" 'BEGIN { printf "%.4f", d / 1e6 }')"
 	else
-		nap "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1e6 }')"
+		# a batch committed by this run, then up to two batch times
+		pend_is "$cs" 0 && pend_is "$cs" 1 && pend_is "$cs" 0
+		nap "$(awk -v d="$delay" 'BEGIN { printf "%.4f", d / 1e6 }')"
 	fi
 	if ! alive "$live"; then
 		wait_live "$cs"
@@ -379,7 +397,7 @@ for f in 1 2; do
 done
 check "crash loop: the run after the kills exits 0 (status $st, run $f)" test "$st" = 0 -a "$f" = 1
 [ "$st" = 0 ] || sed 's/^/#   /' "$tmp/crash.final$f.err" | tail -10
-echo "# crash loop (seed $SEED, delays up to $((D / 1000)) ms): number action target status delay_us"
+echo "# crash loop (seed $SEED, delays up to $((D / 1000)) ms from the start or $((B2 / 1000)) ms after a commit): number action target status delay_us"
 sed 's/^/#   /' "$tmp/loop"
 check "crash loop: $kills kills or stops landed before the job finished (at least $((NKILL * 3 / 4)))" \
 	test "$kills" -ge $((NKILL * 3 / 4))
@@ -420,26 +438,17 @@ echo "# 3 crash loop: $kills kills, $aborted aborted rows, in $(secs "$t0" "$(no
 t0=$(now)
 ps_=$tmp/st_pend
 landed=
-pend_is() {	# 1|0: waits (5 s at most) until pending is there, or gone
-	local w
-	for ((w = 0; w < 10000; w++)); do
-		if [ "$1" = 1 ]; then [ -L "$ps_/pending" ] && return 0; else [ -L "$ps_/pending" ] || return 0; fi
-		alive "$live" || return 1
-		nap 0.0005
-	done
-	return 1
-}
 tries=
 for f in 50 70 85 60 40 95 30 75 55 65 45 80 90 35 20; do
 	bg_run "$tmp/pend$f.err" cfjob -b "$B" --in-topic in --out-topic out_pend --state "$ps_" --exit-at-end --max-batch 100 "${CAT[@]}"
 	# a batch after the run's first commit (the first finds the group's coordinator)
 	within 30 has_line "$tmp/pend$f.err" '^cfjob: batch [0-9]+: .*committed'
 	T=
-	if pend_is 0 && pend_is 1; then
+	if pend_is "$ps_" 0 && pend_is "$ps_" 1; then
 		t1=$EPOCHREALTIME
-		pend_is 0 && T=$(awk -v a="$t1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
+		pend_is "$ps_" 0 && T=$(awk -v a="$t1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
 	fi
-	if [ -n "$T" ] && pend_is 1; then
+	if [ -n "$T" ] && pend_is "$ps_" 1; then
 		nap "$(awk -v t="$T" -v f="$f" 'BEGIN { printf "%.4f", t * f / 100 }')"
 	fi
 	kill -KILL "$live" 2>/dev/null
