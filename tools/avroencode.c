@@ -219,6 +219,7 @@ main(int argc, char **argv)
 	}
 	rn.root = schema->root;
 	rn.enc = avenc_new(&ao);
+	avenc_set_max_default(rn.enc, max_record);	/* an absent field's default expands to at most this */
 	tool_start(&t, max_record);
 	t.in.lines = ndjson;
 	t.on_error = on_error;

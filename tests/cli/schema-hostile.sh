@@ -296,6 +296,10 @@ st=$?
 check "defaults: filling the doubling schema's {} stops at the bound within ${limit} s: status 1, named" \
     test $st -eq 1 -a -n "$(grep -F '$.x: the schema'"'"'s default: the default expands to more than' "$tmp/err")"
 [ $st -eq 1 ] || sed 's/^/#   /' "$tmp/err"
+# --max-record sets that bound (avroencode.1): 64 KiB stops where 64 MiB would not
+echo '{}' | timeout "$limit" avroencode --max-record 64k --schema "$tmp/doubling.avsc" --bare --in ndjson >/dev/null 2>"$tmp/err"
+check "defaults: --max-record 64k is the bound (the message names 65536)" \
+    grep -qF 'the default expands to more than 65536' "$tmp/err"
 printf '%s\n' '{"type":"record","name":"T40","fields":[]}' >"$tmp/w40.avsc"
 printf '\0\0\0\0' | timeout "$limit" avrodecode --schema "$tmp/w40.avsc" --reader-schema "$tmp/doubling.avsc" >/dev/null 2>"$tmp/err"
 st=$?
