@@ -5,7 +5,8 @@
  * Prints URL=http://127.0.0.1:PORT[PREFIX] and runs until its stdin closes.
  *
  *   regdouble [--port N] [--prefix /path] [--fail 500,503,429] [--hang N]
- *             [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE] DIR
+ *             [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE]
+ *             [--hold TEXT] DIR
  *
  * Faults, in this order: the first --hang N requests get no answer (the
  * connection stays open until the client gives up); the next ones get the
@@ -15,7 +16,10 @@
  * double does nothing else meanwhile); with --auth or --token a
  * request without that Authorization header gets 401. --log FILE writes a
  * line per request: method, path, auth=yes|no, and ctype=Content-Type when
- * there is a body.
+ * there is a body. --hold TEXT: a request whose path holds TEXT waits,
+ * unanswered and not yet counted or logged, until the double gets SIGUSR1
+ * (then it and every later one are served): a stall as long as the test
+ * wants, at one request it chooses (tests/cli/barriers.sh).
  *
  * The answers, faults aside, are the client's file back end's (regfile.c):
  * GETs serve the files as they are, POST /subjects/S (lookup) and
@@ -47,7 +51,7 @@
 #define MAXREQ (17u << 20)
 
 struct conn {
-	int fd, hung, continued;
+	int fd, hung, continued, held;
 	char *buf;
 	size_t len;
 };
@@ -57,6 +61,8 @@ static struct {
 	int fails[32], nfail, hang, garble, trickle;
 	char *auth;	/* the expected Authorization header value */
 	FILE *log;
+	const char *hold;	/* --hold: a path holding this waits for SIGUSR1 */
+	int released;
 	unsigned long nreq;
 	struct regfile *file;	/* the answers */
 } d;
@@ -317,6 +323,11 @@ serve(struct conn *c)
 		c->continued = 0;
 		if (sscanf(c->buf, "%15s %4095s", method, path) != 2)
 			return -1;
+		if (d.hold && !d.released && strstr(path, d.hold)) {
+			*end = '\r';	/* served as it is once released */
+			c->held = 1;
+			return 0;
+		}
 		auth = header(c->buf, "Authorization", val, sizeof(val));
 		keep = !header(c->buf, "Connection", val + 256, 256) || strcasecmp(val + 256, "close");
 		d.nreq++;
@@ -353,11 +364,21 @@ serve(struct conn *c)
 	return 0;
 }
 
+static volatile sig_atomic_t release_sig;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	release_sig = 1;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: regdouble [--port N] [--prefix /path] [--fail 500,...] "
-	    "[--hang N] [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE] DIR\n");
+	    "[--hang N] [--garble] [--trickle MS] [--auth user:pass] [--token T] [--log FILE] "
+	    "[--hold TEXT] DIR\n");
 	exit(EXIT_USAGE);
 }
 
@@ -369,7 +390,7 @@ main(int argc, char **argv)
 		{"fail", required_argument, 0, 'f'}, {"hang", required_argument, 0, 'h'},
 		{"garble", no_argument, 0, 'g'}, {"auth", required_argument, 0, 'a'},
 		{"token", required_argument, 0, 't'}, {"log", required_argument, 0, 'l'},
-		{"trickle", required_argument, 0, 'T'},
+		{"trickle", required_argument, 0, 'T'}, {"hold", required_argument, 0, 'H'},
 		{0, 0, 0, 0}
 	};
 	struct conn conns[MAXCONN] = {{0}};
@@ -382,6 +403,7 @@ main(int argc, char **argv)
 
 	err_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a client that gave up is not the double's end */
+	signal(SIGUSR1, on_usr1);	/* --hold: release */
 	d.prefix = "";
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -390,6 +412,7 @@ main(int argc, char **argv)
 		case 'h': d.hang = atoi(optarg); break;
 		case 'g': d.garble = 1; break;
 		case 'T': d.trickle = atoi(optarg); break;
+		case 'H': d.hold = optarg; break;
 		case 'f':
 			for (p = strtok(optarg, ","); p && d.nfail < 32; p = strtok(NULL, ","))
 				d.fails[d.nfail++] = atoi(p);
@@ -433,11 +456,24 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	for (;;) {
+		if (d.hold && !d.released && release_sig) {
+			d.released = 1;	/* the held requests, served now */
+			for (i = 0; i < MAXCONN; i++)
+				if (conns[i].buf && conns[i].held) {
+					conns[i].held = 0;
+					if (serve(&conns[i]) < 0) {
+						close(conns[i].fd);
+						free(conns[i].buf);
+						conns[i].buf = NULL;
+					}
+				}
+		}
 		pfd[0] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
 		pfd[1] = (struct pollfd){ls, POLLIN, 0};
 		for (i = 0; i < MAXCONN; i++)
 			pfd[i + 2] = (struct pollfd){conns[i].buf ? conns[i].fd : -1, POLLIN, 0};
-		if (poll(pfd, MAXCONN + 2, -1) < 0) {
+		/* (holding: a look every 100 ms, for a SIGUSR1 between two polls) */
+		if (poll(pfd, MAXCONN + 2, d.hold && !d.released ? 100 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno(EXIT_ENV, "poll");
@@ -455,7 +491,7 @@ main(int argc, char **argv)
 			if (fd >= 0 && i == MAXCONN)
 				close(fd);
 			else if (fd >= 0) {
-				conns[i] = (struct conn){fd, 0, 0, malloc(MAXREQ + 8192), 0};
+				conns[i] = (struct conn){.fd = fd, .buf = malloc(MAXREQ + 8192)};
 				if (!conns[i].buf)
 					die(EXIT_ENV, "out of memory");
 			}
