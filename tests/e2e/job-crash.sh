@@ -538,9 +538,10 @@ check "... the rows of the reference as a set" cmp -s <(sort -u "$tmp/fin.json")
 # whose pipeline avrodecode | winagg | avroencode goes on, holding cfjob's
 # pipes) with batch 2 in flight: the command was killed, so nothing after
 # the batch in flight may be committed and cfjob exits with its status
-# (137), saying so.
+# (137), saying so. (-X linger.ms=1000, as in 2c: the poll must see batch
+# 2's plan; CI's sanitizer pass once missed it and the job ran to its end.)
 S6=$tmp/st/H
-bg_job --max-batch "$MB" --in-topic small --out-topic leak2 --state "$S6" -q 2>"$tmp/leak2.err"
+bg_job --max-batch "$MB" --in-topic small --out-topic leak2 --state "$S6" -X linger.ms=1000 -q 2>"$tmp/leak2.err"
 poll planned "$S6" 2
 n=$(current "$S6")
 bp=$(job_procs | awk '$3 == "bash" && $4 ~ /wikimedia-job$/ && $5 == "--batch" {print $1}' | head -1)
