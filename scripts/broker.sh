@@ -1,6 +1,6 @@
 # Sourced by the demo and the tests: broker_start DIR [-t topic:partitions ...]
 # starts bin/mockbroker (found on PATH) with its stdin on fd 9 and sets BROKERS;
-# closing fd 9 (exec 9>&-) stops it. Returns 1 if it did not come up in 5 s.
+# closing fd 9 (exec 9>&-) stops it. Returns 1 if it did not come up in 20 s.
 broker_start() {
 	local dir=$1
 	shift
@@ -8,7 +8,7 @@ broker_start() {
 	# truncates it: the old, dead address.
 	rm -f "$dir/brokers"
 	exec 9> >(exec mockbroker "$@" >"$dir/brokers")
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		grep -q BROKERS= "$dir/brokers" 2>/dev/null && break
 		sleep 0.1
 	done

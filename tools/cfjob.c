@@ -1608,6 +1608,18 @@ send_barrier(uint64_t id, uint64_t flags)
 	pthread_mutex_unlock(&J.mu);
 	if (stop)
 		return -1;
+	if (flags & RS_BARRIER_FINAL) {
+		/*
+		 * Said before the barrier goes in: the command may pass it on
+		 * and the main thread read it before this thread takes the
+		 * lock again (seen: "passed on checkpoint barrier 80 (final)
+		 * where batch 80's was due", a batch ending in under a ms).
+		 */
+		pthread_mutex_lock(&J.mu);
+		J.last_fed = id;
+		J.flush_fed = 1;
+		pthread_mutex_unlock(&J.mu);
+	}
 	if (feed_barrier(id | flags) < 0) {
 		feeder_fail(0, "");
 		return -1;

@@ -335,7 +335,7 @@ while True:
         if mode == "slow":	# the rows out, the barrier k ms later
             out.flush()
             time.sleep(k / 1000)
-        if mode == "hold" and struct.unpack(">Q", bid)[0] == k:	# held until GO exists
+        if mode == "hold" and struct.unpack(">Q", bid)[0] & ~(1 << 63) == k:	# held until GO exists (the final barrier too)
             out.flush()
             open(os.environ["HELD"], "w").close()
             while not os.path.exists(os.environ["GO"]):
@@ -375,6 +375,23 @@ kjob() {
 		--delivery at-least-once -q -- "$tmp/cmd" "${@:4}"
 }
 
+# hjob TOPIC STATE K [cfjob option ...]: cfjob on "small" with the killer
+# holding barrier K (batch K's rows out, its commit not yet possible) until
+# $tmp/go exists, in the background as bg_job runs it (live: cfjob's pid).
+# held: waits until the barrier is held. A signal sent then lands with batch
+# K in flight whatever the machine's load (a poll for plan.K and a linger of
+# a second each batch did not: CI once saw batch 5 committed first).
+hjob() {
+	rm -f "$tmp/held" "$tmp/go"
+	kenv "$1" 0 || return 3
+	set -m
+	env "${kvars[@]}" HELD="$tmp/held" GO="$tmp/go" cfjob -b "$B" --in-topic small --out-topic "$1" --state "$2" \
+		--flush-at-end --max-batch "$MB" --delivery at-least-once "${@:4}" -- "$tmp/cmd" hold "$3" &
+	live=$!
+	set +m
+}
+held() { poll test -e "$tmp/held"; }
+
 # 2a. cfjob SIGKILLed once batch 3's first row is in the topic.
 S1=$tmp/st/C
 (kjob det "$S1" $((SC[2] + 1)) row 3 2>"$tmp/det.err") 2>/dev/null
@@ -398,17 +415,20 @@ sed "$((SC[2] + 1))d" "$tmp/det.json" >"$tmp/det.nodup"
 same_bytes "... but for it, the reference's rows in the reference's order" "$tmp/sref.json" "$tmp/det.nodup"
 
 # 2b. ^C (SIGINT to the job's process group: cfjob's; its command has its
-# own) while batch 2's rows linger in the producer: -X linger.ms=1000 holds
-# each batch's rows a second before they are sent. A clean stop: no batch
+# own) while batch 2's rows linger in the producer (-X linger.ms=1000 holds
+# each batch's rows a second before they are sent) and its barrier is held
+# in the command (hjob). A clean stop: no batch
 # after the one in flight, which is committed once all its rows are
 # acknowledged: status 0, the topic holds exactly the committed batches'
 # rows, no plan left. Then ^C twice on the same state, the command frozen
 # meanwhile (SIGSTOP: the batch in flight cannot end before the second):
 # stopped at once, status 130, nothing more committed.
 S2=$tmp/st/D
-bg_job --max-batch "$MB" --in-topic small --out-topic sig --state "$S2" -X linger.ms=1000 2>"$tmp/sig.err"
-poll planned "$S2" 2
-reap "$S2" -INT "-$live"
+hjob sig "$S2" 2 -X linger.ms=1000 2>"$tmp/sig.err"
+held
+kill -INT -- "-$live" 2>/dev/null
+touch "$tmp/go"
+reap "$S2"
 n=$(current "$S2")
 e=$(topic_end sig)
 echo "# ^C while batch 2 lingers: status $st, batch $n committed, the topic holds $e rows, batches 1-$n wrote ${SC[n]:-0} in the reference"
@@ -454,20 +474,23 @@ check "... then a plain run: exits 0, every window with one count, the reference
 # is removed leaves both (no hook stops cfjob there: the state is made so,
 # from a clean stop). Started again, the job goes on from batch N (no
 # replay) and removes c.N-1; SIGTERM stops it after its next commit.
-# (-X linger.ms=1000 here and in 2d: each batch lasts a second, its rows
-# held in the producer, so that the poll sees its plan; a batch of a few ms
-# was missed under CI's load, the signal then landing after the last one)
+# (here and in 2b, 2d the signal lands while the command holds the batch's
+# barrier: hjob)
 S3=$tmp/st/E
-bg_job --max-batch "$MB" --in-topic small --out-topic leak -X linger.ms=1000 --state "$S3" -q 2>"$tmp/leak.err"
-poll planned "$S3" 3
-reap "$S3" -TERM "$live"
+hjob leak "$S3" 2 -q 2>"$tmp/leak.err"
+held
+kill -TERM "$live" 2>/dev/null
+touch "$tmp/go"
+reap "$S3"
 n=$(current "$S3")
-check "SIGTERM with batch 3 in flight: exits 0 after batch $n" test "$st" = 0 -a "$n" -ge 3 -a "$n" -lt "$NS"
+check "SIGTERM with batch 2 in flight: exits 0 after batch $n" test "$st" = 0 -a "$n" -ge 2 -a "$n" -lt $((NS - 1))
 cp -a "$S3/c.$n" "$S3/c.$((n - 1))"
-bg_job --max-batch "$MB" --in-topic small --out-topic leak -X linger.ms=1000 --state "$S3" 2>"$tmp/leak2.err"
-poll planned "$S3" $((n + 1))
+hjob leak "$S3" $((n + 1)) 2>"$tmp/leak2.err"
+held
 first=$(head -1 "$S3/plan.$((n + 1))" 2>/dev/null)
-reap "$S3" -TERM "$live"
+kill -TERM "$live" 2>/dev/null
+touch "$tmp/go"
+reap "$S3"
 m=$(current "$S3")
 check "... with c.$((n - 1)) left beside current -> c.$n: goes on from batch $n (plan.$((n + 1)): $first), no replay" \
 	sh -c "test '$first' = 'base $n' && grep -q 'state in' '$tmp/leak2.err' && ! grep -q replaying '$tmp/leak2.err'"
@@ -480,9 +503,11 @@ check "... no c.* directory but the current one (found: $(cd "$S3" && echo c.*))
 # so): after 2 (or 3) committed batches the job must go on from there, not
 # start over.
 S4=$tmp/st/F
-bg_job --max-batch "$MB" --in-topic small --out-topic rl -X linger.ms=1000 --state "$S4" 2>"$tmp/rl.err"
-poll planned "$S4" 2
-reap "$S4" -TERM "$live"
+hjob rl "$S4" 2 2>"$tmp/rl.err"
+held
+kill -TERM "$live" 2>/dev/null
+touch "$tmp/go"
+reap "$S4"
 n=$(current "$S4")
 e=$(topic_end rl)
 check "SIGTERM with batch 2 in flight: exits 0 after batch $n (2, or 3 if planned already), its rows in the topic" \
@@ -534,18 +559,18 @@ check "... then a plain run: exits 0, all read (offsets $offs), every window wri
 [ -n "$multi" ] && echo "$multi" | head -3 | sed 's/^/#   several counts: /'
 check "... the rows of the reference as a set" cmp -s <(sort -u "$tmp/fin.json") <(sort -u "$tmp/sref.json")
 
-# 2f. SIGKILL of the command's own process (wikimedia-job --batch, the bash
-# whose pipeline avrodecode | winagg | avroencode goes on, holding cfjob's
-# pipes) with batch 2 in flight: the command was killed, so nothing after
-# the batch in flight may be committed and cfjob exits with its status
-# (137), saying so. (-X linger.ms=1000, as in 2c: the poll must see batch
-# 2's plan; CI's sanitizer pass once missed it and the job ran to its end.)
+# 2f. SIGKILL of the command's own process (the bash whose pipeline goes
+# on, holding cfjob's pipes: here hjob's command, wikimedia-job --batch |
+# killer.py) with batch 2 in flight, its barrier held: the command was
+# killed, so nothing after the batch in flight may be committed and cfjob
+# exits with its status (137), saying so.
 S6=$tmp/st/H
-bg_job --max-batch "$MB" --in-topic small --out-topic leak2 --state "$S6" -X linger.ms=1000 -q 2>"$tmp/leak2.err"
-poll planned "$S6" 2
+hjob leak2 "$S6" 2 -q 2>"$tmp/leak2.err"
+held
 n=$(current "$S6")
-bp=$(job_procs | awk '$3 == "bash" && $4 ~ /wikimedia-job$/ && $5 == "--batch" {print $1}' | head -1)
+bp=$(job_procs | awk -v c="$tmp/cmd" '$3 == "bash" && $4 == c {print $1}' | head -1)
 [ -n "$bp" ] && kill -KILL "$bp"
+touch "$tmp/go"
 reap "$S6"
 m=$(current "$S6")
 echo "# the command's bash ($bp) killed with batch $((n + 1)) in flight: status $st, batch $m committed: $(grep -v '^winagg' "$tmp/leak2.err" | tail -1)"
