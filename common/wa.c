@@ -729,19 +729,19 @@ agg_parse(struct sp *p, const struct jp_node *v, size_t i, enum wa_kind kind, st
 	return distinct_parse(p, jp_item(&p->d, v, 7), i, kind, a);
 }
 
+/*
+ * The members of a group line (start, end, key, aggs: v[0..4)), already
+ * parsed, into g.
+ */
 static int
-group_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c,
+group_members(struct sp *p, const struct jp_node *const *v, const struct wa_state_cfg *c,
     const struct wa_state_head *h, struct wa_state_group *g)
 {
-	static const char *const names[] = {"start", "end", "key", "aggs"};
-	const struct jp_node *v[4];
 	size_t i;
 
-	if (parse_line(p, s, n) < 0 || members(p, &p->d.root, names, 4, v) < 0)
-		return -1;
 	for (i = 0; i < 2; i++)
 		if (get_i64(v[i], i ? &g->end : &g->start) < 0)
-			return fail(p, "\"%s\": expected an event time (an integer)", names[i]);
+			return fail(p, "\"%s\": expected an event time (an integer)", i ? "end" : "start");
 	if (span_ok(p, c, h, g->start, g->end) < 0)
 		return -1;
 	if (get_str(p, v[2], &g->key, &g->keylen) < 0)
@@ -756,6 +756,18 @@ group_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c,
 		if (agg_parse(p, jp_item(&p->d, v[3], (uint32_t)i), i, c->kind[i], &g->agg[i]) < 0)
 			return -1;
 	return 0;
+}
+
+static int
+group_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c,
+    const struct wa_state_head *h, struct wa_state_group *g)
+{
+	static const char *const names[] = {"start", "end", "key", "aggs"};
+	const struct jp_node *v[4];
+
+	if (parse_line(p, s, n) < 0 || members(p, &p->d.root, names, 4, v) < 0)
+		return -1;
+	return group_members(p, v, c, h, g);
 }
 
 int
@@ -797,13 +809,14 @@ put_f64(struct buf *o, double v)
 	buf_put(o, num, (size_t)snprintf(num, sizeof(num), "%.17g", v));
 }
 
-void
-wa_state_put_group(struct buf *o, const struct wa_state_group *g)
+/* A group line's members from "start" on, and its closing brace. */
+static void
+put_group_members(struct buf *o, const struct wa_state_group *g)
 {
 	size_t j, k, nd, bad, cap = 0;
 	char num[64], **dv = NULL;
 
-	buf_puts(o, "{\"start\":");
+	buf_puts(o, "\"start\":");
 	jw_i64(o, g->start);
 	buf_puts(o, ",\"end\":");
 	jw_i64(o, g->end);
@@ -845,4 +858,151 @@ wa_state_put_group(struct buf *o, const struct wa_state_group *g)
 	}
 	buf_puts(o, "]}");
 	free(dv);
+}
+
+void
+wa_state_put_group(struct buf *o, const struct wa_state_group *g)
+{
+	buf_putc(o, '{');
+	put_group_members(o, g);
+}
+
+/* ---- the partial rows of winagg --partial ---- */
+
+void
+wa_partial_put_group(struct buf *o, const char *fp, const struct wa_state_group *g, int64_t pairs)
+{
+	size_t bad;
+
+	buf_puts(o, "{\"partial\":");
+	jw_str(o, (const unsigned char *)fp, strlen(fp), &bad);
+	buf_puts(o, ",\"pairs\":");
+	jw_i64(o, pairs);
+	buf_putc(o, ',');
+	put_group_members(o, g);
+}
+
+void
+wa_partial_put_meta(struct buf *o, const char *fp, const struct wa_partial *m)
+{
+	char num[160];
+	size_t bad;
+
+	buf_puts(o, "{\"partial\":");
+	jw_str(o, (const unsigned char *)fp, strlen(fp), &bad);
+	buf_puts(o, ",\"max_time\":");
+	if (m->max_time == INT64_MIN)
+		buf_puts(o, "null");
+	else
+		jw_i64(o, m->max_time);
+	snprintf(num, sizeof(num), ",\"read\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"no_time\":%"
+	    PRIu64 ",\"bad\":%" PRIu64 "}", m->read, m->filtered, m->notime, m->bad);
+	buf_puts(o, num);
+}
+
+/* A count of a meta row: an integer from 0 to 2^62. */
+static int
+get_count(struct sp *p, const struct jp_node *v, const char *name, uint64_t *x)
+{
+	int64_t i;
+
+	if (get_i64(v, &i) < 0 || i < 0 || i > WA_COUNT_MAX)
+		return fail(p, "\"%s\": expected a count (an integer from 0 to 2^62)", name);
+	*x = (uint64_t)i;
+	return 0;
+}
+
+static int
+meta_parse(struct sp *p, struct wa_partial *m)
+{
+	static const char *const names[] = {"partial", "max_time", "read", "filtered", "no_time", "bad"};
+	const struct jp_node *v[6];
+
+	if (members(p, &p->d.root, names, 6, v) < 0)
+		return -1;
+	if (v[1]->t != JP_NULL && (get_i64(v[1], &m->max_time) < 0 || m->max_time == INT64_MIN))
+		return fail(p, "\"max_time\": expected an event time (an integer) or null");
+	if (get_count(p, v[2], "read", &m->read) < 0 || get_count(p, v[3], "filtered", &m->filtered) < 0 ||
+	    get_count(p, v[4], "no_time", &m->notime) < 0 || get_count(p, v[5], "bad", &m->bad) < 0)
+		return -1;
+	if (m->filtered + m->notime + m->bad > m->read)
+		return fail(p, "more records filtered out, without event time or bad than read");
+	if (m->max_time == INT64_MIN && m->filtered + m->notime + m->bad < m->read)
+		return fail(p, "records in windows, but no event time (\"max_time\" null)");
+	m->meta = 1;
+	return 0;
+}
+
+/* What a (window, group) row must hold beyond what a state line must. */
+static int
+partial_aggs_ok(struct sp *p, const struct wa_state_cfg *c, const struct wa_partial *m)
+{
+	size_t i;
+
+	for (i = 0; i < c->nagg; i++) {
+		const struct wa_agg *a = &m->g.agg[i];
+
+		if (c->kind[i] == WA_COUNT && a->cnt != m->pairs)
+			return agg_fail(p, i, c->kind[i], "a count of %" PRId64 ", not the %" PRId64
+			    " (record, window) pairs of the row", a->cnt, m->pairs);
+		if (a->cnt > m->pairs || a->distinct.n > (uint64_t)m->pairs)
+			return agg_fail(p, i, c->kind[i], "more values than the %" PRId64 " (record, "
+			    "window) pairs of the row", m->pairs);
+		if (c->kind[i] != WA_SUM && a->isum)
+			return agg_fail(p, i, c->kind[i], "an integer sum, but it keeps none");
+		if (c->kind[i] == WA_SUM && !a->allint && a->isum)
+			return agg_fail(p, i, c->kind[i], "an integer sum, but not all integers");
+	}
+	return 0;
+}
+
+static int
+partial_parse(struct sp *p, const char *s, size_t n, const struct wa_state_cfg *c, const char *fp,
+    struct wa_partial *m)
+{
+	static const char *const names[] = {"start", "end", "key", "aggs", "partial", "pairs"};
+	const struct wa_state_head h = {.max_time = INT64_MAX};
+	const struct jp_node *v[6], *f;
+
+	if (parse_line(p, s, n) < 0)
+		return -1;
+	if (p->d.root.t != JP_OBJ || !(f = member(&p->d, &p->d.root, "partial")) || f->t != JP_STR)
+		return fail(p, "not a row of winagg --partial (a JSON object with a \"partial\" member)");
+	if (get_str(p, f, &m->fp, &m->fplen) < 0 || m->fplen != strlen(fp) || memcmp(m->fp, fp, m->fplen)) {
+		if (!m->fp)
+			m->fp = xstrndup("", 0);
+		return -2;
+	}
+	if (member(&p->d, &p->d.root, "max_time"))
+		return meta_parse(p, m);
+	if (members(p, &p->d.root, names, 6, v) < 0)
+		return -1;
+	if (get_i64(v[5], &m->pairs) < 0 || m->pairs < 1 || m->pairs > WA_COUNT_MAX)
+		return fail(p, "\"pairs\": expected a count (an integer from 1 to 2^62)");
+	if (group_members(p, v, c, &h, &m->g) < 0)
+		return -1;
+	return partial_aggs_ok(p, c, m);
+}
+
+int
+wa_partial_parse(const char *s, size_t n, const struct wa_state_cfg *c, const char *fp,
+    struct wa_partial *m, char *err, size_t errlen)
+{
+	struct sp p = {.err = err, .errlen = errlen};
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->max_time = INT64_MIN;
+	if ((rc = partial_parse(&p, s, n, c, fp, m)) == -1)
+		wa_partial_free(m);
+	sp_free(&p);
+	return rc;
+}
+
+void
+wa_partial_free(struct wa_partial *m)
+{
+	wa_state_group_free(&m->g);
+	free(m->fp);
+	m->fp = NULL;
 }

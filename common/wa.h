@@ -132,4 +132,32 @@ int wa_state_group_parse(const char *s, size_t n, const struct wa_state_cfg *c,
 void wa_state_group_free(struct wa_state_group *g);
 void wa_state_put_group(struct buf *o, const struct wa_state_group *g);
 
+/*
+ * The rows of winagg --partial (man winagg, "Scaling out"): one per (window,
+ * group), a state group line with the members "partial" (the fingerprint of
+ * the options the rows depend on) and "pairs" (the (record, window) pairs
+ * it holds); and a meta row of the records read:
+ *   {"partial":FP,"max_time":T|null,"read":R,"filtered":F,"no_time":N,"bad":B}
+ */
+struct wa_partial {
+	char *fp;		/* the row's fingerprint, also when it is not the one expected */
+	size_t fplen;
+	int meta;		/* a meta row: the counts; else a (window, group) row: g, pairs */
+	int64_t max_time;	/* the highest event time of the records in windows; INT64_MIN: none */
+	uint64_t read, filtered, notime, bad;
+	struct wa_state_group g;	/* bsum and bisum 0 */
+	int64_t pairs;
+};
+
+void wa_partial_put_group(struct buf *o, const char *fp, const struct wa_state_group *g, int64_t pairs);
+void wa_partial_put_meta(struct buf *o, const char *fp, const struct wa_partial *m);
+/*
+ * A row of winagg --partial, made with the options of fingerprint fp and
+ * the configuration c: 0; -1 (err set) when it is not such a row; -2 when its
+ * fingerprint is another (m->fp is that one: free m).
+ */
+int wa_partial_parse(const char *s, size_t n, const struct wa_state_cfg *c, const char *fp,
+    struct wa_partial *m, char *err, size_t errlen);
+void wa_partial_free(struct wa_partial *m);
+
 #endif

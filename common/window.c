@@ -29,6 +29,7 @@ struct grp {
 	char *key;		/* group values, JSON texts separated by \x1f */
 	size_t keylen;
 	int touched;		/* changed since its row was last emitted (update mode) */
+	int64_t pairs;		/* --partial: the (record, window) pairs it holds */
 	struct wa_agg a[];
 };
 
@@ -55,6 +56,8 @@ struct window_engine {
 	int64_t batch_mark;	/* batching: the watermark the batch started with */
 	int64_t late_mark;	/* back to back: the watermark of the batch before; INT64_MIN: none */
 	struct window_stats st;
+	struct window_stats part;	/* --partial: the stats when the last rows were written */
+	enum wa_kind *kind;	/* --merge: the aggregates' kinds */
 	struct val *vals;
 	int vals_isum;		/* the record has an integer for some --sum */
 	struct jp_doc doc;
@@ -327,6 +330,9 @@ config_check(struct window_config *c, char *err, size_t errlen)
 	 */
 	if (c->at_eof == WINDOW_AT_EOF_DEFAULT)
 		c->at_eof = c->persistent ? WINDOW_KEEP : WINDOW_FLUSH;
+	if (c->gap && c->partial)
+		return err_set(err, errlen, "--session: not with --partial: whether a record is late for "
+		    "a session depends on its own time, which a part's merged session no longer shows");
 	if (c->gap && c->mode == WINDOW_UPDATE)
 		return err_set(err, errlen, "--session with --mode update: Spark refuses session windows "
 		    "in update mode (a merged session's earlier rows would stand for windows that no "
@@ -567,6 +573,7 @@ window_free(struct window_engine *w)
 	for (i = 0; i < w->c.nagg; i++)
 		buf_free(&w->vals[i].text);
 	free(w->vals);
+	free(w->kind);
 	free(w->span);
 	jp_free(&w->doc);
 	buf_free(&w->key);
@@ -1040,8 +1047,13 @@ windows_of(const struct window_engine *w, int64_t t, int64_t *last, int64_t *n)
 	return 0;
 }
 
+/*
+ * b into a: two sessions that merge, or (into_batch) a part's aggregates
+ * (winagg --merge) into the batch's, its sums into the batch's sums, as
+ * agg_add puts a batch's records in.
+ */
 static void
-agg_merge(struct wa_agg *a, const struct wa_agg *b)
+agg_merge(struct wa_agg *a, const struct wa_agg *b, int into_batch)
 {
 	size_t s;
 
@@ -1057,11 +1069,18 @@ agg_merge(struct wa_agg *a, const struct wa_agg *b)
 		a->has = 1;
 	}
 	a->cnt += b->cnt;
-	/* wraps only on the way: sum_overflows checked the total of the merge */
-	a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
-	a->sum += b->sum;
-	a->bsum += b->bsum;
-	a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)b->bisum);
+	if (into_batch) {
+		/* an integer sum is kept while all are integers; merge_overflows checked it */
+		if (a->allint && b->allint)
+			a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)b->isum);
+		a->bsum += b->sum;
+	} else {
+		/* wraps only on the way: sum_overflows checked the total of the merge */
+		a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
+		a->sum += b->sum;
+		a->bsum += b->bsum;
+		a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)b->bisum);
+	}
 	a->allint &= b->allint;
 	for (s = 0; s < b->distinct.cap; s++)
 		if (b->distinct.v[s])
@@ -1134,7 +1153,7 @@ session_add(struct window_engine *w, int64_t t, const char *key, size_t klen, in
 	g = win_group(w, win_get(w, start, end), key, klen);
 	for (i = 0; i < ng; i++) {
 		for (k = 0; k < w->c.nagg; k++)
-			agg_merge(&g->a[k], &gs[i]->a[k]);
+			agg_merge(&g->a[k], &gs[i]->a[k], 0);
 		grp_free(w, gs[i]);
 	}
 	free(gs);
@@ -1181,6 +1200,7 @@ windows_add(struct window_engine *w, int64_t last, int64_t nwin, const char *key
 		g = win_group(w, win_get(w, s, s + w->c.size), key, klen);
 		agg_add(w, g);
 		g->touched = 1;
+		g->pairs++;
 	}
 	return anylate ? -2 : -1;
 }
@@ -1202,7 +1222,7 @@ window_feed(struct window_engine *w, const char *json, size_t len)
 {
 	const struct window_config *c = &w->c;
 	struct jp_doc *d = &w->doc;
-	int64_t ev, last, nwin, mark = c->batching == WINDOW_EACH_RECORD ? wm(w) :
+	int64_t ev, last, nwin, mark = c->partial ? INT64_MIN : c->batching == WINDOW_EACH_RECORD ? wm(w) :
 	    c->batching == WINDOW_BACK_TO_BACK && w->late_mark != INT64_MIN ? w->late_mark :
 	    w->batch_mark;
 	const char *key;
@@ -1346,24 +1366,19 @@ window_flush(struct window_engine *w)
 		w->late_mark = wm(w);
 }
 
-/* ---- the state ---- */
-
-/* The largest state file loaded (1 GiB): a larger or endless one is refused, not read on. */
-#define WINDOW_STATE_MAX ((off_t)1 << 30)
-
-int
-window_save(const struct window_engine *w, FILE *f)
+/*
+ * Each group of each open window as a state line has it, in order of
+ * window (end, start), then of key: the batch's part of the sums counts as
+ * stored.
+ */
+static void
+each_group(const struct window_engine *w, void (*fn)(void *arg, struct wa_state_group *sg,
+    const struct grp *g), void *arg)
 {
-	struct wa_state_head h = {.config = w->c.fingerprint, .max_time = w->maxt, .windows = w->n,
-	    .late_mark = w->c.batching == WINDOW_BACK_TO_BACK ? w->late_mark : INT64_MIN};
 	struct wa_state_group sg = {.agg = xcalloc(w->c.nagg, sizeof(*sg.agg)), .nagg = w->c.nagg};
-	struct buf o = {0};
 	struct grp **v;
 	size_t i, k, j, n;
 
-	wa_state_put_head(&o, &h);
-	buf_putc(&o, '\n');
-	fwrite(o.p, 1, o.len, f);
 	for (i = 0; i < w->n; i++) {
 		sg.start = w->w[i]->start;
 		sg.end = w->w[i]->end;
@@ -1380,22 +1395,226 @@ window_save(const struct window_engine *w, FILE *f)
 			for (j = 0; j < w->c.nagg; j++) {
 				const struct wa_agg *a = &v[k]->a[j];
 
-				/* the batch's part of the sums counts as stored */
 				sg.agg[j] = *a;
 				sg.agg[j].isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum);
 				sg.agg[j].sum = a->sum + a->bsum;
 				sg.agg[j].bisum = 0;
 				sg.agg[j].bsum = 0;
 			}
-			o.len = 0;
-			wa_state_put_group(&o, &sg);
-			buf_putc(&o, '\n');
-			fwrite(o.p, 1, o.len, f);
+			fn(arg, &sg, v[k]);
 		}
 		free(v);
 	}
 	free(sg.agg);
-	buf_free(&o);
+}
+
+struct save {
+	FILE *f;
+	struct buf o;
+};
+
+static void
+save_group(void *arg, struct wa_state_group *sg, const struct grp *g)
+{
+	struct save *sv = arg;
+
+	sv->o.len = 0;
+	wa_state_put_group(&sv->o, sg);
+	buf_putc(&sv->o, '\n');
+	fwrite(sv->o.p, 1, sv->o.len, sv->f);
+}
+
+/* ---- scaling out: --partial and --merge ---- */
+
+struct partial_out {
+	struct window_engine *w;
+	const char *fp;
+	void (*put)(void *arg, const char *row, size_t len);
+	void *arg;
+};
+
+static void
+partial_group(void *arg, struct wa_state_group *sg, const struct grp *g)
+{
+	struct partial_out *po = arg;
+	struct window_engine *w = po->w;
+	size_t j;
+
+	/* an integer sum is kept while all are integers only */
+	for (j = 0; j < sg->nagg; j++)
+		if (!sg->agg[j].allint)
+			sg->agg[j].isum = 0;
+	w->row.len = 0;
+	wa_partial_put_group(&w->row, po->fp, sg, g->pairs);
+	po->put(po->arg, w->row.p, w->row.len);
+	w->st.rows++;
+}
+
+void
+window_partial(struct window_engine *w, const char *fp,
+    void (*put)(void *arg, const char *row, size_t len), void *arg)
+{
+	struct partial_out po = {w, fp, put, arg};
+	struct wa_partial m = {.max_time = w->maxt};
+	size_t i;
+
+	each_group(w, partial_group, &po);
+	for (i = 0; i < w->n; i++)
+		win_free(w, w->w[i]);
+	w->n = 0;
+	m.read = w->st.read - w->part.read;
+	m.filtered = w->st.filtered - w->part.filtered;
+	m.notime = w->st.notime - w->part.notime;
+	m.bad = w->st.bad - w->part.bad;
+	w->row.len = 0;
+	wa_partial_put_meta(&w->row, fp, &m);
+	put(arg, w->row.p, w->row.len);
+	w->st.rows++;
+	w->part = w->st;
+	w->maxt = INT64_MIN;
+}
+
+static enum window_merged __attribute__((format(printf, 3, 4)))
+merge_fail(struct window_engine *w, enum window_merged rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(w, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A meta row: its counts to the stats, its event time to the watermark's. */
+static enum window_merged
+merge_meta(struct window_engine *w, const struct wa_partial *m)
+{
+	struct window_stats st = w->st;
+
+	if (__builtin_add_overflow(st.read, m->read, &st.read) ||
+	    __builtin_add_overflow(st.filtered, m->filtered, &st.filtered) ||
+	    __builtin_add_overflow(st.notime, m->notime, &st.notime) ||
+	    __builtin_add_overflow(st.bad, m->bad, &st.bad))
+		return merge_fail(w, WINDOW_MERGE_OVERFLOW, "the counts of records read add up to more "
+		    "than 64 bits hold");
+	w->st = st;
+	if (m->max_time != INT64_MIN && (w->maxt == INT64_MIN || m->max_time > w->maxt))
+		w->maxt = m->max_time;
+	return WINDOW_MERGED;
+}
+
+/*
+ * Whether part b merged into the aggregates a (NULL: a new group) would
+ * overflow: the counts past 2^62 (what a state file may hold), or a --sum's
+ * batch total of integers past 64 bits, which winagg refuses as it comes
+ * (sum_overflows): NULL, or the message.
+ */
+static const char *
+merge_overflows(const struct window_engine *w, const struct grp *a, const struct wa_agg *b, size_t *at)
+{
+	size_t i;
+	int64_t x;
+
+	for (i = 0; a && i < w->c.nagg; i++) {
+		*at = i;
+		if (__builtin_add_overflow(a->a[i].cnt, b[i].cnt, &x) || x > WA_COUNT_MAX ||
+		    a->a[i].distinct.n + b[i].distinct.n > (size_t)WA_COUNT_MAX)
+			return "its count added to the batch's goes past 2^62";
+		if (w->c.agg[i].kind == WA_SUM && a->a[i].allint && b[i].allint && b[i].has &&
+		    __builtin_add_overflow(a->a[i].bisum, b[i].isum, &x))
+			return "its integer sum added to the batch's overflows a 64-bit integer (winagg "
+			    "refuses the record that makes it overflow: Spark 4's ARITHMETIC_OVERFLOW)";
+	}
+	return NULL;
+}
+
+enum window_merged
+window_merge(struct window_engine *w, const char *fp, const char *json, size_t n)
+{
+	const struct window_config *c = &w->c;
+	struct wa_state_cfg sc = {.size = c->size, .slide = c->slide, .offset = c->offset,
+	    .ngcol = c->ngroup, .nagg = c->nagg};
+	int64_t mark = c->batching == WINDOW_BACK_TO_BACK && w->late_mark != INT64_MIN ? w->late_mark :
+	    w->batch_mark;
+	enum window_merged rc = WINDOW_MERGED;
+	struct wa_partial m;
+	const char *why;
+	struct grp *g;
+	struct win *o;
+	char err[256];
+	size_t i;
+
+	if (!json)
+		return merge_fail(w, WINDOW_MERGE_BAD, "a null record (a tombstone): expected a row of "
+		    "winagg --partial");
+	if (!w->kind) {
+		w->kind = xcalloc(c->nagg, sizeof(*w->kind));
+		for (i = 0; i < c->nagg; i++)
+			w->kind[i] = c->agg[i].kind;
+	}
+	sc.kind = w->kind;
+	switch (wa_partial_parse(json, n, &sc, fp, &m, err, sizeof(err))) {
+	case -1:
+		return merge_fail(w, WINDOW_MERGE_BAD, "not a row of winagg --partial with these options: %s",
+		    err);
+	case -2:
+		rc = merge_fail(w, WINDOW_MERGE_OTHER, "a row of winagg --partial made with other options "
+		    "(fingerprint \"%.40s\", these options make \"%s\"): --time, --time-unit, --window, "
+		    "--slide, --offset, --where, --group-by and the aggregates must be the same, in the "
+		    "same order, for --partial and --merge", m.fp, fp);
+		wa_partial_free(&m);
+		return rc;
+	}
+	if (m.meta) {
+		rc = merge_meta(w, &m);
+		wa_partial_free(&m);
+		return rc;
+	}
+	if (m.g.end <= mark) {
+		/* as winagg counts each record's late windows */
+		w->st.late += (uint64_t)m.pairs;
+		wa_partial_free(&m);
+		return WINDOW_MERGE_LATE;
+	}
+	o = win_find(w, m.g.start, m.g.end);
+	g = o ? grp_find(o, m.g.key, m.g.keylen) : NULL;
+	if ((why = merge_overflows(w, g, m.g.agg, &i))) {
+		struct buf t = {0};
+
+		put_time(w, &t, m.g.start);
+		buf_putc(&t, 0);
+		rc = merge_fail(w, WINDOW_MERGE_OVERFLOW, "--%s %s: in the window starting %s (group "
+		    "%.*s), %s", wa_agg_name[c->agg[i].kind], c->agg[i].name, t.p,
+		    (int)(m.g.keylen > 200 ? 200 : m.g.keylen), m.g.key, why);
+		buf_free(&t);
+		wa_partial_free(&m);
+		return rc;
+	}
+	g = win_group(w, win_get(w, m.g.start, m.g.end), m.g.key, m.g.keylen);
+	for (i = 0; i < c->nagg; i++)
+		agg_merge(&g->a[i], &m.g.agg[i], 1);
+	g->touched = 1;
+	wa_partial_free(&m);
+	return WINDOW_MERGED;
+}
+
+/* ---- the state ---- */
+
+/* The largest state file loaded (1 GiB): a larger or endless one is refused, not read on. */
+#define WINDOW_STATE_MAX ((off_t)1 << 30)
+
+int
+window_save(const struct window_engine *w, FILE *f)
+{
+	struct wa_state_head h = {.config = w->c.fingerprint, .max_time = w->maxt, .windows = w->n,
+	    .late_mark = w->c.batching == WINDOW_BACK_TO_BACK ? w->late_mark : INT64_MIN};
+	struct save sv = {.f = f};
+
+	wa_state_put_head(&sv.o, &h);
+	buf_putc(&sv.o, '\n');
+	fwrite(sv.o.p, 1, sv.o.len, f);
+	each_group(w, save_group, &sv);
+	buf_free(&sv.o);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -84,6 +84,12 @@ struct window_config {
 	enum window_time_format time_format;
 	int persistent;		/* the state is saved for a later run (--state) */
 	/*
+	 * --partial: no watermark, nothing late, no state; window_partial
+	 * writes what the records made (batching WINDOW_EACH_RECORD, no session
+	 * windows, window_advance and window_flush never called).
+	 */
+	int partial;
+	/*
 	 * The options that give the state its meaning, kept in it: a state
 	 * saved under another config is refused. UTF-8.
 	 */
@@ -182,6 +188,34 @@ struct window_stats {
 	uint64_t bad;		/* bad records */
 };
 const struct window_stats *window_stats(const struct window_engine *w);
+
+/*
+ * --partial: the rows of every (window, group) the records fed since the
+ * last call made, sorted by window (end, start) and group, then the meta
+ * row of those records (wa.h, struct wa_partial), each to put; the windows
+ * are then forgotten. fp is the fingerprint the rows carry.
+ */
+void window_partial(struct window_engine *w, const char *fp,
+    void (*put)(void *arg, const char *row, size_t len), void *arg);
+
+/* What window_merge did with a row of winagg --partial. */
+enum window_merged {
+	WINDOW_MERGED,		/* merged into the state, or a meta row taken */
+	WINDOW_MERGE_LATE,	/* its window ended at or before the watermark: dropped, its pairs counted late */
+	WINDOW_MERGE_BAD,	/* not such a row: window_error says why */
+	WINDOW_MERGE_OTHER,	/* made with other options: window_error says so */
+	WINDOW_MERGE_OVERFLOW	/* a count or an integer sum would overflow: window_error says where */
+};
+
+/*
+ * --merge (batching only): a row of winagg --partial (the n bytes of one JSON
+ * object), made with the options of fingerprint fp, into the batch as its
+ * records would have gone: a (window, group) row into that window and group
+ * unless the window is late for the batch, a meta row's highest event time
+ * to the watermark's and its counts to the stats (bad: the parts' bad
+ * records skipped). Nothing changes unless WINDOW_MERGED.
+ */
+enum window_merged window_merge(struct window_engine *w, const char *fp, const char *json, size_t n);
 
 /* Writes the state (docs/DESIGN.md §8) to f: 0, or -1 when f has an error. */
 int window_save(const struct window_engine *w, FILE *f);

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "hash.h"
 #include "io.h"
 #include "tool.h"
 #include "utf8.h"
@@ -32,6 +33,7 @@ usage(int status)
 	    "              [--checkpoint-every n] [--late file] [--in stream|ndjson]\n"
 	    "              [--out stream|ndjson|table] [--time-format spark|iso|epoch-ms]\n"
 	    "              [--on-error fail|skip] [--micro-batch] [--back-to-back] [--max-record size]\n"
+	    "              [--partial | --merge]\n"
 	    "       winagg --version\n");
 	exit(status);
 }
@@ -41,7 +43,7 @@ enum {
 	O_TIME = 0x100, O_UNIT, O_WINDOW, O_SLIDE, O_OFFSET, O_SESSION, O_WATERMARK, O_WHERE,
 	O_GROUP, O_LABEL, O_COUNT, O_COUNT_OF, O_SUM, O_MIN, O_MAX, O_AVG, O_DISTINCT, O_MODE,
 	O_ATEOF, O_STATE, O_CHECKPOINT, O_LATE, O_IN, O_OUT, O_TFMT, O_ON_ERROR, O_MAX_RECORD,
-	O_BATCH, O_CHAINED, O_HELP
+	O_BATCH, O_CHAINED, O_PARTIAL, O_MERGE, O_HELP
 };
 
 /*
@@ -64,7 +66,7 @@ static const struct opt {
 	{"late", 1, O_LATE, 0}, {"in", 1, O_IN, 0}, {"out", 1, O_OUT, 0},
 	{"time-format", 1, O_TFMT, 0}, {"on-error", 1, O_ON_ERROR, 0},
 	{"max-record", 1, O_MAX_RECORD, 0}, {"help", 0, O_HELP, 0}, {"micro-batch", 0, O_BATCH, 0},
-	{"back-to-back", 0, O_CHAINED, 0},
+	{"back-to-back", 0, O_CHAINED, 0}, {"partial", 0, O_PARTIAL, 0}, {"merge", 0, O_MERGE, 0},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -93,6 +95,46 @@ fingerprint(int argc, char **argv)
 			break;
 		}
 	return buf_detach(&f, NULL);
+}
+
+/*
+ * The fingerprint of the rows of --partial: what they depend on, --time,
+ * --where, --group-by and the aggregates as written (in order), the window
+ * and the time unit as the engine took them (--window 1m is --window 60s),
+ * hashed (FNV-1a, 64 bits) into 16 hex digits. --merge takes only rows
+ * that carry its own.
+ */
+static char *
+partial_fingerprint(int argc, char **argv, const struct window_config *c)
+{
+	static const char *const which[] = {"time", "where", "group-by", "count", "count-of", "sum",
+	    "min", "max", "avg", "count-distinct"};
+	struct buf f = {0};
+	char hex[17];
+	size_t w, n;
+	int i;
+
+	buf_printf(&f, "winagg-partial 1 unit %d window %lld slide %lld offset %lld |", (int)c->unit,
+	    (long long)c->size, (long long)c->slide, (long long)c->offset);
+	for (i = 1; i < argc; i++)
+		for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+			const char *a = argv[i];
+
+			n = strlen(which[w]);
+			if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, which[w], n) != 0 ||
+			    (a[n + 2] && a[n + 2] != '='))
+				continue;
+			buf_putc(&f, ' ');
+			buf_puts(&f, a);
+			if (!a[n + 2] && i + 1 < argc) {
+				buf_putc(&f, ' ');
+				buf_puts(&f, argv[++i]);
+			}
+			break;
+		}
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)hash_fnv1a(f.p, f.len));
+	buf_free(&f);
+	return xstrndup(hex, 16);
 }
 
 static int64_t
@@ -260,6 +302,19 @@ emit_row(void *arg, const struct window_row *r)
 		rs_put_rec(o->w, r->json, r->len);
 }
 
+/* --partial: a row, as a record or a line. */
+static void
+put_row(void *arg, const char *row, size_t len)
+{
+	struct out *o = arg;
+
+	if (o->form == OUT_NDJSON) {
+		rs_put(o->w, row, len);
+		rs_put(o->w, "\n", 1);
+	} else
+		rs_put_rec(o->w, row, len);
+}
+
 /* window_advance, or window_flush when flush, then the table of what they emitted. */
 static void
 advance(struct window_engine *w, struct out *o, int flush)
@@ -320,6 +375,8 @@ static struct run {
 	uint64_t since_barrier;	/* records read since */
 	int final;		/* the final barrier has come: the input is over */
 	int late_errno;		/* writing the --late file failed: the run stops as at a signal */
+	int partial, merge;	/* --partial, --merge */
+	char *pfp;		/* their rows' fingerprint */
 	uint64_t late_lost;	/* late records not written after that */
 } run = {.out.w = &run.t.out};
 
@@ -373,7 +430,13 @@ barrier(const struct rs_rec *r)
 	if (run.final)
 		die(EXIT_DATA, "a checkpoint barrier after the final one (record %llu at byte %llu)",
 		    (unsigned long long)r->recno, (unsigned long long)r->off);
-	if (r->barrier & RS_BARRIER_FINAL) {
+	if (run.partial) {
+		/* the rows of the records since the last barrier (none: none) */
+		if (run.since_barrier)
+			window_partial(run.w, run.pfp, put_row, &run.out);
+		if (r->barrier & RS_BARRIER_FINAL)
+			run.final = 1;
+	} else if (r->barrier & RS_BARRIER_FINAL) {
 		/* the end of input, as a run ends: the batch (if records came
 		 * since the last barrier, or none came), then --at-eof */
 		run.final = 1;
@@ -399,6 +462,29 @@ barrier(const struct rs_rec *r)
 	run.after_barrier = 1;
 }
 
+/* --merge: a row of winagg --partial. */
+static void
+merge(const struct rs_rec *r, const char *json)
+{
+	char where[RS_TOPIC_MAX + 80] = "";
+
+	switch (window_merge(run.w, run.pfp, json, r->len < 0 ? 0 : (size_t)r->len)) {
+	case WINDOW_MERGED:
+	case WINDOW_MERGE_LATE:
+		return;
+	case WINDOW_MERGE_BAD:
+		tool_bad(&run.t, r, "%s", window_error(run.w));
+		return;
+	default:
+		/* never skipped: another job's rows, or a sum past 64 bits, is no record to drop */
+		if (r->stamp)
+			snprintf(where, sizeof(where), " (topic %s partition %ld offset %lld)",
+			    r->stamp->topic, (long)r->stamp->partition, (long long)r->stamp->offset);
+		die(EXIT_DATA, "record %llu at byte %llu%s: %s", (unsigned long long)r->recno,
+		    (unsigned long long)r->off, where, window_error(run.w));
+	}
+}
+
 static void
 record(const struct rs_rec *r)
 {
@@ -414,6 +500,10 @@ record(const struct rs_rec *r)
 		    (unsigned long long)r->recno, (unsigned long long)r->off);
 	run.after_barrier = 0;
 	run.since_barrier++;
+	if (run.merge) {
+		merge(r, json);
+		return;
+	}
 	fed = window_feed(run.w, json, r->len < 0 ? 0 : (size_t)r->len);
 	if (fed == WINDOW_BAD)
 		tool_bad(&run.t, r, "%s", window_error(run.w));
@@ -421,13 +511,58 @@ record(const struct rs_rec *r)
 		return;
 	if (fed == WINDOW_LATE && run.late_f)
 		late_put(r);
-	if (window_get_config(run.w)->batching == WINDOW_EACH_RECORD)
+	if (window_get_config(run.w)->batching == WINDOW_EACH_RECORD && !run.partial)
 		advance(run.w, &run.out, 0);
 	if (run.checkpoint && run.state && !run.seen_barrier &&
 	    window_stats(run.w)->read % run.checkpoint == 0) {
 		rs_flush(&run.t.out);
 		save_state(run.w, run.state);
 	}
+}
+
+/*
+ * --partial keeps no state and no watermark: what is the merger's (the
+ * watermark, the output mode, the state, late records, the batching, the
+ * form of window bounds) is refused there, as are session windows, which
+ * parts cannot make exactly. --merge reads rows, not records (no --late),
+ * and judges late once per batch, so it needs --micro-batch or
+ * --back-to-back.
+ */
+static void
+scale_out_options(const char *given, enum form form)
+{
+	static const int not_partial[] = {O_WATERMARK, O_MODE, O_ATEOF, O_STATE, O_CHECKPOINT, O_LATE,
+	    O_TFMT, O_BATCH, O_CHAINED, O_SESSION, O_MERGE};
+	static const int not_merge[] = {O_LATE, O_CHECKPOINT, O_SESSION};
+	size_t i, k;
+
+	for (i = 0; run.partial && i < sizeof(not_partial) / sizeof(not_partial[0]); i++)
+		if (given[not_partial[i] - O_TIME]) {
+			for (k = 0; opts[k].id != not_partial[i]; k++)
+				;
+			die(EXIT_USAGE, "--%s: not with --partial, %s", opts[k].name,
+			    not_partial[i] == O_MERGE ? "which makes the rows --merge takes" :
+			    not_partial[i] == O_SESSION ? "whose parts' sessions cannot be merged exactly "
+			    "(whether a record is late for a session depends on its own time)" :
+			    "which keeps no state, no watermark and no windows across barriers: give it to "
+			    "winagg --merge");
+		}
+	if (run.partial && form == OUT_TABLE)
+		die(EXIT_USAGE, "--out table: not with --partial, whose rows are for winagg --merge "
+		    "(stream or ndjson)");
+	for (i = 0; run.merge && i < sizeof(not_merge) / sizeof(not_merge[0]); i++)
+		if (given[not_merge[i] - O_TIME]) {
+			for (k = 0; opts[k].id != not_merge[i]; k++)
+				;
+			die(EXIT_USAGE, "--%s: not with --merge, %s", opts[k].name,
+			    not_merge[i] == O_LATE ? "which reads the rows of winagg --partial, not records: "
+			    "there are no late records to write" : not_merge[i] == O_SESSION ?
+			    "as winagg --partial cannot make session windows exactly" :
+			    "which saves the state at checkpoint barriers (or at the end of input)");
+		}
+	if (run.merge && !given[O_BATCH - O_TIME] && !given[O_CHAINED - O_TIME])
+		die(EXIT_USAGE, "--merge needs --micro-batch or --back-to-back: the rows of a part say "
+		    "nothing of the order of its records, which the watermark after each record would need");
 }
 
 static volatile sig_atomic_t stop_sig;
@@ -447,6 +582,7 @@ main(int argc, char **argv)
 	static const char *const outs[] = {"stream", "ndjson", "table", NULL};
 	static const char *const tfmts[] = {"spark", "iso", "epoch-ms", NULL};
 	struct option longopts[NOPTS + 1] = {{0}};
+	char given[O_HELP - O_TIME] = {0};
 	struct window_config c = {0};
 	const struct window_config *cf;
 	const struct window_stats *st;
@@ -461,6 +597,8 @@ main(int argc, char **argv)
 	for (i = 0; i < NOPTS; i++)
 		longopts[i] = (struct option){opts[i].name, opts[i].arg, NULL, opts[i].id};
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch >= O_TIME && ch < O_HELP)
+			given[ch - O_TIME] = 1;
 		switch (ch) {
 		case O_ATEOF: c.at_eof = WINDOW_FLUSH + opt_choice("--at-eof", optarg, ateof); break;
 		case O_STATE: run.state = optarg; break;
@@ -476,6 +614,8 @@ main(int argc, char **argv)
 				c.batching = WINDOW_MICRO_BATCH;
 			break;
 		case O_CHAINED: c.batching = WINDOW_BACK_TO_BACK; break;
+		case O_PARTIAL: run.partial = 1; break;
+		case O_MERGE: run.merge = 1; break;
 		case O_HELP: usage(0);
 		default:
 			for (i = 0; i < NOPTS && !(opts[i].id == ch && opts[i].keyed); i++)
@@ -487,6 +627,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(EXIT_USAGE);
+	scale_out_options(given, run.out.form);
+	c.partial = run.partial;
 	c.persistent = run.state != NULL;
 	c.fingerprint = fingerprint(argc, argv);
 	c.emit = emit_row;
@@ -495,6 +637,8 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "%s", err);
 	cf = window_get_config(run.w);
 	run.out.c = cf;
+	if (run.partial || run.merge)
+		run.pfp = partial_fingerprint(argc, argv, cf);
 	if (run.checkpoint && !run.state)
 		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");
 	if (run.state && utf8_valid_prefix((const unsigned char *)cf->fingerprint,
@@ -557,7 +701,7 @@ main(int argc, char **argv)
 	run.t.in.eof = stopping;
 	while (stopping && rs_next(&run.t.in, &r) == RS_OK)
 		record(&r);
-	if (run.seen_barrier && !run.final) {
+	if (run.seen_barrier && !run.final && !run.partial) {
 		/*
 		 * Barriers came, then the end without the final one: a cut (a
 		 * stage upstream stopped, or the sender did). The state stays
@@ -593,6 +737,10 @@ main(int argc, char **argv)
 	if (run.final) {
 		/* ended at the final barrier: rows written, state saved there */
 		rs_flush(&run.t.out);
+	} else if (run.partial) {
+		if (run.since_barrier)
+			window_partial(run.w, run.pfp, put_row, &run.out);
+		rs_flush(&run.t.out);
 	} else {
 		if (cf->batching != WINDOW_EACH_RECORD && !run.after_barrier)
 			advance(run.w, &run.out, 0);
@@ -620,12 +768,19 @@ main(int argc, char **argv)
 	if (run.late_f && fclose(run.late_f))
 		die_errno(EXIT_ENV, "--late %s", run.late);
 	st = window_stats(run.w);
-	warnmsg("summary: %llu records read, %llu filtered out, %llu without event time, %llu late "
-	    "(record, window) pairs dropped, %llu rows emitted%s",
-	    (unsigned long long)st->read, (unsigned long long)st->filtered,
-	    (unsigned long long)st->notime, (unsigned long long)st->late,
-	    (unsigned long long)st->rows,
-	    cf->at_eof == WINDOW_KEEP ? "; open windows kept in the state file" : "");
+	if (run.partial)
+		warnmsg("summary: %llu records read, %llu filtered out, %llu without event time, %llu "
+		    "partial rows written", (unsigned long long)st->read, (unsigned long long)st->filtered,
+		    (unsigned long long)st->notime, (unsigned long long)st->rows);
+	else
+		warnmsg("summary: %llu records read, %llu filtered out, %llu without event time, %llu "
+		    "late (record, window) pairs dropped, %llu rows emitted%s",
+		    (unsigned long long)st->read, (unsigned long long)st->filtered,
+		    (unsigned long long)st->notime, (unsigned long long)st->late,
+		    (unsigned long long)st->rows,
+		    cf->at_eof == WINDOW_KEEP ? "; open windows kept in the state file" : "");
+	if (run.merge)	/* the parts' bad records, as winagg reports those it skipped */
+		run.t.skipped += st->bad;
 	ch = tool_finish(&run.t);
 	window_free(run.w);
 	free(run.out.cell);
