@@ -11,11 +11,12 @@
 #
 # kafka_start DIR: formats a fresh KRaft log directory under DIR/kafka
 #   (random cluster id), writes DIR/kafka/server.properties with PLAINTEXT
-#   and CONTROLLER listeners on 127.0.0.1 at free ports, starts the broker in
-#   the background (log in DIR/kafka/server.log, its stdout and stderr in
-#   DIR/kafka/server.out), waits until kcat -L answers (KAFKA_START_TIMEOUT
-#   seconds, 60 by default) and sets KAFKA_BROKERS and KAFKA_PID. On failure it
-#   prints the end of the server log on stderr, stops the broker and returns 1.
+#   and CONTROLLER listeners on 127.0.0.1 (PLAINTEXT: see --bind) at free
+#   ports, starts the broker in the background (log in DIR/kafka/server.log,
+#   its stdout and stderr in DIR/kafka/server.out), waits until kcat -L
+#   answers (KAFKA_START_TIMEOUT seconds, 60 by default) and sets
+#   KAFKA_BROKERS and KAFKA_PID. On failure it prints the end of the server
+#   log on stderr, stops the broker and returns 1.
 #   Call it in the test's own shell, not in $(...) or a pipeline.
 #   Options after DIR, for tests of security settings (the PLAINTEXT
 #   listener, the one kafka_start waits on and KAFKA_BROKERS names, is always
@@ -30,6 +31,10 @@
 #     --format-arg ARG  an argument for kafka-storage format (StorageTool), e.g.
 #         --format-arg --add-scram --format-arg 'SCRAM-SHA-512=[name=u,password=p]'.
 #         Repeatable.
+#     --bind ADDR  the PLAINTEXT listener on the IPv4 address ADDR (a local
+#         one, e.g. tests/netns.sh's NETNS_HOST) instead of 127.0.0.1, and
+#         advertised there: KAFKA_BROKERS=ADDR:PORT. The controller listener
+#         and the --listener ones stay on 127.0.0.1.
 # kafka_create_topic NAME PARTITIONS [TopicCommand options, e.g. --config k=v]:
 #   creates a topic (replication factor 1) with org.apache.kafka.tools.TopicCommand
 #   and waits until kcat sees every partition with a leader.
@@ -60,14 +65,15 @@ _kafka_java() {
 		-cp "$KAFKA_LIBS/*" "$@"
 }
 
-# _kafka_free_ports N: N distinct free TCP ports on 127.0.0.1, one a line.
+# _kafka_free_ports N [HOST]: N distinct free TCP ports, one a line, the first
+# on HOST (127.0.0.1 by default), the others on 127.0.0.1.
 _kafka_free_ports() {
-	python3 - "$1" <<'EOF'
+	python3 - "$1" "${2:-127.0.0.1}" <<'EOF'
 import socket, sys
 socks = []
-for _ in range(int(sys.argv[1])):
+for i in range(int(sys.argv[1])):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind((sys.argv[2] if i == 0 else "127.0.0.1", 0))
     socks.append(s)
 for s in socks:
     print(s.getsockname()[1])
@@ -85,7 +91,7 @@ _kafka_log_tail() {
 }
 
 kafka_start() {
-	local dir=${1:?kafka_start DIR} port cport cid ports attempt waited timeout=${KAFKA_START_TIMEOUT:-60}
+	local dir=${1:?kafka_start DIR} port cport cid ports attempt waited timeout=${KAFKA_START_TIMEOUT:-60} host=127.0.0.1
 	local -a xnames=() xprotos=() xprops=() fargs=()
 	local xl xmap i
 	shift
@@ -104,6 +110,10 @@ kafka_start() {
 		--format-arg)
 			[ $# -ge 2 ] || { echo "kafka_start: --format-arg needs a value" >&2; return 1; }
 			fargs+=("$2") ;;
+		--bind)
+			[[ ${2:-} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+				{ echo "kafka_start: --bind: expected an IPv4 address, got '${2:-}'" >&2; return 1; }
+			host=$2 ;;
 		*)	echo "kafka_start: unknown option '$1'" >&2; return 1 ;;
 		esac
 		shift 2
@@ -125,7 +135,7 @@ kafka_start() {
 	for attempt in 1 2 3; do
 		rm -rf "$_kafka_dir"
 		mkdir -p "$_kafka_dir/data" || return 1
-		ports=$(_kafka_free_ports $((2 + ${#xnames[@]}))) || { echo "kafka_start: could not pick free ports" >&2; return 1; }
+		ports=$(_kafka_free_ports $((2 + ${#xnames[@]})) "$host") || { echo "kafka_start: could not pick free ports" >&2; return 1; }
 		port=$(sed -n 1p <<<"$ports")
 		cport=$(sed -n 2p <<<"$ports")
 		KAFKA_LISTENER=()
@@ -142,8 +152,8 @@ kafka_start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$xl
-advertised.listeners=PLAINTEXT://127.0.0.1:$port$xl
+listeners=PLAINTEXT://$host:$port,CONTROLLER://127.0.0.1:$cport$xl
+advertised.listeners=PLAINTEXT://$host:$port$xl
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$xmap
@@ -228,8 +238,8 @@ EOF
 			if ! kill -0 "$KAFKA_PID" 2>/dev/null; then
 				break
 			fi
-			if kcat -L -b "127.0.0.1:$port" -m 1 2>/dev/null | grep -q '^ *broker 1 at'; then
-				KAFKA_BROKERS=127.0.0.1:$port
+			if kcat -L -b "$host:$port" -m 1 2>/dev/null | grep -q '^ *broker 1 at'; then
+				KAFKA_BROKERS=$host:$port
 				return 0
 			fi
 			sleep 0.2
@@ -243,9 +253,9 @@ EOF
 			continue
 		fi
 		if kill -0 "$KAFKA_PID" 2>/dev/null; then
-			echo "kafka_start: the broker did not answer on 127.0.0.1:$port within $timeout s" >&2
+			echo "kafka_start: the broker did not answer on $host:$port within $timeout s" >&2
 		else
-			echo "kafka_start: the broker exited before it answered on 127.0.0.1:$port" >&2
+			echo "kafka_start: the broker exited before it answered on $host:$port" >&2
 		fi
 		_kafka_log_tail
 		kafka_stop
