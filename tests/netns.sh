@@ -58,7 +58,9 @@
 #   pairs and the bridge (and so its address and route). Safe to call twice,
 #   with nothing set up, after a setup that failed midway and from an EXIT
 #   trap: it finds what to delete by name (the pid in it), not by what it
-#   remembers having made.
+#   remembers having made. A watchdog that netns_setup starts calls it too
+#   (within a second) if the shell that set up goes away without it (killed
+#   by SIGKILL, say).
 
 NETNS_HOST=
 NETNS_N=0
@@ -66,6 +68,7 @@ NETNS_PID=
 declare -ga NETNS_ADDR=() NETNS_NAME=()
 _netns_tag=
 _netns_br=
+_netns_watchdog=
 
 _netns_err() { echo "$1: $2" >&2; }
 
@@ -195,7 +198,16 @@ netns_setup() {
 	for ((i = 1; st == 0 && i <= n; i++)); do
 		_netns_carrier "$i" || { _netns_err netns_setup "eth0 of ${NETNS_NAME[i]} has no carrier after 5 s"; st=1; }
 	done
-	[ "$st" -eq 0 ] && return 0
+	if [ "$st" -eq 0 ]; then
+		# the watchdog: tears down if this shell dies without netns_teardown
+		(
+			trap '' INT HUP TERM
+			while kill -0 "$_netns_tag" 2>/dev/null; do sleep 1; done
+			netns_teardown
+		) </dev/null >/dev/null 2>&1 &
+		_netns_watchdog=$!
+		return 0
+	fi
 	netns_teardown
 	return 1
 }
@@ -246,6 +258,10 @@ netns_heal() {
 netns_teardown() {
 	local tag=${_netns_tag:-$$} ns pids l k
 	local -a all=()
+	if [ -n "$_netns_watchdog" ] && [ "$_netns_watchdog" != "$BASHPID" ]; then
+		kill -KILL "$_netns_watchdog" 2>/dev/null
+		wait "$_netns_watchdog" 2>/dev/null
+	fi
 	mapfile -t all < <(ip netns list 2>/dev/null | awk -v p="cfkit-$tag-" 'index($1, p) == 1 { print $1 }')
 	# the processes first: a namespace a process is still in outlives its name
 	pids=
@@ -270,6 +286,6 @@ netns_teardown() {
 		ip link del "$l" 2>/dev/null
 	done
 	ip link del "cfb-$tag" 2>/dev/null
-	NETNS_HOST= NETNS_N=0 NETNS_PID= NETNS_ADDR=() NETNS_NAME=() _netns_br=
+	NETNS_HOST= NETNS_N=0 NETNS_PID= NETNS_ADDR=() NETNS_NAME=() _netns_br= _netns_watchdog=
 	return 0
 }
