@@ -467,9 +467,13 @@ static void
 merge(const struct rs_rec *r, const char *json)
 {
 	char where[RS_TOPIC_MAX + 80] = "";
+	uint64_t bad = window_stats(run.w)->bad;
 
 	switch (window_merge(run.w, run.pfp, json, r->len < 0 ? 0 : (size_t)r->len)) {
 	case WINDOW_MERGED:
+		/* the parts' bad records, reported as winagg reports those it skipped */
+		run.t.skipped += window_stats(run.w)->bad - bad;
+		return;
 	case WINDOW_MERGE_LATE:
 		return;
 	case WINDOW_MERGE_BAD:
@@ -779,8 +783,6 @@ main(int argc, char **argv)
 		    (unsigned long long)st->notime, (unsigned long long)st->late,
 		    (unsigned long long)st->rows,
 		    cf->at_eof == WINDOW_KEEP ? "; open windows kept in the state file" : "");
-	if (run.merge)	/* the parts' bad records, as winagg reports those it skipped */
-		run.t.skipped += st->bad;
 	ch = tool_finish(&run.t);
 	window_free(run.w);
 	free(run.out.cell);
