@@ -82,6 +82,12 @@ struct wa_agg {
 	double bsum;		/* --micro-batch: this batch's sums, added to sum and isum at */
 	int64_t bisum;		/* its end; a state line holds them added (these 0) */
 	int allint, has;	/* every number an integer; some number */
+	/*
+	 * --merge: the sums of this batch's parts, added up at its end in order
+	 * of value (so whatever order the parts' rows came in), into bsum
+	 */
+	double *bpart;
+	size_t nbpart, bpartcap;
 	struct wa_set distinct;	/* --count-distinct: the values as JSON texts */
 };
 

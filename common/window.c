@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,8 +397,10 @@ grp_free(const struct window_engine *w, struct grp *g)
 {
 	size_t i;
 
-	for (i = 0; i < w->c.nagg; i++)
+	for (i = 0; i < w->c.nagg; i++) {
 		wa_set_free(&g->a[i].distinct);
+		free(g->a[i].bpart);
+	}
 	free(g->key);
 	free(g);
 }
@@ -1052,6 +1055,37 @@ windows_of(const struct window_engine *w, int64_t t, int64_t *last, int64_t *n)
  * (winagg --merge) into the batch's, its sums into the batch's sums, as
  * agg_add puts a batch's records in.
  */
+/* Doubles in order of value, NaN last: an order whatever order they came in. */
+static int
+double_cmp(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	if (isnan(a) || isnan(b))
+		return isnan(a) - isnan(b);
+	return (a > b) - (a < b);
+}
+
+/*
+ * --merge: the sums of the batch's parts into its sum, added in order of
+ * value, so that the parts' rows may come in any order: the doubles of one
+ * part add up as winagg adds them (in input order, in the worker), those of
+ * several as one winagg would only if they are exact (man winagg, "Scaling
+ * out").
+ */
+static void
+bpart_fold(struct wa_agg *a)
+{
+	size_t i;
+
+	if (!a->nbpart)
+		return;
+	qsort(a->bpart, a->nbpart, sizeof(double), double_cmp);
+	for (i = 0; i < a->nbpart; i++)
+		a->bsum += a->bpart[i];
+	a->nbpart = 0;
+}
+
 static void
 agg_merge(struct wa_agg *a, const struct wa_agg *b, int into_batch)
 {
@@ -1073,7 +1107,10 @@ agg_merge(struct wa_agg *a, const struct wa_agg *b, int into_batch)
 		/* an integer sum is kept while all are integers; merge_overflows checked it */
 		if (a->allint && b->allint)
 			a->bisum = (int64_t)((uint64_t)a->bisum + (uint64_t)b->isum);
-		a->bsum += b->sum;
+		if (b->has) {
+			a->bpart = xgrowarray(a->bpart, &a->bpartcap, a->nbpart + 1, sizeof(double));
+			a->bpart[a->nbpart++] = b->sum;
+		}
 	} else {
 		/* wraps only on the way: sum_overflows checked the total of the merge */
 		a->isum = (int64_t)((uint64_t)a->isum + (uint64_t)b->isum);
@@ -1303,6 +1340,7 @@ fold_batch(struct window_engine *w)
 				for (j = 0; j < c->nagg; j++) {
 					struct wa_agg *a = &g->a[j];
 
+					bpart_fold(a);
 					a->sum += a->bsum;
 					a->bsum = 0;
 					if (__builtin_add_overflow(a->isum, a->bisum, &a->isum) && a->allint &&
@@ -1393,8 +1431,9 @@ each_group(const struct window_engine *w, void (*fn)(void *arg, struct wa_state_
 			sg.key = v[k]->key;
 			sg.keylen = v[k]->keylen;
 			for (j = 0; j < w->c.nagg; j++) {
-				const struct wa_agg *a = &v[k]->a[j];
+				struct wa_agg *a = &v[k]->a[j];
 
+				bpart_fold(a);
 				sg.agg[j] = *a;
 				sg.agg[j].isum = (int64_t)((uint64_t)a->isum + (uint64_t)a->bisum);
 				sg.agg[j].sum = a->sum + a->bsum;

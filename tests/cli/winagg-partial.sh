@@ -30,7 +30,7 @@ else
 	seed=${WINAGG_PARTIAL_SEED:-19} iter=${WINAGG_PARTIAL_ITER:-4}
 fi
 
-# differ NAME OPTIONS...: iter cases of these options
+# differ NAME OPTIONS...: iter cases of these options (ONE_PART: see partial.py)
 differ() {
 	local name=$1 i bad=0 out
 	shift
@@ -67,6 +67,29 @@ differ "milliseconds, --time-format iso, NDJSON" --micro-batch --time meta.ms --
 	--time-format iso --out ndjson --state '{state}'
 differ "bad records skipped" --micro-batch --on-error skip --time timestamp --window 30s \
 	--watermark 10s --group-by user --count n --avg a=length.new --sum s=score
+ONE_PART=1 differ "any doubles, one part a batch" --micro-batch --time timestamp --window 60s \
+	--slide 30s --watermark 30s --group-by wiki --sum s=score --avg a=score --min lo=score --max hi=score
+
+# Several parts: their sums added in order of value, the same whatever order
+# the rows come in (0.1 + 0.2 + 0.3 is 0.6 or 0.6000000000000001 by order)
+dopts=(--time t --window 60s --sum s=x --avg a=x --count-of n=x)
+for x in 0.1 0.2 0.3 1e16 1 -1e16; do
+	echo "{\"t\":1764950400,\"x\":$x}" | "$winagg" --partial "${dopts[@]}" --in ndjson --out ndjson 2>/dev/null
+done >"$tmp/parts"
+python3 - "$tmp/parts" "$tmp/orders" <<'PY'
+import itertools, random, sys
+rows = open(sys.argv[1]).read().splitlines()
+r = random.Random(5)
+with open(sys.argv[2], "w") as f:
+    for _ in range(12):
+        r.shuffle(rows)
+        f.write("\t".join(rows) + "\n")
+PY
+outs=$(while IFS= read -r line; do
+	tr '\t' '\n' <<<"$line" | "$winagg" --merge --micro-batch "${dopts[@]}" --in ndjson --out ndjson 2>/dev/null
+done <"$tmp/orders" | sort | uniq -c)
+check "doubles of several parts: one result whatever the order of the rows ($(echo $outs))" \
+	test "$(wc -l <<<"$outs")" = 1
 
 # ---- errors ----
 opts=(--time timestamp --window 60s --slide 30s --group-by wiki --count n --sum s=v --count-distinct d=u)

@@ -9,7 +9,8 @@
 #
 # case SEED DIR WINAGG -- OPTIONS...: one case; "{state}" in OPTIONS is a
 # state file (the reference's and the merger's apart). Exit 0 when the two
-# agree, else 1 with what differs. RESTART (the environment) 1: the merger
+# agree, else 1 with what differs. ONE_PART (the environment) 1: each batch
+# is one part, and the values any doubles. RESTART (the environment) 1: the merger
 # also runs as two processes on one state file, stopped after a batch's
 # barrier, or in the middle of the next batch (a cut: status 1), and
 # restarted from there; its rows must be the reference's all the same.
@@ -40,7 +41,7 @@ def records(data):
     return out
 
 
-def gen(r, bad):
+def gen(r, bad, exact=True):
     """Batches of recentchange-like records: event times moving on, some late,
     some without one, some filtered out, integer and non-integer values whose
     sums are exact in any order (multiples of 1/4, small), nulls."""
@@ -69,7 +70,8 @@ def gen(r, bad):
             if r.random() < 0.9:
                 o["length"] = {"new": r.choice([r.randint(-50, 5000), r.randint(0, 100) + 0.5]),
                                "old": r.randint(0, 5000)}
-            o["score"] = r.choice([r.randint(-16, 16) / 4, r.randint(-1000, 1000), None])
+            o["score"] = r.choice([r.randint(-16, 16) / 4, r.randint(-1000, 1000), None] if exact else
+                                  [r.uniform(-1, 1), 1e16, -1e16, 0.1, 1.0, 1e308, None])
             b.append(json.dumps(o, separators=(",", ":")).encode())
             if bad and r.random() < 0.03:
                 b.append(r.choice([b'{"type":"edit","timestamp":"soon"}', b'[1]', b'{"timestamp":',
@@ -127,7 +129,10 @@ def main():
     opts = sys.argv[6:]
     r = random.Random(seed)
     bad = "skip" in opts
-    batches = gen(r, bad)
+    # ONE_PART=1: any doubles (0.1, 1e16, 1e308), each batch in one part,
+    # whose sums add up as one winagg adds them
+    one = os.environ.get("ONE_PART") == "1"
+    batches = gen(r, bad, not one)
     m = len(batches)
     # ends: the final barrier after the last batch's (0), the last batch's
     # barrier the final one (1), no final barrier (2), no barrier at all (3)
@@ -160,7 +165,7 @@ def main():
     chain = r.random() < 0.3
     parts = []	# per batch, its parts' records
     for b in batches:
-        np = r.randint(1, 5)
+        np = 1 if one else r.randint(1, 5)
         ps = [[] for _ in range(np)]
         for x in b:
             ps[r.randrange(np)].append(x)
