@@ -47,11 +47,11 @@ def gen(r, bad, exact=True):
     sums are exact in any order (multiples of 1/4, small), nulls."""
     t = 1764950400 + r.randint(0, 59)
     batches = []
-    for _ in range(r.randint(1, 8)):
+    for _ in range(r.randint(1, 9)):
         b = []
-        for _ in range(0 if r.random() < 0.15 else r.randint(1, 40)):
+        for _ in range(0 if r.random() < 0.15 else r.randint(1, 60)):
             t += r.choice([0, 0, 1, 1, 2, 3, 5, 8])
-            ev = t - r.randint(20, 240) if r.random() < 0.12 else t
+            ev = t - r.randint(10, 240) if r.random() < 0.2 else t
             o = {"type": r.choice(["edit"] * 5 + ["new", "log"]),
                  "bot": r.choice([True, False, False, None]),
                  "wiki": r.choice(["enwiki", "dewiki", "commonswiki", "x\u00e9\"\\"]),
