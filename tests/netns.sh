@@ -3,11 +3,12 @@
 # that a test can cut a machine's network (a partition, a pulled cable) and
 # heal it, while servers (the real Kafka broker of tests/kafka/kafka.sh with
 # --bind "$NETNS_HOST") listen on the bridge's address. Sourced by bash tests,
-# run as root (CAP_NET_ADMIN and CAP_SYS_ADMIN); needs ip (iproute2), flock
-# (util-linux) and timeout (coreutils):
+# run as root (CAP_NET_ADMIN and CAP_SYS_ADMIN); needs ip (iproute2) and
+# flock (util-linux), and the tests timeout (coreutils), with which every
+# wait across a cut must be bounded:
 #
 #   . "$TESTS/netns.sh"
-#   trap 'netns_teardown; kafka_stop; rm -rf "$tmp"' EXIT
+#   trap 'kafka_stop; netns_teardown; rm -rf "$tmp"' EXIT
 #   netns_available || { notok "network namespaces" "see the reason above"; exit 0; }
 #   netns_setup 2 || exit 1
 #   kafka_start "$tmp" --bind "$NETNS_HOST" || exit 1
