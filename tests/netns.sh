@@ -37,8 +37,9 @@
 #   (what it made by then removed) if a step fails. N from 1 to 250.
 # netns_exec I CMD...: runs CMD in machine I's network namespace, in the
 #   foreground, with this shell's environment (exported variables, PATH) and
-#   descriptors; its status is CMD's. (ip netns exec: CMD also gets a mount
-#   namespace of its own, with the namespace's /sys.)
+#   descriptors; its status is CMD's. CMD is a program (ip netns exec runs
+#   it), not a shell function: bash -c '...' for a script. (It also gets a
+#   mount namespace of its own, with the network namespace's /sys.)
 # netns_spawn I CMD...: CMD in machine I's namespace in the background; sets
 #   NETNS_PID to CMD's own pid (ip netns exec execs CMD: kill "$NETNS_PID"
 #   signals CMD itself, which $! of "netns_exec I CMD &" would not, that
