@@ -1373,6 +1373,17 @@ fold_batch(struct window_engine *w)
 int
 window_advance(struct window_engine *w)
 {
+	/*
+	 * Every window starts at or before the highest event time (a record's
+	 * windows start at or before its time): only rows of winagg --partial
+	 * whose meta row did not come break that, and the state they would
+	 * save is one winagg refuses to load. Windows are sorted by end, and
+	 * all as long: the last starts last.
+	 */
+	if (w->n && w->c.gap == 0 && (w->maxt == INT64_MIN || w->w[w->n - 1]->start > w->maxt))
+		return fail(w, "a window of the batch starts after the highest event time its records "
+		    "had: rows of winagg --partial came without their meta row (the state is as before "
+		    "the batch)");
 	switch (w->c.batching) {
 	case WINDOW_EACH_RECORD:
 		watermark_moved(w);

@@ -104,11 +104,12 @@ m = json.loads(sys.argv[1])
 sys.exit(not (m["read"] == 2 and m["max_time"] == 1764950401000000 and m["filtered"] == 0))' "$meta"
 
 # bad NAME ROW-PYTHON: the row of winagg --partial, changed by ROW-PYTHON (r
-# is the row as a dict; a str result is the record as it is), is a bad record
-# for --merge: status 1, "record 2" named, and skipped under --on-error skip
+# is the row as a dict; a str result is the record as it is), between the
+# row and its meta row, is a bad record for --merge: status 1, "record 2"
+# named, and skipped under --on-error skip
 bad() {
 	local name=$1 expr=$2 st
-	python3 - "$row" "$expr" >"$tmp/bad" <<-'PY' || { notok "$name" "the row could not be made"; return; }
+	python3 - "$row" "$expr" "$meta" >"$tmp/bad" <<-'PY' || { notok "$name" "the row could not be made"; return; }
 	import json, sys
 	r = json.loads(sys.argv[1])
 	x = eval(sys.argv[2])
@@ -116,6 +117,7 @@ bad() {
 	    x = json.dumps(r, separators=(",", ":"))
 	print(sys.argv[1])
 	print(x)
+	print(sys.argv[3])
 	PY
 	"$winagg" --merge --micro-batch "${opts[@]}" --in ndjson --out ndjson <"$tmp/bad" >"$tmp/out" 2>"$tmp/err"
 	st=$?
@@ -147,6 +149,12 @@ bad "a meta row with a negative count" "json.dumps(dict(json.loads('''$meta'''),
 bad "a meta row counting more than it read" "json.dumps(dict(json.loads('''$meta'''), filtered=3))"
 bad "a meta row without max_time's type" "json.dumps(dict(json.loads('''$meta'''), max_time='x'))"
 bad "JSON null" '"null"'
+
+# rows without their meta row: the batch's end refuses them (its state would not load)
+head -2 "$tmp/p" | "$winagg" --merge --micro-batch "${opts[@]}" --in ndjson --out ndjson --state "$tmp/nometa" >"$tmp/out" 2>"$tmp/err"
+st=$?
+check "rows without their meta row: status 1 ($st), said so, nothing saved" \
+	eval '[ "$st" = 1 ] && grep -q "without their meta row" "$tmp/err" && [ ! -e "$tmp/nometa" ]'
 
 # rows made with other options: refused whatever --on-error says
 for other in "--window 120s --slide 30s" "--time-unit ms" "--offset 10s" "--where wiki=en" "--group-by u"; do
