@@ -98,40 +98,23 @@ fingerprint(int argc, char **argv)
 }
 
 /*
- * The fingerprint of the rows of --partial: what they depend on, --time,
- * --where, --group-by and the aggregates as written (in order), the window
- * and the time unit as the engine took them (--window 1m is --window 60s),
- * hashed (FNV-1a, 64 bits) into 16 hex digits. --merge takes only rows
- * that carry its own.
+ * The fingerprint of the rows of --partial: what they depend on, the time
+ * unit and the window as the engine took them (--window 1m is --window 60s)
+ * and --time, --where, --group-by and the aggregates as given (text, each
+ * after the option's full name, in order: opts, as main collected them),
+ * hashed (FNV-1a, 64 bits) into 16 hex digits. --merge takes only rows that
+ * carry its own.
  */
 static char *
-partial_fingerprint(int argc, char **argv, const struct window_config *c)
+partial_fingerprint(const struct buf *opts_given, const struct window_config *c)
 {
-	static const char *const which[] = {"time", "where", "group-by", "count", "count-of", "sum",
-	    "min", "max", "avg", "count-distinct"};
 	struct buf f = {0};
 	char hex[17];
-	size_t w, n;
-	int i;
 
-	buf_printf(&f, "winagg-partial 1 unit %d window %lld slide %lld offset %lld |", (int)c->unit,
+	buf_printf(&f, "winagg-partial 1 unit %d window %lld slide %lld offset %lld\x1f", (int)c->unit,
 	    (long long)c->size, (long long)c->slide, (long long)c->offset);
-	for (i = 1; i < argc; i++)
-		for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
-			const char *a = argv[i];
-
-			n = strlen(which[w]);
-			if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, which[w], n) != 0 ||
-			    (a[n + 2] && a[n + 2] != '='))
-				continue;
-			buf_putc(&f, ' ');
-			buf_puts(&f, a);
-			if (!a[n + 2] && i + 1 < argc) {
-				buf_putc(&f, ' ');
-				buf_puts(&f, argv[++i]);
-			}
-			break;
-		}
+	if (opts_given->len)
+		buf_put(&f, opts_given->p, opts_given->len);
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)hash_fnv1a(f.p, f.len));
 	buf_free(&f);
 	return xstrndup(hex, 16);
@@ -587,6 +570,7 @@ main(int argc, char **argv)
 	static const char *const tfmts[] = {"spark", "iso", "epoch-ms", NULL};
 	struct option longopts[NOPTS + 1] = {{0}};
 	char given[O_HELP - O_TIME] = {0};
+	struct buf pf = {0};	/* the options of partial_fingerprint */
 	struct window_config c = {0};
 	const struct window_config *cf;
 	const struct window_stats *st;
@@ -603,6 +587,11 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch >= O_TIME && ch < O_HELP)
 			given[ch - O_TIME] = 1;
+		if (ch == O_TIME || ch == O_WHERE || ch == O_GROUP || (ch >= O_COUNT && ch <= O_DISTINCT)) {
+			for (i = 0; opts[i].id != ch; i++)
+				;
+			buf_printf(&pf, "--%s %s\x1f", opts[i].name, optarg);
+		}
 		switch (ch) {
 		case O_ATEOF: c.at_eof = WINDOW_FLUSH + opt_choice("--at-eof", optarg, ateof); break;
 		case O_STATE: run.state = optarg; break;
@@ -642,7 +631,8 @@ main(int argc, char **argv)
 	cf = window_get_config(run.w);
 	run.out.c = cf;
 	if (run.partial || run.merge)
-		run.pfp = partial_fingerprint(argc, argv, cf);
+		run.pfp = partial_fingerprint(&pf, cf);
+	buf_free(&pf);
 	if (run.checkpoint && !run.state)
 		die(EXIT_USAGE, "--checkpoint-every needs --state FILE");
 	if (run.state && utf8_valid_prefix((const unsigned char *)cf->fingerprint,
