@@ -299,3 +299,132 @@ jobstate_props_parse(const char *text, size_t len,
 	}
 	return 0;
 }
+
+void
+jobstate_req_free(struct jobstate_req *r)
+{
+	jobstate_plan_free(&r->plan);
+	memset(r, 0, sizeof(*r));
+}
+
+/* "WORD NUMBER" on the next line: 0, or -1. */
+static int
+take_field(const char *text, size_t len, size_t *pos, const char *word, uint64_t max, uint64_t *v)
+{
+	const char *line, *s;
+	size_t n;
+
+	if (next_line(text, len, pos, &line, &n) <= 0)
+		return -1;
+	s = line;
+	if (take_word(&s, line + n, word) < 0 || take_word(&s, line + n, " ") < 0)
+		return -1;
+	return take_nums(s, line + n, 1, &max, v);
+}
+
+int
+jobstate_req_parse(const char *text, size_t len, const char *group, struct jobstate_req *r,
+    char *err, size_t errlen)
+{
+	size_t pos = 0, n, gl = strlen(group);
+	const char *line;
+	uint64_t v;
+
+	jobstate_req_free(r);
+	if (next_line(text, len, &pos, &line, &n) <= 0)
+		return err_set(err, errlen, "line 1: expected \"cfjob-request 1\" or \"cfjob-end 1\"");
+	if (n == 15 && !memcmp(line, "cfjob-request 1", 15))
+		r->end = 0;
+	else if (n == 11 && !memcmp(line, "cfjob-end 1", 11))
+		r->end = 1;
+	else
+		return err_set(err, errlen, "line 1: expected \"cfjob-request 1\" or \"cfjob-end 1\"");
+	if (next_line(text, len, &pos, &line, &n) <= 0 || n < 7 || memcmp(line, "group ", 6))
+		return err_set(err, errlen, "line 2: expected \"group GROUP\"");
+	if (n - 6 != gl || memcmp(line + 6, group, gl))
+		return err_set(err, errlen, "a message of group %.*s, not %s", shown(line + 6, n - 6), line + 6, group);
+	if (take_field(text, len, &pos, "batch", UINT64_MAX - 1, &r->batch) < 0 || r->batch == 0)
+		return err_set(err, errlen, "line 3: expected \"batch N\" (N > 0)");
+	if (r->end)
+		return pos == len ? 0 : err_set(err, errlen, "line 4: nothing expected after the batch");
+	if (take_field(text, len, &pos, "committed", UINT64_MAX, &r->committed) < 0 || r->committed >= r->batch)
+		return err_set(err, errlen, "line 4: expected \"committed C\" (C < the batch)");
+	if (take_field(text, len, &pos, "try", UINT64_MAX, &v) < 0 || v == 0)
+		return err_set(err, errlen, "line 5: expected \"try T\" (T > 0)");
+	r->try = v;
+	if (jobstate_plan_parse(text + pos, len - pos, r->batch, &r->plan, err, errlen) < 0) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "%s", err);
+		return err_set(err, errlen, "the plan after line 5: %s", why);
+	}
+	return 0;
+}
+
+void
+jobstate_req_format(struct buf *b, const char *group, const struct jobstate_req *r)
+{
+	buf_printf(b, "cfjob-%s 1\ngroup %s\nbatch %" PRIu64 "\n", r->end ? "end" : "request", group, r->batch);
+	if (r->end)
+		return;
+	buf_printf(b, "committed %" PRIu64 "\ntry %" PRIu64 "\n", r->committed, r->try);
+	jobstate_plan_format(b, &r->plan);
+}
+
+size_t
+jobstate_key_format(char *out, size_t n, const struct jobstate_key *k)
+{
+	int r;
+
+	if (k->done)
+		r = snprintf(out, n, "cfjob-done %" PRIu64 " %" PRId32 " %" PRId64 " %" PRId64 " %016" PRIx64
+		    " %" PRIu64, k->batch, k->part, k->from, k->to, k->attempt, k->rows);
+	else
+		r = snprintf(out, n, "cfjob-row %" PRIu64 " %" PRId32 " %" PRId64 " %" PRId64 " %016" PRIx64,
+		    k->batch, k->part, k->from, k->to, k->attempt);
+	return r < 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
+}
+
+int
+jobstate_key_parse(const void *p, size_t len, struct jobstate_key *k)
+{
+	static const uint64_t max[4] = {UINT64_MAX, INT32_MAX, INT64_MAX, INT64_MAX};
+	const char *s = p, *end = s + (p ? len : 0), *hex;
+	uint64_t v[4], a = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (!p)
+		return -1;
+	if (take_word(&s, end, "cfjob-done ") == 0)
+		k->done = 1;
+	else if (take_word(&s, end, "cfjob-row ") < 0)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (take_num(&s, end, max[i], &v[i]) < 0 || take_word(&s, end, " ") < 0)
+			return -1;
+	}
+	hex = s;
+	for (; s < end && s - hex < 16; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		a = a << 4 | (uint64_t)d;
+	}
+	if (s - hex != 16 || v[0] == 0 || v[3] <= v[2])
+		return -1;
+	if (k->done) {
+		static const uint64_t rmax[1] = {UINT64_MAX};
+
+		if (take_word(&s, end, " ") < 0 || take_nums(s, end, 1, rmax, &k->rows) < 0)
+			return -1;
+	} else if (s != end) {
+		return -1;
+	}
+	k->batch = v[0];
+	k->part = (int32_t)v[1];
+	k->from = (int64_t)v[2];
+	k->to = (int64_t)v[3];
+	k->attempt = a;
+	return 0;
+}

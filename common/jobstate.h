@@ -75,4 +75,44 @@ int jobstate_props_parse(const char *text, size_t len,
     int (*fn)(const char *name, size_t nlen, const char *val, size_t vlen, void *arg, char *err, size_t errlen),
     void *arg, char *err, size_t errlen);
 
+/*
+ * The messages of a job on several machines (cfjob --driver and --worker,
+ * cfjob(1)). In the plan topic (GROUP-plan), a request from the driver:
+ *   "cfjob-request 1\n" "group GROUP\n" "batch N\n" "committed C\n"
+ *   "try T\n" then a plan of batch N ("base N-1", "at-eof ...", "part P
+ *   FROM TO" lines: the ranges still wanted, a subset of the batch's);
+ * or the end of the driver's run: "cfjob-end 1\n" "group GROUP\n"
+ * "batch N\n" (N: its last commit). C: the last batch the driver had
+ * committed; T counts the requests for batch N (1 first).
+ * In the repartition topic (GROUP-repartition), each partial row a worker
+ * made of a range is keyed "cfjob-row N P FROM TO ATTEMPT", and the range's
+ * end is a null record keyed "cfjob-done N P FROM TO ATTEMPT ROWS" (ROWS:
+ * the rows before it under that key). ATTEMPT: 16 hex digits, unique to one
+ * worker's work on one range.
+ */
+struct jobstate_req {
+	int end;		/* a cfjob-end message */
+	uint64_t batch, committed, try;
+	struct jobstate_plan plan;	/* the ranges (a request) */
+};
+
+void jobstate_req_free(struct jobstate_req *r);
+/* 0; -1 with err set. group: the job's (a message of another group is refused). */
+int jobstate_req_parse(const char *text, size_t len, const char *group, struct jobstate_req *r,
+    char *err, size_t errlen);
+void jobstate_req_format(struct buf *b, const char *group, const struct jobstate_req *r);
+
+struct jobstate_key {
+	int done;		/* a cfjob-done key */
+	uint64_t batch, attempt, rows;
+	int32_t part;
+	int64_t from, to;
+};
+
+#define JOBSTATE_KEY_MAX 128
+/* The key's text (not NUL-terminated in the message), its length. */
+size_t jobstate_key_format(char *out, size_t n, const struct jobstate_key *k);
+/* 0, or -1 for anything but a key jobstate_key_format writes. */
+int jobstate_key_parse(const void *p, size_t len, struct jobstate_key *k);
+
 #endif

@@ -55,7 +55,9 @@ usage(int status)
 	    "             [--max-batch n] [--trigger seconds] [--group id]\n"
 	    "             [--delivery exactly-once|at-least-once] [--on-data-loss fail|continue]\n"
 	    "             [--progress file] [--metrics file] [-F file] [-X prop=val ...] [-q]\n"
-	    "             -- command [arg ...]\n"
+	    "             [--driver] -- command [arg ...]\n"
+	    "       cfjob --worker -b brokers --in-topic topic --group id [--exit-at-end]\n"
+	    "             [-F file] [-X prop=val ...] [-q] -- command [arg ...]\n"
 	    "       cfjob --version\n");
 	exit(status);
 }
@@ -63,11 +65,13 @@ usage(int status)
 /* ---- options ---- */
 
 enum from { FROM_STORED, FROM_BEGINNING, FROM_END };
+enum role { ONE, DRIVER, WORKER };
 
 struct opts {
 	const char *brokers, *in, *out, *state, *group, *progress, *metrics;
 	enum from from;
 	int from_given, exit_at_end, flush_at_end, quiet, eos, loss_continue;
+	int role;		/* ONE (one machine), DRIVER or WORKER: --driver, --worker */
 	int64_t max_batch;
 	double trigger;
 	char **props;		/* name, value, name, value, ..., NULL */
@@ -226,7 +230,7 @@ static void
 parse_opts(int argc, char **argv)
 {
 	enum { O_IN = 256, O_OUT, O_STATE, O_FROM, O_EXIT, O_FLUSH, O_MAXB, O_TRIG, O_GROUP,
-		O_DELIV, O_LOSS, O_PROG, O_METR, O_HELP };
+		O_DELIV, O_LOSS, O_PROG, O_METR, O_DRIVER, O_WORKER, O_HELP };
 	static const struct option lo[] = {
 		{"in-topic", required_argument, NULL, O_IN},
 		{"out-topic", required_argument, NULL, O_OUT},
@@ -241,10 +245,12 @@ parse_opts(int argc, char **argv)
 		{"on-data-loss", required_argument, NULL, O_LOSS},
 		{"progress", required_argument, NULL, O_PROG},
 		{"metrics", required_argument, NULL, O_METR},
+		{"driver", no_argument, NULL, O_DRIVER},
+		{"worker", no_argument, NULL, O_WORKER},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}
 	};
-	int ch;
+	int ch, given = 0;	/* options a worker does not take, given */
 	char *end;
 
 	o.eos = 1;
@@ -296,20 +302,46 @@ parse_opts(int argc, char **argv)
 			break;
 		case O_PROG: o.progress = optarg; break;
 		case O_METR: o.metrics = optarg; break;
+		case O_DRIVER: case O_WORKER:
+			if (o.role && o.role != (ch == O_DRIVER ? DRIVER : WORKER))
+				die(EXIT_USAGE, "--driver and --worker: one or the other");
+			o.role = ch == O_DRIVER ? DRIVER : WORKER;
+			break;
 		default: usage(EXIT_USAGE);
 		}
+		if (ch == O_OUT || ch == O_STATE || ch == O_FROM || ch == O_FLUSH || ch == O_MAXB || ch == O_TRIG ||
+		    ch == O_DELIV || ch == O_LOSS || ch == O_PROG || ch == O_METR)
+			given = ch;
 	}
+	if (o.role == WORKER) {
+		/* a worker runs the ranges the driver plans, with the driver's
+		 * options: its own would be ignored, silently */
+		static const char *const names[] = {"--out-topic", "--state", "--from", "--exit-at-end",
+		    "--flush-at-end", "--max-batch", "--trigger", "--group", "--delivery", "--on-data-loss",
+		    "--progress", "--metrics"};
+
+		if (given)
+			die(EXIT_USAGE, "%s: the driver's option, not a worker's (cfjob --worker takes -b, "
+			    "--in-topic, --group, --exit-at-end, -F, -X and -q)", names[given - O_OUT]);
+		if (o.flush_at_end)
+			die(EXIT_USAGE, "--flush-at-end: the driver's option, not a worker's");
+		if (!o.group)
+			die(EXIT_USAGE, "--worker: --group ID is required (the driver's --group)");
+		o.eos = 0;	/* a worker's rows are keyed by attempt: the driver takes one (cfjob(1)) */
+	}
+	if (o.role == DRIVER && !o.group)
+		die(EXIT_USAGE, "--driver: --group ID is required (the workers join it)");
 	if (optind >= argc)
 		die(EXIT_USAGE, "no command: give the batch command after --");
 	o.cmd = argv + optind;
 	default_conf();
 	if (!o.brokers)
 		die(EXIT_USAGE, "-b BROKERS: which Kafka cluster?");
-	if (!o.in || !o.out)
-		die(EXIT_USAGE, "--in-topic and --out-topic are required");
+	if (!o.in || (!o.out && o.role != WORKER))
+		die(EXIT_USAGE, o.role == WORKER ? "--in-topic is required" : "--in-topic and --out-topic are required");
 	if (!*o.in || strlen(o.in) > RS_TOPIC_MAX || !good_name(o.in, strlen(o.in)))
 		die(EXIT_USAGE, "--in-topic: \"%s\" is not a Kafka topic name", o.in);
-	if (!*o.out || strlen(o.out) > RS_TOPIC_MAX || !good_name(o.out, strlen(o.out)))
+	if (o.out && (!*o.out || strlen(o.out) > RS_TOPIC_MAX || !good_name(o.out, strlen(o.out))))
 		die(EXIT_USAGE, "--out-topic: \"%s\" is not a Kafka topic name", o.out);
 }
 
@@ -549,9 +581,9 @@ copy_tree(const char *src, const char *dst, const char *skip, int sync, char *er
 
 /* ---- partitions and offsets ---- */
 
-/* c.N/offsets (jobstate.h): 1 if there is none */
+/* c.N/offsets (jobstate.h), or another topic's offsets: 1 if there is none */
 static int
-offs_read(const char *path, struct jobstate_offs *f, char *err, size_t errlen)
+offs_read_topic(const char *path, const char *topic, struct jobstate_offs *f, char *err, size_t errlen)
 {
 	char *text, why[300];
 	size_t len;
@@ -561,22 +593,34 @@ offs_read(const char *path, struct jobstate_offs *f, char *err, size_t errlen)
 	if (!(text = read_file(path, &len)))
 		return errno == ENOENT ? 1 :
 		    err_set(err, errlen, "cannot read %s: %s", path, strerror(errno));
-	if (jobstate_offs_parse(text, len, o.in, f, why, sizeof(why)) < 0)
+	if (jobstate_offs_parse(text, len, topic, f, why, sizeof(why)) < 0)
 		r = err_set(err, errlen, "%s: damaged: %s", path, why);
 	free(text);
 	return r;
 }
 
 static int
-offs_write(const char *path, const struct jobstate_offs *f)
+offs_read(const char *path, struct jobstate_offs *f, char *err, size_t errlen)
+{
+	return offs_read_topic(path, o.in, f, err, errlen);
+}
+
+static int
+offs_write_topic(const char *path, const char *topic, const struct jobstate_offs *f)
 {
 	struct buf b = {0};
 	int r;
 
-	jobstate_offs_format(&b, o.in, f);
+	jobstate_offs_format(&b, topic, f);
 	r = write_file(path, b.p, b.len, 1);
 	buf_free(&b);
 	return r;
+}
+
+static int
+offs_write(const char *path, const struct jobstate_offs *f)
+{
+	return offs_write_topic(path, o.in, f);
 }
 
 /* ---- the job's shared state ---- */
@@ -709,6 +753,7 @@ feeder_fail(int status, const char *fmt, ...)
 /* ---- Kafka clients ---- */
 
 static int debug_on;	/* -X debug=...: librdkafka's debug lines shown */
+static int conf_plain;	/* new_conf(1): a producer without transactions */
 
 static void
 log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -738,7 +783,7 @@ new_conf(int producer)
 	if (producer) {
 		SET("enable.idempotence", "true");
 		SET("linger.ms", "5");
-		if (o.eos) {
+		if (o.eos && !conf_plain) {
 			SET("transactional.id", J.group);
 			SET("transaction.timeout.ms", "900000");
 		}
@@ -1627,6 +1672,428 @@ send_barrier(uint64_t id, uint64_t flags)
 	return 0;
 }
 
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- several machines: the driver's side (cfjob(1), SEVERAL MACHINES) ---- */
+
+/*
+ * The rows one worker made of one range, as they come from the repartition
+ * topic: an attempt. The first attempt of a range whose cfjob-done comes
+ * with the right count is the range's; the others (a worker that died, or
+ * two that both held the partition during a rebalance) are dropped. A
+ * range's rows depend only on its records, so any complete attempt will do.
+ */
+struct attempt {
+	struct jobstate_key k;	/* k.rows: rows so far */
+	int done;		/* its cfjob-done came, the count right */
+	struct buf rows;	/* the rows as a record stream: 4-byte length, body */
+	struct attempt *next;
+};
+
+static struct {
+	char *plan_topic, *rp_topic, *wgroup;
+	int32_t nrp;		/* the repartition topic's partitions */
+	rd_kafka_t *pprod;	/* the driver's requests: no transaction, workers read them at once */
+	rd_kafka_topic_t *rprkt;
+	rd_kafka_queue_t *rq;
+	struct attempt *att;
+	uint64_t bad_keys;
+	double rerequest;	/* seconds between requests for the ranges still missing */
+} C = {.rerequest = 2};
+
+static void
+cl_names(void)
+{
+	size_t n = strlen(o.group);
+
+	if (!good_name(o.group, n) || n > RS_TOPIC_MAX - 16)
+		die(EXIT_USAGE, "--group %s: with --driver or --worker the group names the job's own topics "
+		    "(GROUP-plan, GROUP-repartition): letters, digits, '.', '_' and '-', at most %d",
+		    o.group, RS_TOPIC_MAX - 16);
+	C.plan_topic = pathf("%s-plan", o.group);
+	C.rp_topic = pathf("%s-repartition", o.group);
+	C.wgroup = pathf("%s-workers", o.group);
+}
+
+/* The driver makes the plan and repartition topics if they are not there. */
+static void
+cl_create_topics(int32_t nparts)
+{
+	const char *names[2] = {C.plan_topic, C.rp_topic};
+	int32_t counts[2] = {1, nparts};
+
+	for (int rf = -1;; rf = 1) {
+		rd_kafka_NewTopic_t *nt[2];
+		char errstr[512];
+		rd_kafka_queue_t *q;
+		rd_kafka_event_t *ev;
+		const rd_kafka_topic_result_t **tr;
+		size_t n, k = 0;
+		int again = 0;
+
+		for (int i = 0; i < 2; i++) {
+			int32_t *ids;
+			size_t np;
+
+			if (topic_partitions("", names[i], &ids, &np, errstr, sizeof(errstr)) == 0) {
+				free(ids);
+				continue;	/* there already */
+			}
+			if (!(nt[k++] = rd_kafka_NewTopic_new(names[i], counts[i], rf, errstr, sizeof(errstr))))
+				die(EXIT_ENV, "cannot make the job's topics: %s", errstr);
+		}
+		if (k == 0)
+			return;
+		q = rd_kafka_queue_new(J.cons);
+		rd_kafka_CreateTopics(J.cons, nt, k, NULL, q);
+		ev = rd_kafka_queue_poll(q, 60000);
+		if (!ev)
+			die(EXIT_ENV, "creating %s and %s on %s: no answer in 60 s", C.plan_topic, C.rp_topic, o.brokers);
+		if (rd_kafka_event_error(ev))
+			die(EXIT_ENV, "creating %s and %s on %s: %s (or create them: %s with 1 partition, %s "
+			    "with %" PRId32 ")", C.plan_topic, C.rp_topic, o.brokers, rd_kafka_event_error_string(ev),
+			    C.plan_topic, C.rp_topic, nparts);
+		tr = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+		for (size_t i = 0; i < n; i++) {
+			rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+
+			if (e == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR && rf < 0)
+				again = 1;	/* a broker without KIP-464's default: 1 */
+			else if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+				die(EXIT_ENV, "cannot create %s on %s: %s", rd_kafka_topic_result_name(tr[i]),
+				    o.brokers, rd_kafka_topic_result_error_string(tr[i]) ?
+				    rd_kafka_topic_result_error_string(tr[i]) : rd_kafka_err2str(e));
+			else if (!e && !o.quiet)
+				say("created topic %s", rd_kafka_topic_result_name(tr[i]));
+		}
+		rd_kafka_event_destroy(ev);
+		rd_kafka_queue_destroy(q);
+		rd_kafka_NewTopic_destroy_array(nt, k);
+		if (!again)
+			break;
+	}
+}
+
+/* Waits (up to 60 s) until the metadata shows topic; its partition count. */
+static int32_t
+cl_wait_topic(const char *topic, const char *why)
+{
+	char err[512];
+	int32_t *ids;
+	size_t n;
+
+	for (int i = 0; i < 600 && !stop_sig; i++) {
+		if (topic_partitions(why, topic, &ids, &n, err, sizeof(err)) == 0) {
+			free(ids);
+			return (int32_t)n;
+		}
+		if (i == 0 && o.role == WORKER && !o.quiet)
+			warnmsg("waiting for the driver to create %s", topic);
+		usleep(100000);
+	}
+	if (stop_sig)
+		exit(0);
+	die(EXIT_ENV, "%s", err);
+}
+
+static char *
+rpart_path(uint64_t id)
+{
+	return pathf("%s/rpart.%" PRIu64, J.state, id);
+}
+
+/* The repartition topic's ends now, as rpart.N: where batch N's rows can start. */
+static int
+drv_rpart_write(uint64_t id)
+{
+	struct jobstate_offs at = {0};
+	char *path = rpart_path(id);
+	int r;
+
+	for (int32_t p = 0; p < C.nrp; p++) {
+		int64_t lo, hi;
+		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, C.rp_topic, p, &lo, &hi, 15000);
+
+		if (e) {
+			free(path);
+			jobstate_offs_free(&at);
+			errno = EIO;
+			return -1;
+		}
+		jobstate_offs_set(&at, p, hi);
+	}
+	r = offs_write_topic(path, C.rp_topic, &at);
+	free(path);
+	jobstate_offs_free(&at);
+	return r;
+}
+
+/* The driver reads the repartition topic from the replayed plan's rpart, or its ends. */
+static void
+drv_open_rp(void)
+{
+	struct jobstate_offs at = {0};
+	char err[512];
+
+	if (J.replay_id) {
+		char *path = rpart_path(J.replay_id);
+		int r = offs_read_topic(path, C.rp_topic, &at, err, sizeof(err));
+
+		free(path);
+		if (r < 0)
+			die(EXIT_ENV, "--state %s: %s", J.state, err);
+		if (r > 0)
+			die(EXIT_ENV, "--state %s: plan.%" PRIu64 " has no rpart.%" PRIu64 " beside it (the "
+			    "state of a job on one machine?): move the plan away to plan batch %" PRIu64
+			    " afresh", J.state, J.replay_id, J.replay_id, J.replay_id);
+	}
+	C.rprkt = rd_kafka_topic_new(J.cons, C.rp_topic, NULL);
+	C.rq = rd_kafka_queue_new(J.cons);
+	rd_kafka_queue_io_event_enable(C.rq, J.wake[1], "r", 1);
+	for (int32_t p = 0; p < C.nrp; p++) {
+		int64_t *slot = jobstate_offs_slot(&at, p), lo, hi, off;
+
+		if (slot) {
+			off = *slot;
+		} else {
+			rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, C.rp_topic, p, &lo, &hi, 15000);
+
+			if (e)
+				die(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 ": %s", C.rp_topic,
+				    p, rd_kafka_err2str(e));
+			off = hi;
+		}
+		if (rd_kafka_consume_start_queue(C.rprkt, p, off, C.rq) < 0)
+			die(EXIT_ENV, "cannot read %s partition %" PRId32 " from %" PRId64 ": %s", C.rp_topic, p,
+			    off, rd_kafka_err2str(rd_kafka_last_error()));
+	}
+	jobstate_offs_free(&at);
+}
+
+/* A request for batch pl's ranges still wanted (want[i]), in the plan topic. */
+static int
+drv_request(const struct plan *pl, const char *want, uint64_t try)
+{
+	struct jobstate_req rq = {.batch = pl->id, .try = try};
+	struct buf b = {0};
+	rd_kafka_resp_err_t e;
+	size_t k = 0;
+
+	pthread_mutex_lock(&J.mu);
+	rq.committed = J.committed < pl->id ? J.committed : pl->id - 1;
+	pthread_mutex_unlock(&J.mu);
+	rq.plan.id = pl->id;
+	rq.plan.flush = pl->flush;
+	rq.plan.part = xmallocarray(pl->n ? pl->n : 1, sizeof(*rq.plan.part));
+	rq.plan.from = xmallocarray(pl->n ? pl->n : 1, sizeof(*rq.plan.from));
+	rq.plan.to = xmallocarray(pl->n ? pl->n : 1, sizeof(*rq.plan.to));
+	for (size_t i = 0; i < pl->n; i++)
+		if (want[i]) {
+			rq.plan.part[k] = pl->part[i];
+			rq.plan.from[k] = pl->from[i];
+			rq.plan.to[k] = pl->to[i];
+			k++;
+		}
+	rq.plan.n = k;
+	jobstate_req_format(&b, o.group, &rq);
+	jobstate_req_free(&rq);
+	e = rd_kafka_producev(C.pprod, RD_KAFKA_V_TOPIC(C.plan_topic), RD_KAFKA_V_PARTITION(0),
+	    RD_KAFKA_V_VALUE(b.p, b.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+	buf_free(&b);
+	if (!e)
+		e = rd_kafka_flush(C.pprod, 30000);
+	if (e || J.dr_failed) {
+		feeder_fail(EXIT_ENV, "batch %" PRIu64 ": cannot write its request to %s: %s", pl->id,
+		    C.plan_topic, e ? rd_kafka_err2str(e) : J.dr_msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The end of the driver's run, for workers run with --exit-at-end. */
+static void
+drv_end(uint64_t last)
+{
+	struct jobstate_req rq = {.end = 1, .batch = last ? last : 1};
+	struct buf b = {0};
+
+	jobstate_req_format(&b, o.group, &rq);
+	if (!rd_kafka_producev(C.pprod, RD_KAFKA_V_TOPIC(C.plan_topic), RD_KAFKA_V_PARTITION(0),
+	    RD_KAFKA_V_VALUE(b.p, b.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END))
+		rd_kafka_flush(C.pprod, 30000);
+	buf_free(&b);
+}
+
+static struct attempt *
+drv_attempt(const struct jobstate_key *k)
+{
+	struct attempt *a;
+
+	for (a = C.att; a; a = a->next)
+		if (a->k.attempt == k->attempt && a->k.batch == k->batch && a->k.part == k->part &&
+		    a->k.from == k->from && a->k.to == k->to)
+			return a;
+	a = xcalloc(1, sizeof(*a));
+	a->k = *k;
+	a->k.done = 0;
+	a->k.rows = 0;
+	a->next = C.att;
+	C.att = a;
+	return a;
+}
+
+/* Drops the attempts of batches up to id. */
+static void
+drv_forget(uint64_t id)
+{
+	struct attempt **pa = &C.att;
+
+	while (*pa) {
+		struct attempt *a = *pa;
+
+		if (a->k.batch <= id) {
+			*pa = a->next;
+			buf_free(&a->rows);
+			free(a);
+		} else {
+			pa = &a->next;
+		}
+	}
+}
+
+/* One record of the repartition topic: 0, or -1 (feeder_fail called). */
+static int
+drv_take(const rd_kafka_message_t *m, uint64_t batch)
+{
+	struct jobstate_key k;
+	struct attempt *a;
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		return 0;
+	if (m->err) {
+		feeder_fail(EXIT_ENV, "reading %s partition %" PRId32 ": %s", C.rp_topic, m->partition,
+		    rd_kafka_message_errstr(m));
+		return -1;
+	}
+	if (jobstate_key_parse(m->key, m->key_len, &k) < 0 || (k.done && m->payload) ||
+	    (!k.done && !m->payload) || (m->payload && m->len > INT32_MAX)) {
+		if (C.bad_keys++ < 10)
+			warn_live("%s partition %" PRId32 " offset %" PRId64 ": not a worker's record "
+			    "(cfjob(1), SEVERAL MACHINES): skipped", C.rp_topic, m->partition, m->offset);
+		return 0;
+	}
+	if (k.batch < batch)
+		return 0;	/* a batch done already */
+	a = drv_attempt(&k);
+	if (a->done)
+		return 0;
+	if (!k.done) {
+		unsigned char h[4];
+		uint32_t n = (uint32_t)m->len;
+
+		h[0] = (unsigned char)(n >> 24), h[1] = (unsigned char)(n >> 16);
+		h[2] = (unsigned char)(n >> 8), h[3] = (unsigned char)n;
+		buf_put(&a->rows, h, 4);
+		buf_put(&a->rows, m->payload, m->len);
+		a->k.rows++;
+	} else if (k.rows == a->k.rows) {
+		a->done = 1;
+	} else {
+		/* rows of it went before the driver started reading: another attempt will do */
+		buf_free(&a->rows);
+		a->k.rows = UINT64_MAX;
+	}
+	return 0;
+}
+
+/*
+ * The driver's batch: asks the workers for its ranges, waits until a
+ * complete attempt of each is in, and feeds their rows into the command (the
+ * merge), in the plan's partition order.
+ */
+static int
+drv_feed_batch(struct plan *pl)
+{
+	char *want = xcalloc(pl->n ? pl->n : 1, 1);
+	struct attempt **got = xcalloc(pl->n ? pl->n : 1, sizeof(*got));
+	rd_kafka_message_t *msgs[256];
+	uint64_t try = 1, records = 0;
+	size_t left = 0;
+	double asked, since = now_s(), warned = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->from[i] < pl->to[i])
+			want[i] = 1, left++, records += (uint64_t)(pl->to[i] - pl->from[i]);
+	if (left && drv_request(pl, want, try) < 0)
+		r = -1;
+	asked = now_s();
+	while (left && r == 0) {
+		ssize_t n = rd_kafka_consume_batch_queue(C.rq, 0, msgs, sizeof(msgs) / sizeof(msgs[0]));
+
+		for (ssize_t j = 0; j < n; j++) {
+			if (r == 0 && drv_take(msgs[j], pl->id) < 0)
+				r = -1;
+			rd_kafka_message_destroy(msgs[j]);
+		}
+		if (r)
+			break;
+		for (struct attempt *a = C.att; a; a = a->next) {
+			if (!a->done || a->k.batch != pl->id)
+				continue;
+			for (size_t i = 0; i < pl->n; i++)
+				if (want[i] && !got[i] && pl->part[i] == a->k.part && pl->from[i] == a->k.from &&
+				    pl->to[i] == a->k.to) {
+					got[i] = a;
+					left--;
+				}
+		}
+		if (!left)
+			break;
+		if (n > 0)
+			continue;
+		if (stop_sig) {
+			r = -1;
+			break;
+		}
+		if (now_s() - asked >= C.rerequest) {
+			for (size_t i = 0; i < pl->n; i++)
+				want[i] = pl->from[i] < pl->to[i] && !got[i];
+			if (drv_request(pl, want, ++try) < 0) {
+				r = -1;
+				break;
+			}
+			asked = now_s();
+		}
+		if (now_s() - since >= 60 && now_s() - warned >= 60) {
+			warned = now_s();
+			warn_live("batch %" PRIu64 ": %zu of its ranges are still to come from the workers "
+			    "(request %" PRIu64 "): are workers running (cfjob --worker --group %s)?",
+			    pl->id, left, try, o.group);
+		}
+		wait_wake(0.05);
+	}
+	for (size_t i = 0; i < pl->n && r == 0; i++) {
+		if (!got[i])
+			continue;
+		buf_put(&J.wb, got[i]->rows.p, got[i]->rows.len);
+		if (J.wb.len >= (1 << 18) && wb_flush() < 0) {
+			feeder_fail(0, "");
+			r = -1;
+		}
+	}
+	if (r == 0)
+		drv_forget(pl->id);
+	pthread_mutex_lock(&J.mu);
+	pl->records = records;
+	pl->t_fed = now_s();
+	J.fed_total += records;
+	pthread_mutex_unlock(&J.mu);
+	free(want);
+	free(got);
+	return r;
+}
+
 static void *
 feeder(void *arg)
 {
@@ -1698,7 +2165,7 @@ feeder(void *arg)
 					wait_wake(0.05);
 				continue;
 			}
-			if (plan_write(&pl) < 0) {
+			if ((o.role == DRIVER && drv_rpart_write(id) < 0) || plan_write(&pl) < 0) {
 				feeder_fail(EXIT_ENV, "--state %s: cannot write the plan of batch %" PRIu64
 				    " (disk full?): %s", J.state, id, strerror(errno));
 				plan_free(&pl);
@@ -1712,7 +2179,7 @@ feeder(void *arg)
 		plan_free(plan_slot(id));
 		*plan_slot(id) = pl;
 		pthread_mutex_unlock(&J.mu);
-		if (feed_batch(plan_slot(id)) < 0)
+		if ((o.role == DRIVER ? drv_feed_batch : feed_batch)(plan_slot(id)) < 0)
 			break;
 		/* the new offsets */
 		for (size_t i = 0; i < pl.n; i++)
@@ -2107,7 +2574,8 @@ clean_state(uint64_t keep, uint64_t keep2)
 		if (sscanf(e->d_name, "c.%llu%c", &n, &extra) == 1) {
 			if (n == keep || n == keep2)
 				continue;
-		} else if (sscanf(e->d_name, "plan.%llu%c", &n, &extra) == 1) {
+		} else if (sscanf(e->d_name, "plan.%llu%c", &n, &extra) == 1 ||
+		    sscanf(e->d_name, "rpart.%llu%c", &n, &extra) == 1) {
 			/* only the next batch's plan is kept: one planned further
 			 * ahead by a killed run is planned again */
 			if (n == keep + 1)
@@ -2533,6 +3001,450 @@ idle_poll(void *arg)
 		rd_kafka_poll(J.prod, 0);
 }
 
+/* ---- several machines: a worker (cfjob(1), SEVERAL MACHINES) ---- */
+
+static struct {
+	rd_kafka_t *mem;	/* the membership consumer, in GROUP-workers */
+	rd_kafka_topic_t *plkt;
+	rd_kafka_queue_t *plq;
+	/* the feeder's */
+	int32_t *owned;		/* the partitions of the input the group gives this worker */
+	size_t nowned, capowned;
+	struct jobstate_key *todo, *done;	/* ranges asked for; ranges this worker took */
+	size_t ntodo, captodo, ndone, capdone;
+	uint64_t committed;	/* the driver's last commit, as its requests say */
+	int ended;		/* the driver's run ended (cfjob-end) */
+	uint64_t bad;
+	uint64_t attempt0;	/* random: this worker's attempts are attempt0 + k */
+	/* under J.mu: the ranges fed, in order, their barriers 1, 2, ... */
+	struct jobstate_key *fed;
+	size_t nfed, capfed, head;
+	uint64_t ranges, rows;
+} W;
+
+static int
+w_owned(int32_t p)
+{
+	for (size_t i = 0; i < W.nowned; i++)
+		if (W.owned[i] == p)
+			return 1;
+	return 0;
+}
+
+static void
+w_own(int32_t p, int add)
+{
+	size_t i;
+
+	for (i = 0; i < W.nowned && W.owned[i] != p; i++)
+		;
+	if (add && i == W.nowned) {
+		W.owned = xgrowarray(W.owned, &W.capowned, W.nowned + 1, sizeof(*W.owned));
+		W.owned[W.nowned++] = p;
+	} else if (!add && i < W.nowned) {
+		W.owned[i] = W.owned[--W.nowned];
+	}
+}
+
+static void
+w_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+	rd_kafka_error_t *e = NULL;
+	struct buf b = {0};
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		/*
+		 * Held, never fetched: the group says which partitions this
+		 * worker answers for; the ranges are read by the other
+		 * consumer, from the offsets the driver asks for.
+		 */
+		for (int i = 0; i < parts->cnt; i++)
+			parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+		if (coop)
+			e = rd_kafka_incremental_assign(rk, parts);
+		else
+			rd_kafka_assign(rk, parts);
+		rd_kafka_pause_partitions(rk, parts);
+		if (!coop)
+			W.nowned = 0;
+		for (int i = 0; i < parts->cnt; i++)
+			w_own(parts->elems[i].partition, 1);
+	} else {
+		if (coop)
+			e = rd_kafka_incremental_unassign(rk, parts);
+		else
+			rd_kafka_assign(rk, NULL);
+		if (coop)
+			for (int i = 0; i < parts->cnt; i++)
+				w_own(parts->elems[i].partition, 0);
+		else
+			W.nowned = 0;
+	}
+	if (e) {
+		warn_live("group %s: %s", C.wgroup, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	if (!o.quiet) {
+		for (size_t i = 0; i < W.nowned; i++)
+			buf_printf(&b, "%s%" PRId32, i ? " " : "", W.owned[i]);
+		buf_put(&b, "", 1);
+		say("group %s: partitions of %s held by this worker: %s", C.wgroup, o.in,
+		    W.nowned ? (char *)b.p : "none");
+		buf_free(&b);
+	}
+}
+
+static int
+same_range(const struct jobstate_key *a, const struct jobstate_key *b)
+{
+	return a->batch == b->batch && a->part == b->part && a->from == b->from && a->to == b->to;
+}
+
+/* Forgets ranges of batches the driver has committed. */
+static void
+w_trim(struct jobstate_key *v, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].batch > W.committed)
+			v[k++] = v[i];
+	*n = k;
+}
+
+/* A message of the plan topic. */
+static void
+w_request(const rd_kafka_message_t *m)
+{
+	struct jobstate_req rq = {0};
+	char err[300];
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		return;
+	if (m->err) {
+		feeder_fail(EXIT_ENV, "reading %s: %s", C.plan_topic, rd_kafka_message_errstr(m));
+		return;
+	}
+	if (jobstate_req_parse(m->payload, m->payload ? m->len : 0, o.group, &rq, err, sizeof(err)) < 0) {
+		if (W.bad++ < 10)
+			warn_live("%s offset %" PRId64 ": not a request of the driver of group %s: %s; skipped",
+			    C.plan_topic, m->offset, o.group, err);
+		jobstate_req_free(&rq);
+		return;
+	}
+	if (rq.end) {
+		W.ended = 1;
+		if (rq.batch > W.committed)
+			W.committed = rq.batch;
+	} else {
+		if (rq.committed > W.committed)
+			W.committed = rq.committed;
+		for (size_t i = 0; i < rq.plan.n; i++) {
+			struct jobstate_key k = {.batch = rq.batch, .part = rq.plan.part[i],
+			    .from = rq.plan.from[i], .to = rq.plan.to[i]};
+			size_t j;
+
+			if (k.from >= k.to)
+				continue;
+			for (j = 0; j < W.ntodo && !same_range(&W.todo[j], &k); j++)
+				;
+			if (j < W.ntodo)
+				continue;
+			for (j = 0; j < W.ndone && !same_range(&W.done[j], &k); j++)
+				;
+			if (j < W.ndone)
+				continue;	/* taken already: its rows are coming */
+			W.todo = xgrowarray(W.todo, &W.captodo, W.ntodo + 1, sizeof(*W.todo));
+			W.todo[W.ntodo++] = k;
+		}
+	}
+	w_trim(W.todo, &W.ntodo);
+	w_trim(W.done, &W.ndone);
+	jobstate_req_free(&rq);
+}
+
+/* The next range to run: the lowest (batch, partition) asked for among those held. */
+static ssize_t
+w_next(void)
+{
+	ssize_t best = -1;
+
+	for (size_t i = 0; i < W.ntodo; i++)
+		if (w_owned(W.todo[i].part) && (best < 0 || W.todo[i].batch < W.todo[best].batch ||
+		    (W.todo[i].batch == W.todo[best].batch && W.todo[i].part < W.todo[best].part)))
+			best = (ssize_t)i;
+	return best;
+}
+
+static void *
+w_feeder(void *arg)
+{
+	rd_kafka_message_t *msgs[64];
+	uint64_t k = 0;
+	int clean = 0;
+
+	(void)arg;
+	for (;;) {
+		rd_kafka_message_t *m;
+		ssize_t n, i;
+
+		check_command();
+		pthread_mutex_lock(&J.mu);
+		n = J.cmd_reaped || J.feeder_status;
+		pthread_mutex_unlock(&J.mu);
+		if (n || stop_sig)
+			break;
+		while ((m = rd_kafka_consumer_poll(W.mem, 0))) {
+			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && !o.quiet)
+				warn_live("group %s: %s", C.wgroup, rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+		}
+		n = rd_kafka_consume_batch_queue(W.plq, 0, msgs, sizeof(msgs) / sizeof(msgs[0]));
+		for (i = 0; i < n; i++) {
+			w_request(msgs[i]);
+			rd_kafka_message_destroy(msgs[i]);
+		}
+		if ((i = w_next()) >= 0) {
+			struct jobstate_key key = W.todo[i];
+			struct plan pl = {.id = key.batch, .n = 1, .part = &key.part, .from = &key.from,
+			    .to = &key.to};
+
+			W.todo[i] = W.todo[--W.ntodo];
+			W.done = xgrowarray(W.done, &W.capdone, W.ndone + 1, sizeof(*W.done));
+			W.done[W.ndone++] = key;
+			key.attempt = W.attempt0 + ++k;
+			pthread_mutex_lock(&J.mu);
+			W.fed = xgrowarray(W.fed, &W.capfed, W.nfed + 1, sizeof(*W.fed));
+			W.fed[W.nfed++] = key;
+			pthread_mutex_unlock(&J.mu);
+			if (feed_batch(&pl) < 0)
+				break;
+			if (feed_barrier(k) < 0) {
+				feeder_fail(0, "");
+				break;
+			}
+			continue;
+		}
+		if (W.ended && o.exit_at_end) {
+			clean = 1;
+			break;
+		}
+		wait_wake(0.1);
+	}
+	if (clean && J.cmd_in >= 0 && wb_flush() == 0)
+		feed_barrier(k | RS_BARRIER_FINAL);
+	if (J.cmd_in >= 0) {
+		close(J.cmd_in);
+		J.cmd_in = -1;
+	}
+	pthread_mutex_lock(&J.mu);
+	J.feeder_done = 1;
+	pthread_cond_broadcast(&J.cv);
+	pthread_mutex_unlock(&J.mu);
+	return NULL;
+}
+
+static void
+w_produce(const struct jobstate_key *k, const void *val, size_t len)
+{
+	char key[JOBSTATE_KEY_MAX];
+	size_t kl = jobstate_key_format(key, sizeof(key), k);
+	rd_kafka_resp_err_t e;
+
+	for (;;) {
+		e = rd_kafka_producev(J.prod, RD_KAFKA_V_TOPIC(C.rp_topic),
+		    RD_KAFKA_V_PARTITION(k->part % C.nrp), RD_KAFKA_V_KEY(key, kl),
+		    RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(J.prod, 100);
+	}
+	if (e)
+		die(EXIT_ENV, "batch %" PRIu64 " partition %" PRId32 ": producing to %s failed: %s", k->batch,
+		    k->part, C.rp_topic, rd_kafka_err2str(e));
+	if (J.dr_failed)
+		die(EXIT_ENV, "producing to %s failed: %s", C.rp_topic, J.dr_msg);
+}
+
+static int
+worker_main(void)
+{
+	struct rs_reader rd;
+	struct rs_rec rec;
+	pthread_t th;
+	char errstr[512], tmpl[] = "/tmp/cfjob-worker.XXXXXX";
+	uint64_t expect = 1, rows = 0;
+	int r, st, final = 0;
+	sigset_t block, old;
+
+	J.group = C.wgroup;
+	{
+		rd_kafka_conf_t *cc = new_conf(0);
+
+		J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr));
+		if (!J.cons) {
+			rd_kafka_conf_destroy(cc);
+			die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
+		}
+	}
+	{
+		int32_t *ids;
+		size_t n;
+		char err[512];
+
+		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "%s", err);
+		free(ids);
+	}
+	C.nrp = cl_wait_topic(C.rp_topic, "repartition");
+	cl_wait_topic(C.plan_topic, "plan");
+	if (!mkdtemp(tmpl))
+		die_errno(EXIT_ENV, "cannot make a temporary directory");
+	J.state = J.work = xstrndup(tmpl, strlen(tmpl));
+	J.tmpstate = 1;
+	err_on_exit(on_exit_hook);
+	{
+		rd_kafka_conf_t *mc = new_conf(0);
+
+		if (rd_kafka_conf_set(mc, "enable.partition.eof", "false", errstr, sizeof(errstr)) ||
+		    rd_kafka_conf_set(mc, "auto.offset.reset", "latest", errstr, sizeof(errstr)))
+			die(EXIT_ENV, "librdkafka: %s", errstr);
+		rd_kafka_conf_set_rebalance_cb(mc, w_rebalance);
+		W.mem = rd_kafka_new(RD_KAFKA_CONSUMER, mc, errstr, sizeof(errstr));
+		if (!W.mem) {
+			rd_kafka_conf_destroy(mc);
+			die(EXIT_USAGE, "cannot make the group's consumer: %s", errstr);
+		}
+		rd_kafka_poll_set_consumer(W.mem);
+	}
+	{
+		rd_kafka_topic_partition_list_t *tl = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_resp_err_t e;
+
+		rd_kafka_topic_partition_list_add(tl, o.in, RD_KAFKA_PARTITION_UA);
+		e = rd_kafka_subscribe(W.mem, tl);
+		rd_kafka_topic_partition_list_destroy(tl);
+		if (e)
+			die(EXIT_ENV, "group %s: cannot subscribe to %s: %s", C.wgroup, o.in, rd_kafka_err2str(e));
+	}
+	J.rkt = rd_kafka_topic_new(J.cons, o.in, NULL);
+	W.plkt = rd_kafka_topic_new(J.cons, C.plan_topic, NULL);
+	W.plq = rd_kafka_queue_new(J.cons);
+	rd_kafka_queue_io_event_enable(W.plq, J.wake[1], "p", 1);
+	/* the last requests: a range asked for before this worker started is
+	 * asked for again every few seconds while it is missing */
+	if (rd_kafka_consume_start_queue(W.plkt, 0, RD_KAFKA_OFFSET_TAIL(16), W.plq) < 0)
+		die(EXIT_ENV, "cannot read %s: %s", C.plan_topic, rd_kafka_err2str(rd_kafka_last_error()));
+	{
+		rd_kafka_conf_t *pc = new_conf(1);
+
+		rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
+		J.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+		if (!J.prod) {
+			rd_kafka_conf_destroy(pc);
+			die(EXIT_USAGE, "cannot make the producer: %s", errstr);
+		}
+	}
+	{
+		unsigned char u[8];
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || read(fd, u, sizeof(u)) != (ssize_t)sizeof(u))
+			die_errno(EXIT_ENV, "/dev/urandom");
+		close(fd);
+		for (int i = 0; i < 8; i++)
+			W.attempt0 = W.attempt0 << 8 | u[i];
+		W.attempt0 &= ~(uint64_t)0xffffffff;	/* + the range's number */
+	}
+	if (!o.quiet)
+		say("worker of group %s: %s -> %s, the driver's requests from %s", o.group, o.in, C.rp_topic,
+		    C.plan_topic);
+	J.first_batch = 1;
+	start_command();
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if ((r = pthread_create(&th, NULL, w_feeder, NULL)) != 0)
+		die(EXIT_ENV, "cannot start a thread: %s", strerror(r));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	rs_reader_init(&rd, J.cmd_out, RS_MAX_DEFAULT);
+	rd.idle = idle_poll;
+	for (;;) {
+		struct jobstate_key key;
+		int have;
+
+		r = rs_next(&rd, &rec);
+		if (r != RS_OK)
+			break;
+		if (final)
+			die(EXIT_ENV, "the command wrote after the final checkpoint barrier");
+		pthread_mutex_lock(&J.mu);
+		have = W.head < W.nfed;
+		if (have)
+			key = W.fed[W.head];
+		pthread_mutex_unlock(&J.mu);
+		if (rec.len == RS_BARRIER) {
+			if (rec.barrier & RS_BARRIER_FINAL) {
+				final = 1;
+				continue;
+			}
+			if (!have || rec.barrier != expect)
+				die(EXIT_ENV, "the command passed on checkpoint barrier %" PRIu64 " where %" PRIu64
+				    "'s was due: it must pass barriers on in order, unchanged", rec.barrier, expect);
+			key.done = 1;
+			key.rows = rows;
+			w_produce(&key, NULL, 0);
+			pthread_mutex_lock(&J.mu);
+			W.head++;
+			W.ranges++;
+			W.rows += rows;
+			pthread_mutex_unlock(&J.mu);
+			rows = 0;
+			expect++;
+			rd_kafka_poll(J.prod, 0);
+			continue;
+		}
+		if (!have)
+			die(EXIT_ENV, "the command wrote a row (output record %" PRIu64 ") after the last range's "
+			    "barrier: it belongs to no range", rec.recno);
+		if (rec.len < 0)
+			die(EXIT_DATA, "batch %" PRIu64 " partition %" PRId32 ": the command wrote a null record "
+			    "(output record %" PRIu64 "): a partial row is a JSON object", key.batch, key.part,
+			    rec.recno);
+		key.done = 0;
+		w_produce(&key, rec.data, (size_t)rec.len);
+		rows++;
+	}
+	if (r == RS_BAD)
+		die(EXIT_DATA, "the command's output: %s", rd.msg);
+	if (r == RS_IOERR)
+		die_errno(EXIT_ENV, "reading the command's output");
+	st = wait_command();
+	pthread_join(th, NULL);
+	while (rd_kafka_flush(J.prod, 60000) == RD_KAFKA_RESP_ERR__TIMED_OUT)
+		warn_live("waiting for %s to acknowledge %d rows", C.rp_topic, rd_kafka_outq_len(J.prod));
+	if (J.dr_failed)
+		die(EXIT_ENV, "producing to %s failed: %s", C.rp_topic, J.dr_msg);
+	if (J.feeder_status)
+		die(J.feeder_status, "%s", J.feeder_msg);
+	if (!stop_sig && st != 0)
+		die(st, "the command failed (status %d)", st);
+	if (!stop_sig && !final)
+		die(EXIT_ENV, "the command ended before the final checkpoint barrier came out of it");
+	say("%s: %" PRIu64 " ranges, %" PRIu64 " rows to %s", stop_sig ? (stop_sig == SIGINT ?
+	    "stopped by SIGINT" : "stopped by SIGTERM") : "the driver's run ended", W.ranges, W.rows, C.rp_topic);
+	rd_kafka_consumer_close(W.mem);
+	rd_kafka_destroy(W.mem);
+	kicker_stop();
+	rs_reader_free(&rd);
+	rm_tmpstate();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2581,6 +3493,10 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (o.role)
+		cl_names();
+	if (o.role == WORKER)
+		return worker_main();
 	{
 		rd_kafka_conf_t *cc = new_conf(0);
 
@@ -2640,6 +3556,31 @@ main(int argc, char **argv)
 			rd_kafka_topic_destroy(pt);
 	}
 	open_commits();
+	if (o.role == DRIVER) {
+		int32_t *ids;
+		size_t n;
+		char err[512];
+
+		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
+			die(EXIT_ENV, "%s", err);
+		free(ids);
+		cl_create_topics((int32_t)n);
+		C.nrp = cl_wait_topic(C.rp_topic, "repartition");
+		cl_wait_topic(C.plan_topic, "plan");
+		conf_plain = 1;
+		{
+			rd_kafka_conf_t *pc = new_conf(1);
+
+			rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
+			C.pprod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+			if (!C.pprod) {
+				rd_kafka_conf_destroy(pc);
+				die(EXIT_USAGE, "cannot make the producer: %s", errstr);
+			}
+		}
+		conf_plain = 0;
+		drv_open_rp();
+	}
 	/* the offsets to plan from */
 	jobstate_offs_copy(&J.next, &J.committed_offs);
 	{
@@ -2764,6 +3705,16 @@ main(int argc, char **argv)
 		rd_kafka_queue_destroy(p->q);
 	}
 	kicker_stop();
+	if (o.role == DRIVER) {
+		if (!stop_sig)
+			drv_end(expect - 1);	/* workers with --exit-at-end end too */
+		for (int32_t p = 0; p < C.nrp; p++)
+			rd_kafka_consume_stop(C.rprkt, p);
+		drv_forget(UINT64_MAX);
+		rd_kafka_queue_destroy(C.rq);
+		rd_kafka_topic_destroy(C.rprkt);
+		rd_kafka_destroy(C.pprod);
+	}
 	rd_kafka_topic_destroy(J.rkt);
 	rd_kafka_destroy(J.prod);
 	rd_kafka_destroy(J.cons);

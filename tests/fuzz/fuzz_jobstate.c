@@ -1,7 +1,9 @@
 /*
  * cfjob's state files (common/jobstate.c), as a state directory damaged or
  * planted by someone else may hold them: the offsets file, a plan, the
- * batch metadata of the group's offsets and a -F property file. Each parses
+ * batch metadata of the group's offsets, a -F property file, and the
+ * messages of a job on several machines (a driver's request, a worker's
+ * key), read from Kafka topics anyone with access may write. Each parses
  * or is refused with a message, never crashes; whatever parses, written
  * again, is the same bytes (the parsers accept only what the writers write).
  * The first byte picks the parser.
@@ -34,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct jobstate_offs f = {0};
 
@@ -76,6 +78,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (id) {
 			jobstate_batch_md(md, sizeof(md), id);
 			if (strlen(md) != len || memcmp(md, text, len))
+				abort();
+		}
+		break;
+	}
+	case 4: {
+		struct jobstate_req r = {0};
+
+		if (jobstate_req_parse(text, len, "g", &r, err, sizeof(err)) == 0) {
+			jobstate_req_format(&b, "g", &r);
+			if (b.len != len || memcmp(b.p, text, len))
+				abort();
+		} else if (!*err) {
+			abort();
+		}
+		jobstate_req_free(&r);
+		break;
+	}
+	case 5: {
+		struct jobstate_key k;
+		char key[JOBSTATE_KEY_MAX];
+
+		if (jobstate_key_parse(text, len, &k) == 0) {
+			size_t n = jobstate_key_format(key, sizeof(key), &k);
+
+			if (n != len || memcmp(key, text, len))
 				abort();
 		}
 		break;
