@@ -879,6 +879,34 @@ topic_partitions(const char *role, const char *topic, int32_t **out, size_t *n, 
 	return r;
 }
 
+/* The partitions of a topic that must be there: their number (or die). */
+static size_t
+topic_count(const char *role, const char *topic)
+{
+	int32_t *ids;
+	size_t n;
+	char err[512];
+
+	if (topic_partitions(role, topic, &ids, &n, err, sizeof(err)) < 0)
+		die(EXIT_ENV, "%s", err);
+	free(ids);
+	return n;
+}
+
+/* A client of conf c (taken), or die naming it. */
+static rd_kafka_t *
+new_client(rd_kafka_type_t type, rd_kafka_conf_t *c, const char *what)
+{
+	char errstr[512];
+	rd_kafka_t *rk = rd_kafka_new(type, c, errstr, sizeof(errstr));
+
+	if (!rk) {
+		rd_kafka_conf_destroy(c);	/* not taken on failure */
+		die(EXIT_USAGE, "cannot make the %s: %s", what, errstr);
+	}
+	return rk;
+}
+
 static struct part *
 part_get(int32_t id)
 {
@@ -3280,24 +3308,8 @@ worker_main(void)
 	sigset_t block, old;
 
 	J.group = C.wgroup;
-	{
-		rd_kafka_conf_t *cc = new_conf(0);
-
-		J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr));
-		if (!J.cons) {
-			rd_kafka_conf_destroy(cc);
-			die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
-		}
-	}
-	{
-		int32_t *ids;
-		size_t n;
-		char err[512];
-
-		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "%s", err);
-		free(ids);
-	}
+	J.cons = new_client(RD_KAFKA_CONSUMER, new_conf(0), "consumer");
+	topic_count("input", o.in);
 	C.nrp = cl_wait_topic(C.rp_topic, "repartition");
 	cl_wait_topic(C.plan_topic, "plan");
 	if (!mkdtemp(tmpl))
@@ -3341,11 +3353,7 @@ worker_main(void)
 		rd_kafka_conf_t *pc = new_conf(1);
 
 		rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
-		J.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
-		if (!J.prod) {
-			rd_kafka_conf_destroy(pc);
-			die(EXIT_USAGE, "cannot make the producer: %s", errstr);
-		}
+		J.prod = new_client(RD_KAFKA_PRODUCER, pc, "producer");
 	}
 	{
 		unsigned char u[8];
@@ -3497,27 +3505,9 @@ main(int argc, char **argv)
 		cl_names();
 	if (o.role == WORKER)
 		return worker_main();
-	{
-		rd_kafka_conf_t *cc = new_conf(0);
-
-		J.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr));
-		if (!J.cons) {
-			rd_kafka_conf_destroy(cc);	/* not taken on failure */
-			die(EXIT_USAGE, "cannot make the consumer: %s", errstr);
-		}
-	}
-	{
-		int32_t *ids;
-		size_t n;
-		char err[512];
-
-		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "%s", err);
-		free(ids);
-		if (topic_partitions("output", o.out, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "%s", err);
-		free(ids);
-	}
+	J.cons = new_client(RD_KAFKA_CONSUMER, new_conf(0), "consumer");
+	topic_count("input", o.in);
+	topic_count("output", o.out);
 	open_state();
 	err_on_exit(on_exit_hook);
 	J.rkt = rd_kafka_topic_new(J.cons, o.in, NULL);
@@ -3525,11 +3515,7 @@ main(int argc, char **argv)
 		rd_kafka_conf_t *pc = new_conf(1);
 
 		rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
-		J.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
-		if (!J.prod) {
-			rd_kafka_conf_destroy(pc);
-			die(EXIT_USAGE, "cannot make the producer: %s", errstr);
-		}
+		J.prod = new_client(RD_KAFKA_PRODUCER, pc, "producer");
 	}
 	if (o.eos) {
 		rd_kafka_error_t *e = rd_kafka_init_transactions(J.prod, 60000);
@@ -3557,14 +3543,7 @@ main(int argc, char **argv)
 	}
 	open_commits();
 	if (o.role == DRIVER) {
-		int32_t *ids;
-		size_t n;
-		char err[512];
-
-		if (topic_partitions("input", o.in, &ids, &n, err, sizeof(err)) < 0)
-			die(EXIT_ENV, "%s", err);
-		free(ids);
-		cl_create_topics((int32_t)n);
+		cl_create_topics((int32_t)topic_count("input", o.in));
 		C.nrp = cl_wait_topic(C.rp_topic, "repartition");
 		cl_wait_topic(C.plan_topic, "plan");
 		conf_plain = 1;
