@@ -14,6 +14,8 @@ import os
 import statistics
 import sys
 
+import phases
+
 
 def med(xs):
     xs = [x for x in xs if x == x]
@@ -100,6 +102,22 @@ def main():
     print("Broker: the Kafka broker's CPU over the single job's or the driver's run. Wall: the driver's")
     print("start to the last exit. This machine has 2 cores for the broker, the driver and every worker:")
     print("more workers cannot be faster here; the point is the CPU per 1M events and the driver's share.")
+
+    print("\nThe wall time of the single job and of the driver in phases (from their standard error,")
+    print("stamped as it came: cfjob's \"batch N: ... committed (T s)\" lines), medians:")
+    print("| run | start to batch 1 s | the batches s | a commit to the next batch's start s (its plan) "
+          "| last commit to exit s | batches |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in ["single"] + [f"w{w}" for w in workers]:
+        got = []
+        for p in glob.glob(os.path.join(d, ("single" if name == "single" else f"drv{name[1:]}") + ".*.stamped")):
+            m = json.load(open(p[:-len(".stamped")] + ".json"))
+            x = phases.split(p, m["t0"], m["t1"])
+            if x:
+                got.append(x)
+        if got:
+            print(f"| {label[name]} | {med([g[0] for g in got]):.2f} | {med([g[1] for g in got]):.2f} "
+                  f"| {med([g[4] for g in got]):.2f} | {med([g[2] for g in got]):.2f} | {med([g[3] for g in got]):.0f} |")
 
     for name in dict.fromkeys([f"w{workers[0]}", f"w{workers[-1]}"]):
         rs = rows.get(name)
