@@ -12,6 +12,11 @@ import sys
 BATCH = re.compile(r"^(\d+\.\d+) cfjob: batch (\d+): .*committed \((\d+(?:\.\d+)?) s")
 
 
+def durations(path):
+    """Each batch's "committed (T s)": from its start (its plan made) to its commit."""
+    return [float(m.group(3)) for m in map(BATCH.match, open(path, errors="replace")) if m]
+
+
 def split(path, t0, t1):
     """(before, batches, after, count) in seconds, or None without batch lines."""
     got = []
@@ -26,7 +31,8 @@ def split(path, t0, t1):
     # plans k+1 once k's records or rows are fed, so about as k commits)
     gaps = sorted((b[0] - b[1]) - a[0] for a, b in zip(got, got[1:]))
     gap = gaps[len(gaps) // 2] if gaps else float("nan")
-    return first - t0, got[-1][0] - first, t1 - got[-1][0], len(got), gap
+    durs = sorted(g[1] for g in got)
+    return first - t0, got[-1][0] - first, t1 - got[-1][0], len(got), gap, durs[len(durs) // 2]
 
 
 def driver_phases(path, t0, t1):

@@ -23,24 +23,27 @@ anywhere after make and tests/pyenv:
    partition order, a barrier after each batch: its CPU per batch
    (getrusage, the best of SIM_REPEAT runs).
 
-3. The real driver and one worker on bin/mockbroker: an input topic of
-   SIM_PARTITIONS partitions holding SIM_BATCHES x SIM_MAX_BATCH records a
-   partition at SIM_DRIVER_RATE, one wikimedia-job --worker (it holds every
+3. The real driver and workers on bin/mockbroker: an input topic of
+   SIM_PARTITIONS partitions holding SIM_DRIVER_BATCHES (2) x SIM_MAX_BATCH
+   records a partition at SIM_DRIVER_RATE events a second of event time,
+   SIM_DRIVER_WORKERS (4) wikimedia-job --worker (until they hold every
    partition), then wikimedia-job --driver --flush-at-end --max-batch
    SIM_MAX_BATCH (GROUP-repartition with as many partitions as the input,
    as the driver makes it): the driver's CPU (its cfjob alone, sampled
-   from /proc, and its tree from getrusage), wall time, then the requests
+   from /proc, and its tree from getrusage), wall time in phases (the plan
+   between batches: one watermark query per input partition and one per
+   partition of GROUP-repartition, one after the other), then the requests
    in GROUP-plan and the records of GROUP-repartition (read back with
    kcat) and the single wikimedia-job on the same topic, whose output the
    driver's must equal byte for byte (read_committed).
 
-4. The model (modelled numbers, from 1-3): W workers (SIM_WORKERS, 100), one
-   core each, at the worker CPU per event measured in 3; the driver at the
-   CPU per batch measured in 3 (fixed part) and 2 (merge) and its cfjob's
-   cost per repartition record measured in 3. Where the driver stops
-   keeping up: batches per second and events per second one driver can
-   take at 1,000 partitions for several --max-batch, against what W
-   workers produce.
+4. The model (modelled numbers, from 2 and 3): W workers (SIM_WORKERS,
+   100), one core each, at the worker CPU per event and range latency
+   measured in 3; the driver's plan at the watermark query time measured in
+   3, its cfjob's CPU per repartition record measured in 3, the merge's CPU
+   per row measured in 2. A batch's wall time and the events a second one
+   driver takes at 1,000 partitions for several --max-batch, and what
+   bounds it.
 
 Numbers on stdout (markdown), progress on stderr. SIM_* environment
 variables change the defaults; BIN is the tools' directory.
@@ -68,6 +71,7 @@ START = 1795428000
 P = int(os.environ.get("SIM_PARTITIONS", 1000))
 N = int(os.environ.get("SIM_MAX_BATCH", 100))
 NB = int(os.environ.get("SIM_BATCHES", 3))
+DNB = int(os.environ.get("SIM_DRIVER_BATCHES", 2))
 RATES = [float(x) for x in os.environ.get("SIM_RATES", "300,10000,1000000").split(",")]
 DRATE = float(os.environ.get("SIM_DRIVER_RATE", 10000))
 WORKERS = int(os.environ.get("SIM_WORKERS", 100))
@@ -157,28 +161,25 @@ def section_requests(real):
 
 # ---- 2. partial rows and the merge ----
 def events_stream(tmp, n, rate, seed=1):
-    """n events as a record stream of {type, bot, timestamp} JSON bodies."""
+    """n events as a record stream of {type, bot, timestamp} JSON bodies; avrodecode's CPU."""
     reg = os.path.join(tmp, "reg")
-    g = subprocess.Popen(["gen-events", "-n", str(n), "--seed", str(seed), "--rate", repr(rate),
-                          "--start", str(START), "--late-share", "0.01", "--format", "bodies"],
-                         stdout=subprocess.PIPE)
-    out = subprocess.run(["avrodecode", "-r", "file:" + reg, "--fields", "type,bot,timestamp",
-                          "--out", "stream"], stdin=g.stdout, stdout=subprocess.PIPE, check=True).stdout
-    g.stdout.close()
-    if g.wait() != 0:
-        sys.exit("scale_sim: gen-events failed")
-    return [b for b, _ in stream_records(out)]
+    bodies = subprocess.run(["gen-events", "-n", str(n), "--seed", str(seed), "--rate", repr(rate),
+                             "--start", str(START), "--late-share", "0.01", "--format", "bodies"],
+                            stdout=subprocess.PIPE, check=True).stdout
+    out, cpu = timed(["avrodecode", "-r", "file:" + reg, "--fields", "type,bot,timestamp", "--out", "stream"],
+                     bodies)
+    return [b for b, _ in stream_records(out)], cpu
 
 
 def section_rows(tmp):
     print(f"\n## 2. Partial rows per batch and the merge (real winagg, {P:,} ranges of {N:,} records a batch)\n")
     print("| events/s of event time | a batch spans (s) | rows per range (median, max) | rows per batch "
-          "| bytes per batch (values + keys) | row bytes (mean) | partial CPU s per batch "
+          "| bytes per batch (values + keys) | row bytes (mean) | avrodecode + winagg --partial CPU s per batch "
           "| merge CPU s per batch | merge rows/s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     res = {}
     for rate in RATES:
-        evs = events_stream(tmp, P * N * NB, rate)
+        evs, dcpu = events_stream(tmp, P * N * NB, rate)
         # record i to partition i % P; batch b's range of p: the partition's records b*N..(b+1)*N
         parts = [evs[p::P] for p in range(P)]
         inp, order = [], []
@@ -224,9 +225,10 @@ def section_rows(tmp):
         span = N * P / rate
         rb, mb = nrows / NB, best / NB
         res[rate] = {"rows_per_batch": rb, "bytes_per_batch": (vbytes + kbytes) / NB, "merge_cpu": mb,
+                     "worker_cpu_per_event": (dcpu + pcpu) / len(evs),
                      "partial_cpu": pcpu / NB, "rows_per_range": per_range[len(per_range) // 2]}
         print(f"| {rate:,.0f} | {span:,.1f} | {per_range[len(per_range) // 2]} ({per_range[-1]}) | {rb:,.0f} "
-              f"| {(vbytes + kbytes) / NB:,.0f} | {vbytes / max(nrows, 1):.0f} | {pcpu / NB:.3f} "
+              f"| {(vbytes + kbytes) / NB:,.0f} | {vbytes / max(nrows, 1):.0f} | {(dcpu + pcpu) / NB:.3f} "
               f"| {mb:.3f} | {rb / mb if mb else float('inf'):,.0f} |")
         say(f"rate {rate:g}: {nrows / NB:,.0f} rows a batch, merge {mb:.3f} s a batch")
     print(f"\n({NB} batches of {P * N:,} events at each rate, gen-events --late-share 0.01; rows per range: "
@@ -239,8 +241,8 @@ def section_rows(tmp):
 
 # ---- 3. the real driver on the mock broker ----
 def section_driver(tmp):
-    print(f"\n## 3. The real driver and one worker on bin/mockbroker: {P:,} partitions, "
-          f"{NB} batches of {N:,} records a partition\n")
+    print(f"\n## 3. The real driver and {NW} workers on bin/mockbroker: {P:,} partitions, "
+          f"{DNB} batches of {N:,} records a partition\n")
     from confluent_kafka import Producer
     reg = os.path.join(tmp, "reg")
     topics = ["-t", f"wikimedia:{P}", "-t", "out:1", "-t", "out1:1", "-t", "g-plan:1", "-t", f"g-repartition:{P}"]
@@ -255,8 +257,8 @@ def section_driver(tmp):
         else:
             sys.exit("scale_sim: mockbroker gave no address")
         brokers = m.group(1)
-        say(f"mockbroker {brokers}: producing {P * N * NB:,} events into {P} partitions")
-        frames = subprocess.run(["gen-events", "-n", str(P * N * NB), "--rate", repr(DRATE), "--start",
+        say(f"mockbroker {brokers}: producing {P * N * DNB:,} events into {P} partitions")
+        frames = subprocess.run(["gen-events", "-n", str(P * N * DNB), "--rate", repr(DRATE), "--start",
                                  str(START), "--late-share", "0.01", "--format", "frames"],
                                 stdout=subprocess.PIPE, check=True).stdout
         pr = Producer({"bootstrap.servers": brokers, "linger.ms": 50, "batch.num.messages": 10000})
@@ -339,7 +341,7 @@ def section_driver(tmp):
         done = sum(1 for l in rp if l.startswith("cfjob-done "))
         rbytes = sum(len(l.rsplit(" ", 1)[0]) + int(l.rsplit(" ", 1)[1])
                      for l in rp if l.startswith("cfjob-row "))
-        nb = max(1, sum(1 for _ in open(prog))) if os.path.exists(prog) else NB
+        nb = max(1, sum(1 for _ in open(prog))) if os.path.exists(prog) else DNB
         cf = d["procs"].get("cfjob", {}).get("cpu", 0)
         wa = d["procs"].get("winagg", {}).get("cpu", 0)
         wcpu = wk["cpu"]
@@ -364,9 +366,11 @@ def section_driver(tmp):
               f"{'EQUALS' if same else 'DIFFERS FROM' if same is False else 'was not compared with'} the single job's"
               f" (read_committed, byte for byte){'' if sst == 0 else ': the single job failed (status %d)' % sst}. "
               f"CPU per process sampled every 50 ms (a lower bound); tree CPU from getrusage.")
-        real = {"req_bytes": max(reqs), "nreq": len(reqs), "rows": rows, "done": done, "batches": nb,
+        sp = phases.split(derr, d["t0"], d["t1"])
+        real = {"plan_s": sp[4] if sp and sp[4] == sp[4] else (sp[0] if sp else float("nan")),
+                "batch_s": min(phases.durations(derr)) if sp else float("nan"), "req_bytes": max(reqs), "nreq": len(reqs), "rows": rows, "done": done, "batches": nb,
                 "driver_cpu": d["cpu"], "cfjob_cpu": cf, "merge_cpu": wa, "worker_cpu": wcpu,
-                "events": P * N * NB, "driver_wall": d["wall"], "same": same}
+                "events": P * N * DNB, "driver_wall": d["wall"], "same": same}
         return real
     finally:
         for p in procs:
@@ -380,42 +384,50 @@ def section_driver(tmp):
 def section_model(real, rows):
     print(f"\n## 4. Where one driver stops keeping up (MODELLED from 2 and 3): {P:,} partitions, "
           f"{WORKERS} workers\n")
-    ev = real["events"]
-    w_ev = real["worker_cpu"] / ev  # a worker's CPU per event (cfjob + avrodecode + winagg --partial)
-    # the driver's cfjob: a fixed part a batch + a part per repartition record (rows + done records)
-    recs = real["rows"] + real["done"]
-    cf_batch = real["cfjob_cpu"] / real["batches"]
-    cf_rec = real["cfjob_cpu"] / recs if recs else 0
-    print(f"inputs: a worker's CPU {w_ev * 1e6:.2f} s per 1M events (section 3, its whole tree); the driver's"
-          f" cfjob {cf_batch * 1000:.1f} ms a batch at {real['rows'] / real['batches']:,.0f} rows a batch, i.e."
-          f" {cf_rec * 1e6:.1f} us per repartition record read (section 3, all of it charged to the records:"
-          f" an upper bound); winagg --merge's CPU per batch from section 2 at each rate.\n")
-    print("| events/s of event time | --max-batch | events a batch | rows a batch | driver CPU s a batch "
-          "(cfjob + merge) | batches/s one driver takes | events/s one driver takes "
-          f"| events/s {WORKERS} workers make | workers one driver keeps busy | repartition records/s read |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    q = real["plan_s"] / (2 * P)  # one watermark query: the plan asks P, rpart.N P more
+    l_range = real["batch_s"] * NW / P  # a range's latency at a worker (all of the batch's time: an upper bound)
+    cf_rate = real["cfjob_cpu"] / real["driver_wall"]  # the driver's cfjob: CPU per second of its run
+    print(f"Inputs, measured in section 3 ({P:,} partitions, {NW} workers, mock broker): the plan between two"
+          f" batches {real['plan_s']:.1f} s, i.e. {q * 1000:.1f} ms per watermark query (2 x {P:,} a batch, one"
+          f" after the other); a batch's ranges once the workers have started their partitions"
+          f" {real['batch_s']:.2f} s, i.e. at most {l_range * 1000:.1f} ms per range at a worker (ranges run one at"
+          f" a time); the driver's cfjob used {100 * cf_rate:.1f}% of a core through its run (a consumer of"
+          f" {P:,} partitions of GROUP-repartition; {real['rows'] + real['done']:,} records read in all). From"
+          f" section 2: a worker's avrodecode + winagg --partial CPU per event (cfjob's own consuming left out;"
+          f" tests/bench/scale-kafka measures a whole worker) and winagg --merge's CPU per row."
+          f" tests/bench/scale-kafka times the watermark query on a real broker.\n")
+    print("A batch: the driver plans it (2P watermark queries), sends the request, the workers run their"
+          " ranges (P/W each, one at a time), the driver reads the rows and feeds the merge; the next plan"
+          " starts only then, so these add up. Batch wall = plan + P/W x (range latency + max-batch x worker"
+          " CPU per event) + the merge (taken whole: it runs beside, in its own process, but the next"
+          " batch's rows wait for it only if it falls behind).\n")
+    print("| events/s of event time | --max-batch | events a batch | rows a batch | plan s | workers' part s "
+          "| merge CPU s | batch wall s | driver's cfjob CPU s | events/s one driver takes "
+          "| repartition records/s | what bounds it | keeps up with the rate? | events/s without the plan |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
     for rate, r in rows.items():
         rows_per_range = r["rows_per_batch"] / P
         merge_per_row = r["merge_cpu"] / r["rows_per_batch"]
+        w_ev = r["worker_cpu_per_event"]
         for n in (100, 1000, 10000, 100000):
-            # rows per range: windows a range spans grow with n at a given rate; the measured
-            # rows per range at N scale with span/30 s (2 groups a window), floored at the measured
-            span = n * P / rate
-            rpr = max(rows_per_range, rows_per_range * (span / 30 + 2) / (N * P / rate / 30 + 2))
+            span, span0 = n * P / rate, N * P / rate
+            rpr = max(rows_per_range, rows_per_range * (span / 30 + 2) / (span0 / 30 + 2))
             rb = rpr * P
-            drv = rb * (cf_rec + merge_per_row)
-            evb = n * P
-            bps = 1 / drv
-            take = evb * bps
-            make = WORKERS / w_ev
-            print(f"| {rate:,.0f} | {n:,} | {evb:,} | {rb:,.0f} | {drv:.3f} | {bps:,.2f} | {take:,.0f} "
-                  f"| {make:,.0f} | {take * w_ev:,.0f} | {rb * bps:,.0f} |")
-    print("\n(driver CPU a batch = rows a batch x (cfjob's cost per record + winagg --merge's cost per row);"
-          " one core each for cfjob and for the merge would double it: the two run side by side; the rows a"
-          " range of a larger --max-batch are scaled by the windows it spans (span / 30 s + 2), from the"
-          " rows measured at --max-batch " + f"{N}" + "; workers one driver keeps busy: events/s it takes"
-          " x a worker's CPU per event. Each worker also reads every request: "
-          f"{real['req_bytes']:,} bytes a batch at {P:,} partitions.)")
+            plan = 2 * P * q
+            work = P / WORKERS * (l_range + n * w_ev)
+            mg = rb * merge_per_row
+            wall = plan + work + mg
+            parts = {"the plan": plan, "the workers": work, "the merge": mg}
+            bound = max(parts, key=parts.get)
+            print(f"| {rate:,.0f} | {n:,} | {n * P:,} | {rb:,.0f} | {plan:.1f} | {work:.2f} | {mg:.3f} "
+                  f"| {wall:.1f} | {cf_rate * wall:.2f} | {n * P / wall:,.0f} | {(rb + P) / wall:,.0f} | {bound} "
+                  f"| {'yes' if n * P / wall >= rate else 'NO'} | {n * P / (work + mg):,.0f} |")
+    print(f"\n(the rows of a range at another --max-batch scaled by the windows it spans, span / 30 s + 2, from"
+          f" those measured at --max-batch {N}; repartition records: rows + a done record a range; each of the"
+          f" {WORKERS} workers also reads every request, {real['req_bytes']:,} bytes a batch in section 3, and its"
+          f" re-sends every 2 s while ranges are missing. \"Keeps up\": the events a second it takes against the"
+          f" rate of the stream, if event time runs with the clock; without the plan's {2 * P * q:.0f} s a batch,"
+          f" the workers' part + the merge.)")
 
 
 def main():
