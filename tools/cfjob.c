@@ -2085,8 +2085,19 @@ drv_feed_batch(struct plan *pl)
 			break;
 		}
 		if (now_s() - asked >= C.rerequest) {
-			for (size_t i = 0; i < pl->n; i++)
+			struct buf b = {0};
+
+			for (size_t i = 0; i < pl->n; i++) {
 				want[i] = pl->from[i] < pl->to[i] && !got[i];
+				if (want[i])
+					buf_printf(&b, "%s%" PRId32, b.len ? " " : "", pl->part[i]);
+			}
+			buf_put(&b, "", 1);
+			if (try == 1 && !o.quiet)
+				warn_live("batch %" PRIu64 ": %zu range%s still missing after %.0f s (partition%s %s): "
+				    "asked again, every %.0f s while missing", pl->id, left, left > 1 ? "s" : "",
+				    C.rerequest, left > 1 ? "s" : "", (char *)b.p, C.rerequest);
+			buf_free(&b);
 			if (drv_request(pl, want, ++try) < 0) {
 				r = -1;
 				break;
