@@ -2685,6 +2685,22 @@ commit_batch(uint64_t id)
 		    "sending the offsets to the transaction", id);
 		rd_kafka_consumer_group_metadata_destroy(gm);
 		rd_kafka_topic_partition_list_destroy(tl);
+		{
+			/*
+			 * CFJOB_STOP_AT=offsets-sent:K (cfjob(1), ENVIRONMENT): the
+			 * K-th commit of this run stops here (SIGSTOP), its offsets
+			 * in the transaction and the transaction not committed, so
+			 * that a test can kill it there: a window of a few ms
+			 * that kills timed from outside missed (CI, job-eos 3b).
+			 */
+			static long stop_k = -1, commits;
+			const char *at = getenv("CFJOB_STOP_AT");
+
+			if (stop_k < 0)
+				stop_k = at && !strncmp(at, "offsets-sent:", 13) ? strtol(at + 13, NULL, 10) : 0;
+			if (stop_k > 0 && ++commits == stop_k)
+				raise(SIGSTOP);
+		}
 		txn_check(rd_kafka_commit_transaction(J.prod, 60000), "committing the transaction", id);
 		J.in_txn = 0;
 		if (J.dr_failed)	/* cannot happen after a successful commit; never silently */
