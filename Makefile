@@ -126,7 +126,7 @@ check: all $(UNIT_BINS) pyenv $(REG_TEST_BINS) java-peer \
 # CONFORMANCE_REPLAY=SEED:INDEX runs one case and prints it.
 SPARK_DIFF = $(firstword $(wildcard tests/e2e/spark-diff.sh tests/interop/spark-diff.sh.wip))
 conformance: all pyenv java-peer
-	BIN=$(abspath $(BIN)) CONFORMANCE=1 SUITE_TIMEOUT=$${SUITE_TIMEOUT:-172800} tests/run $(SPARK_DIFF) tests/e2e/avro-diff.sh
+	BIN=$(abspath $(BIN)) CONFORMANCE=1 SUITE_TIMEOUT=$${SUITE_TIMEOUT:-172800} tests/run $(SPARK_DIFF) tests/e2e/avro-diff.sh tests/cli/winagg-partial.sh
 
 # The whole suite again under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer; every report any process writes lands in
