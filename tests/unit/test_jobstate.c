@@ -152,6 +152,81 @@ properties(void **state)
 	assert_int_equal(jobstate_props_parse("a=1\0\n", 5, collect, &s, err, sizeof(err)), -1);
 }
 
+/* The driver's requests (cfjob --driver): parsed, refused, written back the same. */
+static void
+requests(void **state)
+{
+	const char *text = "cfjob-request 1\ngroup g.1\nbatch 7\ncommitted 5\ntry 2\nbase 6\nat-eof keep\n"
+	    "part 0 10 20\npart 3 0 1\n";
+	const char *end = "cfjob-end 1\ngroup g.1\nbatch 9\n";
+	static const char *const bad[] = {
+		"", "cfjob-request 2\n", "cfjob-request 1\ngroup other\nbatch 1\ncommitted 0\ntry 1\nbase 0\nat-eof keep\n",
+		"cfjob-request 1\ngroup g.1\nbatch 0\ncommitted 0\ntry 1\nbase 0\nat-eof keep\n",
+		"cfjob-request 1\ngroup g.1\nbatch 2\ncommitted 2\ntry 1\nbase 1\nat-eof keep\n",
+		"cfjob-request 1\ngroup g.1\nbatch 2\ncommitted 1\ntry 0\nbase 1\nat-eof keep\n",
+		"cfjob-request 1\ngroup g.1\nbatch 2\ncommitted 1\ntry 1\nbase 0\nat-eof keep\n",
+		"cfjob-request 1\ngroup g.1\nbatch 2\ncommitted 1\ntry 1\nbase 1\nat-eof keep\npart 1 5 4\n",
+		"cfjob-end 1\ngroup g.1\nbatch 3\ncommitted 1\n", "cfjob-end 1\ngroup g.1\nbatch 3",
+	};
+	struct jobstate_req r = {0};
+	struct buf b = {0};
+	char err[300];
+
+	assert_int_equal(jobstate_req_parse(text, strlen(text), "g.1", &r, err, sizeof(err)), 0);
+	assert_false(r.end);
+	assert_true(r.batch == 7 && r.committed == 5 && r.try == 2);
+	assert_int_equal(r.plan.n, 2);
+	assert_true(r.plan.part[1] == 3 && r.plan.from[0] == 10 && r.plan.to[0] == 20);
+	jobstate_req_format(&b, "g.1", &r);
+	assert_int_equal(b.len, strlen(text));
+	assert_memory_equal(b.p, text, b.len);
+	b.len = 0;
+	assert_int_equal(jobstate_req_parse(end, strlen(end), "g.1", &r, err, sizeof(err)), 0);
+	assert_true(r.end && r.batch == 9);
+	jobstate_req_format(&b, "g.1", &r);
+	assert_int_equal(b.len, strlen(end));
+	assert_memory_equal(b.p, end, b.len);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(jobstate_req_parse(bad[i], strlen(bad[i]), "g.1", &r, err, sizeof(err)), -1);
+		assert_true(err[0] != '\0');
+	}
+	assert_non_null(strstr((jobstate_req_parse(bad[2], strlen(bad[2]), "g.1", &r, err, sizeof(err)), err),
+	    "a message of group other, not g.1"));
+	buf_free(&b);
+	jobstate_req_free(&r);
+}
+
+/* The keys of the workers' rows and range ends. */
+static void
+keys(void **state)
+{
+	static const char *const good[] = {
+		"cfjob-row 3 5 100 200 00000000deadbeef", "cfjob-done 3 5 100 200 ffffffffffffffff 0",
+		"cfjob-done 1 0 0 1 0123456789abcdef 18446744073709551615",
+	};
+	static const char *const bad[] = {
+		"", "cfjob-row", "cfjob-row 3 5 100 200 deadbeef", "cfjob-row 3 5 100 200 00000000DEADBEEF",
+		"cfjob-row 0 5 100 200 00000000deadbeef", "cfjob-row 3 5 200 200 00000000deadbeef",
+		"cfjob-row 3 5 100 200 00000000deadbeef 1", "cfjob-done 3 5 100 200 00000000deadbeef",
+		"cfjob-row 3 -5 100 200 00000000deadbeef", "cfjob-row 3 2147483648 100 200 00000000deadbeef",
+		"cfjob-row 03 5 100 200 00000000deadbeef", "cfjob-done 3 5 100 200 00000000deadbeef 1 ",
+	};
+	struct jobstate_key k;
+	char out[JOBSTATE_KEY_MAX];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(jobstate_key_parse(good[i], strlen(good[i]), &k), 0);
+		assert_int_equal(jobstate_key_format(out, sizeof(out), &k), strlen(good[i]));
+		assert_memory_equal(out, good[i], strlen(good[i]));
+	}
+	assert_int_equal(jobstate_key_parse(good[0], strlen(good[0]), &k), 0);
+	assert_true(!k.done && k.batch == 3 && k.part == 5 && k.from == 100 && k.to == 200 && k.attempt == 0xdeadbeef);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(jobstate_key_parse(bad[i], strlen(bad[i]), &k), -1);
+	assert_int_equal(jobstate_key_parse(NULL, 0, &k), -1);
+}
+
 int
 main(void)
 {
@@ -162,6 +237,8 @@ main(void)
 		cmocka_unit_test(plan_refused),
 		cmocka_unit_test(batch_metadata),
 		cmocka_unit_test(properties),
+		cmocka_unit_test(requests),
+		cmocka_unit_test(keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
