@@ -1824,6 +1824,25 @@ cl_wait_topic(const char *topic, const char *why)
 	die(EXIT_ENV, "%s", err);
 }
 
+/*
+ * The repartition topic's partition p's offsets, waiting out a leader not
+ * there yet (a topic just created: "Not leader for partition"), 30 s at most.
+ */
+static rd_kafka_resp_err_t
+rp_ends(int32_t p, int64_t *lo, int64_t *hi)
+{
+	rd_kafka_resp_err_t e;
+
+	for (int i = 0;; i++) {
+		e = rd_kafka_query_watermark_offsets(J.cons, C.rp_topic, p, lo, hi, 15000);
+		if (i >= 300 || stop_sig || (e != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
+		    e != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		    e != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION))
+			return e;
+		usleep(100000);
+	}
+}
+
 static char *
 rpart_path(uint64_t id)
 {
@@ -1840,7 +1859,7 @@ drv_rpart_write(uint64_t id)
 
 	for (int32_t p = 0; p < C.nrp; p++) {
 		int64_t lo, hi;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, C.rp_topic, p, &lo, &hi, 15000);
+		rd_kafka_resp_err_t e = rp_ends(p, &lo, &hi);
 
 		if (e) {
 			free(path);
@@ -1884,7 +1903,7 @@ drv_open_rp(void)
 		if (slot) {
 			off = *slot;
 		} else {
-			rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, C.rp_topic, p, &lo, &hi, 15000);
+			rd_kafka_resp_err_t e = rp_ends(p, &lo, &hi);
 
 			if (e)
 				die(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 ": %s", C.rp_topic,

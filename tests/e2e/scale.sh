@@ -130,30 +130,8 @@ check "... the driver's batches are the single run's ($(grep -c 'committed' "$tm
 	test "$(sed -n 's/^cfjob: batch \([0-9]*\): \([0-9]*\) records in, \([0-9]*\) rows.*/\1 \2 \3/p' "$tmp/a.d.err")" = \
 	"$(sed -n 's/^cfjob: batch \([0-9]*\): \([0-9]*\) records in, \([0-9]*\) rows.*/\1 \2 \3/p' "$tmp/ref.err")"
 
-# A worker's command that holds its K-th range's barrier (the range's rows
-# out, its cfjob-done not yet made) until $GO exists, having made $HELD.
-cat >"$tmp/hold.py" <<'EOF'
-import os, struct, sys, time
-k = int(sys.argv[1])
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-while True:
-    h = inp.read(4)
-    if len(h) < 4:
-        break
-    (n,) = struct.unpack(">i", h)
-    if n == -2:
-        bid = inp.read(8)
-        if struct.unpack(">Q", bid)[0] == k:
-            out.flush()
-            open(os.environ["HELD"], "w").close()
-            while not os.path.exists(os.environ["GO"]):
-                time.sleep(0.01)
-        out.write(h + bid)
-        out.flush()
-        continue
-    out.write(h + (inp.read(n) if n > 0 else b""))
-out.flush()
-EOF
+# A worker's command that holds its K-th range's barrier until $GO exists
+# (scale_hold.py).
 cat >"$tmp/wcmd" <<'EOF'
 #!/usr/bin/env bash
 set -o pipefail
@@ -164,7 +142,7 @@ chmod +x "$tmp/wcmd"
 # command) holding its K-th range; its pid in wpid
 hworker() {
 	rm -f "$tmp/held" "$tmp/go"
-	SCHEMA_REGISTRY_URL=file:$reg ON_ERROR=fail QUIET=0 HOLD_PY=$tmp/hold.py HELD=$tmp/held GO=$tmp/go \
+	SCHEMA_REGISTRY_URL=file:$reg ON_ERROR=fail QUIET=0 HOLD_PY=$TESTS/e2e/scale_hold.py HELD=$tmp/held GO=$tmp/go \
 		cfjob --worker -b "$B" --in-topic wikimedia --group "$1" -X session.timeout.ms=6000 \
 		-X heartbeat.interval.ms=500 "${@:4}" -- "$tmp/wcmd" "$3" 2>"$2" &
 	wpid=$!
