@@ -428,3 +428,94 @@ jobstate_key_parse(const void *p, size_t len, struct jobstate_key *k)
 	k->attempt = a;
 	return 0;
 }
+
+void
+jobstate_snap_begin(struct buf *b, uint64_t batch)
+{
+	buf_printf(b, "cfjob-snapshot 1\nbatch %" PRIu64 "\n", batch);
+}
+
+void
+jobstate_snap_add(struct buf *b, const struct jobstate_snap_entry *e)
+{
+	buf_printf(b, "%c %.*s", e->kind, (int)e->plen, e->path);
+	if (e->kind == 'f') {
+		buf_printf(b, " %zu\n", e->dlen);
+		buf_put(b, e->data, e->dlen);
+	} else if (e->kind == 'l') {
+		buf_printf(b, " %.*s\n", (int)e->dlen, e->data);
+	} else {
+		buf_put(b, "\n", 1);
+	}
+}
+
+/* A relative path with no empty, "." or ".." component, no space, newline or NUL. */
+static int
+good_path(const char *p, size_t n)
+{
+	size_t start = 0;
+
+	if (n == 0 || n > 4096)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && (p[i] == '\n' || p[i] == '\0' || p[i] == ' '))
+			return 0;
+		if (i == n || p[i] == '/') {
+			size_t c = i - start;
+
+			if (c == 0 || (c == 1 && p[start] == '.') || (c == 2 && p[start] == '.' && p[start + 1] == '.'))
+				return 0;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+int
+jobstate_snap_parse(const char *text, size_t len, uint64_t *batch,
+    int (*fn)(const struct jobstate_snap_entry *e, void *arg), void *arg, char *err, size_t errlen)
+{
+	static const uint64_t max1[1] = {UINT64_MAX};
+	size_t pos = 0, n, k = 0;
+	const char *line, *s;
+
+	if (next_line(text, len, &pos, &line, &n) <= 0 || n != 16 || memcmp(line, "cfjob-snapshot 1", 16))
+		return err_set(err, errlen, "line 1: expected \"cfjob-snapshot 1\"");
+	if (next_line(text, len, &pos, &line, &n) <= 0 || (s = line, take_word(&s, line + n, "batch ") < 0) ||
+	    take_nums(s, line + n, 1, max1, batch) < 0 || *batch == 0)
+		return err_set(err, errlen, "line 2: expected \"batch N\" (N > 0)");
+	while (pos < len) {
+		struct jobstate_snap_entry e = {0};
+		const char *sp;
+		int r;
+
+		k++;
+		if ((r = next_line(text, len, &pos, &line, &n)) <= 0 || n < 3 || line[1] != ' ' ||
+		    (line[0] != 'd' && line[0] != 'f' && line[0] != 'l'))
+			return err_set(err, errlen, "entry %zu: expected \"d PATH\", \"f PATH SIZE\" or \"l PATH TARGET\"", k);
+		e.kind = line[0];
+		e.path = line + 2;
+		sp = e.kind == 'd' ? NULL : memchr(e.path, ' ', n - 2);
+		e.plen = sp ? (size_t)(sp - e.path) : n - 2;
+		if ((e.kind != 'd' && !sp) || !good_path(e.path, e.plen))
+			return err_set(err, errlen, "entry %zu: not a relative path without \"..\" (%.*s)", k,
+			    shown(e.path, n - 2), e.path);
+		if (e.kind == 'f') {
+			uint64_t size;
+
+			if (take_nums(sp + 1, line + n, 1, max1, &size) < 0 || size > len - pos)
+				return err_set(err, errlen, "entry %zu: a size beyond the snapshot's end", k);
+			e.data = text + pos;
+			e.dlen = (size_t)size;
+			pos += (size_t)size;
+		} else if (e.kind == 'l') {
+			e.data = sp + 1;
+			e.dlen = (size_t)(line + n - e.data);
+			if (e.dlen == 0 || memchr(e.data, '\0', e.dlen))
+				return err_set(err, errlen, "entry %zu: a link without a target", k);
+		}
+		if ((r = fn(&e, arg)) != 0)
+			return err_set(err, errlen, "entry %zu (%.*s): cannot be written", k, shown(e.path, e.plen), e.path);
+	}
+	return 0;
+}

@@ -115,4 +115,24 @@ size_t jobstate_key_format(char *out, size_t n, const struct jobstate_key *k);
 /* 0, or -1 for anything but a key jobstate_key_format writes. */
 int jobstate_key_parse(const void *p, size_t len, struct jobstate_key *k);
 
+/*
+ * A snapshot of a commit's files (the driver's changelog, cfjob(1)):
+ * "cfjob-snapshot 1\n" "batch N\n", then one entry per file: "d PATH\n" a
+ * directory, "f PATH SIZE\n" and SIZE bytes a regular file, "l PATH
+ * TARGET\n" a symbolic link. PATH is relative: no leading '/', no empty,
+ * "." or ".." component, no newline or NUL; a parent comes before what it
+ * holds. The parser calls fn for each entry in order (fn's nonzero return
+ * stops it); 0, or -1 with err set.
+ */
+struct jobstate_snap_entry {
+	char kind;		/* 'd', 'f' or 'l' */
+	const char *path, *data;	/* data: a file's bytes, a link's target */
+	size_t plen, dlen;
+};
+
+void jobstate_snap_begin(struct buf *b, uint64_t batch);
+void jobstate_snap_add(struct buf *b, const struct jobstate_snap_entry *e);
+int jobstate_snap_parse(const char *text, size_t len, uint64_t *batch,
+    int (*fn)(const struct jobstate_snap_entry *e, void *arg), void *arg, char *err, size_t errlen);
+
 #endif

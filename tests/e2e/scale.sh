@@ -20,8 +20,8 @@
 #      group, junk, a row keyed wrong): skipped with a warning naming them.
 #   5. Usage: a worker given the driver's options, no --group, a group that
 #      cannot name topics.
-# The mock broker cannot create topics: each case's GROUP-plan and
-# GROUP-repartition are made with the broker. The real broker, with the
+# The mock broker cannot create topics: each case's GROUP-plan,
+# GROUP-repartition and GROUP-changelog are made with the broker. The real broker, with the
 # workers in network namespaces and cut networks: tests/e2e/scale-real.sh.
 suite=scale
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
@@ -49,7 +49,7 @@ exit_on_signals
 
 . "$top/scripts/broker.sh"
 topics=(-t wikimedia:6 -t ref:1)
-for g in A B C D; do topics+=(-t "out$g:1" -t "g$g-plan:1" -t "g$g-repartition:6"); done
+for g in A B C D; do topics+=(-t "out$g:1" -t "g$g-plan:1" -t "g$g-repartition:6" -t "g$g-changelog:1"); done
 broker_start "$tmp" "${topics[@]}" || { notok "the mock broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 reg=$tmp/registry
@@ -78,6 +78,7 @@ J=(wikimedia-job -b "$B" -r "file:$reg")
 bodies() { kcat -C -b "$B" -t "$1" -e -q -f '%R%s' | cfdeframe --bare; }
 topic_end() { kcat -b "$B" -Q -t "$1:0:-1" 2>/dev/null | sed -n 's/.* offset \([0-9]*\)$/\1/p'; }
 current() { local c; c=$(readlink "$1/current" 2>/dev/null) || { echo 0; return; }; echo "${c#c.}"; }
+past() { [ "$(current "$2")" -ge "$1" ]; }	# N STATE: batch N committed
 # worker GROUP LOG [option ...]: a worker in the background; its pid in wpid
 worker() {
 	"${J[@]}" --worker --group "$1" -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 "${@:3}" 2>"$2" &
@@ -167,6 +168,7 @@ bg_driver gB outB "$tmp/st/B" "$tmp/b.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/b.w1.err" | sed 's/^/# worker 1: /'
+within 30 past 1 "$tmp/st/B"	# (batch 1, before the held range's, committed)
 k=$(current "$tmp/st/B")
 lose "$w1"
 worker gB "$tmp/b.w3.err" --exit-at-end
@@ -191,6 +193,7 @@ bg_driver gC outC "$tmp/st/C" "$tmp/c.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/c.w1.err" | sed 's/^/# worker 1: /'
+within 30 past 1 "$tmp/st/C"	# (batch 1, before the held range's, committed)
 k=$(current "$tmp/st/C")
 kill -KILL "$dp"
 wait "$dp" 2>/dev/null

@@ -3,7 +3,8 @@
  * planted by someone else may hold them: the offsets file, a plan, the
  * batch metadata of the group's offsets, a -F property file, and the
  * messages of a job on several machines (a driver's request, a worker's
- * key), read from Kafka topics anyone with access may write. Each parses
+ * key, the driver's state snapshot), read from Kafka topics anyone with
+ * access may write. Each parses
  * or is refused with a message, never crashes; whatever parses, written
  * again, is the same bytes (the parsers accept only what the writers write).
  * The first byte picks the parser.
@@ -26,6 +27,17 @@ count_prop(const char *name, size_t nlen, const char *val, size_t vlen, void *ar
 	return 0;
 }
 
+/* Each entry written again; a path that leaves the tree must never pass. */
+static int
+snap_entry(const struct jobstate_snap_entry *e, void *arg)
+{
+	if (e->plen == 0 || e->path[0] == '/' || memchr(e->path, '\n', e->plen) ||
+	    (e->plen >= 2 && !memcmp(e->path, "..", 2) && (e->plen == 2 || e->path[2] == '/')))
+		abort();
+	jobstate_snap_add(arg, e);
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		struct jobstate_offs f = {0};
 
@@ -105,6 +117,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (n != len || memcmp(key, text, len))
 				abort();
 		}
+		break;
+	}
+	case 6: {
+		struct buf w = {0};
+		uint64_t batch;
+
+		if (jobstate_snap_parse(text, len, &batch, snap_entry, &w, err, sizeof(err)) == 0) {
+			jobstate_snap_begin(&b, batch);
+			buf_put(&b, w.p, w.len);
+			if (b.len != len || memcmp(b.p, text, len))
+				abort();
+		} else if (!*err) {
+			abort();
+		}
+		buf_free(&w);
 		break;
 	}
 	default: {

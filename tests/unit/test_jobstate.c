@@ -227,6 +227,46 @@ keys(void **state)
 	assert_int_equal(jobstate_key_parse(NULL, 0, &k), -1);
 }
 
+/* The driver's state snapshots (its changelog): written back the same; paths out of the tree refused. */
+static int
+snap_collect(const struct jobstate_snap_entry *e, void *arg)
+{
+	jobstate_snap_add(arg, e);
+	return 0;
+}
+
+static void
+snapshots(void **state)
+{
+	static const char text[] = "cfjob-snapshot 1\nbatch 4\nd sub\nf sub/windows 5\nab\ncdf offsets 0\nl cur c.4\n";
+	static const char *const bad[] = {
+		"", "cfjob-snapshot 2\nbatch 1\n", "cfjob-snapshot 1\nbatch 0\n",
+		"cfjob-snapshot 1\nbatch 1\nf ../x 1\na", "cfjob-snapshot 1\nbatch 1\nf /etc/x 1\na",
+		"cfjob-snapshot 1\nbatch 1\nd a/../..\n", "cfjob-snapshot 1\nbatch 1\nd a//b\n",
+		"cfjob-snapshot 1\nbatch 1\nf ./x 1\na", "cfjob-snapshot 1\nbatch 1\nf x 5\nab",
+		"cfjob-snapshot 1\nbatch 1\nf x\n", "cfjob-snapshot 1\nbatch 1\nl x\n",
+		"cfjob-snapshot 1\nbatch 1\nx y\n", "cfjob-snapshot 1\nbatch 1\nd a",
+	};
+	struct buf b = {0}, w = {0};
+	uint64_t batch;
+	char err[300];
+
+	assert_int_equal(jobstate_snap_parse(text, sizeof(text) - 1, &batch, snap_collect, &w, err, sizeof(err)), 0);
+	assert_true(batch == 4);
+	jobstate_snap_begin(&b, batch);
+	buf_put(&b, w.p, w.len);
+	assert_int_equal(b.len, sizeof(text) - 1);
+	assert_memory_equal(b.p, text, b.len);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w.len = 0;
+		err[0] = '\0';
+		assert_int_equal(jobstate_snap_parse(bad[i], strlen(bad[i]), &batch, snap_collect, &w, err, sizeof(err)), -1);
+		assert_true(err[0] != '\0');
+	}
+	buf_free(&b);
+	buf_free(&w);
+}
+
 int
 main(void)
 {
@@ -239,6 +279,7 @@ main(void)
 		cmocka_unit_test(properties),
 		cmocka_unit_test(requests),
 		cmocka_unit_test(keys),
+		cmocka_unit_test(snapshots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
