@@ -2028,6 +2028,19 @@ drv_forget(uint64_t id)
 	}
 }
 
+/*
+ * A consumer's error event that librdkafka recovers from by itself (a
+ * connection lost, a leader moving): not the end of the job. Records gone
+ * (retention, a topic recreated) are.
+ */
+static int
+transient(rd_kafka_resp_err_t e)
+{
+	return e != RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE && e != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET &&
+	    e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && e != RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC &&
+	    e != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && e != RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
 /* One record of the repartition topic: 0, or -1 (feeder_fail called). */
 static int
 drv_take(const rd_kafka_message_t *m, uint64_t batch)
@@ -2037,10 +2050,16 @@ drv_take(const rd_kafka_message_t *m, uint64_t batch)
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 		return 0;
-	if (m->err) {
+	if (m->err && !transient(m->err)) {
 		feeder_fail(EXIT_ENV, "reading %s partition %" PRId32 ": %s", C.rp_topic, m->partition,
 		    rd_kafka_message_errstr(m));
 		return -1;
+	}
+	if (m->err) {
+		if (C.bad_keys++ < 10)
+			warn_live("reading %s partition %" PRId32 ": %s (trying again)", C.rp_topic, m->partition,
+			    rd_kafka_message_errstr(m));
+		return 0;
 	}
 	if (jobstate_key_parse(m->key, m->key_len, &k) < 0 || (k.done && m->payload) ||
 	    (!k.done && !m->payload) || (m->payload && m->len > INT32_MAX)) {
@@ -3415,8 +3434,13 @@ w_request(const rd_kafka_message_t *m)
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 		return;
-	if (m->err) {
+	if (m->err && !transient(m->err)) {
 		feeder_fail(EXIT_ENV, "reading %s: %s", C.plan_topic, rd_kafka_message_errstr(m));
+		return;
+	}
+	if (m->err) {
+		if (W.bad++ < 10)
+			warn_live("reading %s: %s (trying again)", C.plan_topic, rd_kafka_message_errstr(m));
 		return;
 	}
 	if (jobstate_req_parse(m->payload, m->payload ? m->len : 0, o.group, &rq, err, sizeof(err)) < 0) {

@@ -83,4 +83,5 @@ done
 bodies ob >"$tmp/b.bodies"
 bodies od >"$tmp/d.bodies"
 check "... a driver and 2 workers on the same: exits 0 (status $st)" test "$st" = 0
+[ "$st" = 0 ] || { tail -3 "$tmp/d.err"; tail -2 "$tmp/w1.err"; } | sed 's/^/# /'
 same_bytes "... the rows of the job on one machine" "$tmp/b.bodies" "$tmp/d.bodies"
