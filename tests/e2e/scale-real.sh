@@ -15,6 +15,8 @@
 #      1 is healed: what worker 1 wrote meanwhile (a late attempt of a batch
 #      committed) is dropped, and it comes back (it ends with the driver's
 #      run).
+#   B2. A machine lost: worker 1 holds a range, then it and its command
+#      are SIGKILLed, and a worker is added on machine 3.
 #   C. The driver SIGKILLed while a worker holds a range of the batch in
 #      flight, and worker 2 SIGKILLed with it; the driver started again on
 #      its state (it replays the batch), worker 2 started again.
@@ -50,7 +52,7 @@ netns_setup 3 2>"$tmp/netns.err" || { notok "network namespaces: 3 machines" "$(
 kafka_start "$tmp" --bind "$NETNS_HOST" 2>"$tmp/start.err" || { notok "broker on $NETNS_HOST" "kafka_start failed"; exit 0; }
 B=$KAFKA_BROKERS
 echo "# broker on $B; machines ${NETNS_ADDR[*]}"
-for t in wikimedia:6 ref:1 outA:1 outB:1 outC:1 outD:1; do
+for t in wikimedia:6 ref:1 outA:1 outB:1 outB2:1 outC:1 outD:1; do
 	kafka_create_topic "${t%:*}" "${t#*:}" 2>>"$tmp/topic.err" || { notok "topic $t" "$(tail -2 "$tmp/topic.err")"; exit 0; }
 done
 reg=$tmp/registry
@@ -177,6 +179,28 @@ same_bytes "... read_committed, the output topic holds the single run's rows onc
 check "... the worker added on machine 3 ran ranges" grep -q 'the driver.s run ended: [1-9][0-9]* ranges' "$tmp/b.w3.err"
 check "... worker 1, healed, comes back: it ends with the driver's run" grep -q 'the driver.s run ended' "$tmp/b.w1.err"
 echo "# worker 1: $(grep -E 'held by this worker|run ended|stopped' "$tmp/b.w1.err" | tr '\n' ';' | cut -c1-400)"
+
+# ---- B2. a machine lost: its worker SIGKILLed with its command; a worker added ----
+hworker 1 gB2 "$tmp/b2.w1.err" 4
+w1=$wpid
+worker 2 gB2 "$tmp/b2.w2.err" --exit-at-end
+w2=$wpid
+bg_driver gB2 outB2 "$tmp/st/B2" "$tmp/b2.d.err"
+held
+h=$?
+c=$(pgrep -P "$w1" | head -1)
+kill -KILL "$w1" 2>/dev/null
+[ -n "$c" ] && kill -KILL -- "-$c" 2>/dev/null
+worker 3 gB2 "$tmp/b2.w3.err" --exit-at-end
+w3=$wpid
+wait "$dp"
+st=$?
+finish "$w2" "$w3"
+committed_bodies outB2 >"$tmp/b2.bodies"
+check "B2. machine 1's worker and its command SIGKILLed while holding a range, a worker added on machine 3: the driver exits 0 (status $st)" \
+	test "$h $st" = "0 0"
+same_bytes "... read_committed, the output topic holds the single run's rows once, in its order" "$tmp/ref.bodies" "$tmp/b2.bodies"
+check "... the worker added on machine 3 ran ranges" grep -q 'the driver.s run ended: [1-9][0-9]* ranges' "$tmp/b2.w3.err"
 
 # ---- C. the driver and a worker SIGKILLed mid-batch, both started again ----
 hworker 1 gC "$tmp/c.w1.err" 4
