@@ -151,3 +151,19 @@ json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
           open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
 PY
 }
+# split_frames FILE PREFIX N: the length-prefixed frames of FILE, frame i
+# into PREFIX(i mod N) (a topic of N partitions filled round robin)
+split_frames() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+np = int(sys.argv[3])
+outs = [open(sys.argv[2] + str(p), "wb") for p in range(np)]
+pos = i = 0
+while pos < len(data):
+    (n,) = struct.unpack(">i", data[pos:pos + 4])
+    outs[i % np].write(data[pos:pos + 4 + n])
+    pos += 4 + n
+    i += 1
+PY
+}

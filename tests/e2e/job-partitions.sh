@@ -32,18 +32,7 @@ B=$BROKERS
 reg=$tmp/registry
 wikimedia_registry "$reg"
 gen-events -n 4000 --seed 29 --rate 5 --late-share 0.02 --format frames >"$tmp/frames"
-python3 - "$tmp/frames" "$tmp/part." "$NP" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-np = int(sys.argv[3])
-outs = [open(sys.argv[2] + str(p), "wb") for p in range(np)]
-pos = i = 0
-while pos < len(data):
-    (n,) = struct.unpack(">i", data[pos:pos + 4])
-    outs[i % np].write(data[pos:pos + 4 + n])
-    pos += 4 + n
-    i += 1
-PY
+split_frames "$tmp/frames" "$tmp/part." "$NP"
 for ((p = 0; p < NP; p++)); do
 	cfdeframe <"$tmp/part.$p" | cfframe -D "$D" | kcat -P -b "$B" -t many -p $p -D "$D" ||
 		notok "produce partition $p" "status $?"

@@ -58,17 +58,7 @@ done
 reg=$tmp/registry
 wikimedia_registry "$reg"
 gen-events -n 12000 --seed 23 --rate 5 --late-share 0.02 --format frames >"$tmp/frames"
-python3 - "$tmp/frames" "$tmp/part." <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-outs = [open(sys.argv[2] + str(p), "wb") for p in range(6)]
-pos = i = 0
-while pos < len(data):
-    (n,) = struct.unpack(">i", data[pos:pos + 4])
-    outs[i % 6].write(data[pos:pos + 4 + n])
-    pos += 4 + n
-    i += 1
-PY
+split_frames "$tmp/frames" "$tmp/part." 6
 for p in 0 1 2 3 4 5; do
 	cfdeframe <"$tmp/part.$p" | cfframe -D "$D" | kcat -P -b "$B" -t wikimedia -p $p -D "$D" ||
 		notok "produce partition $p" "status $?"
