@@ -9,7 +9,9 @@
 #   CONFORMANCE=1: CONFORMANCE_CASES (default 300) random cases from
 #     CONFORMANCE_SEED (default: the time); `make conformance`
 #   CONFORMANCE_REPLAY=SEED:INDEX: that one random case, printed in full
-# SPARK_DIFF_PARALLEL: queries at once (default 6).
+# SPARK_DIFF_PARALLEL: queries at once (default 6). SPARK_DIFF_CACHE=DIR: Spark's
+# rows kept there and taken from there (.ci/run: the sanitizer pass reuses the
+# first pass's); see spark_diff.py.
 suite=spark-diff
 . "${TESTS:?unset: run the suites with tests/run, which sets TESTS and BIN}/lib.sh"
 py_env

@@ -46,8 +46,12 @@ usage:
   spark_diff.py WINAGG TMPDIR replay SEED I    random case I of SEED only
   spark_diff.py WINAGG TMPDIR hand [NAME...]   the hand-written cases
 Prints TAP. Environment: SPARK_DIFF_PARALLEL (queries at once, default 6),
-SPARK_DIFF_VERBOSE=1 (print every case).
+SPARK_DIFF_VERBOSE=1 (print every case), SPARK_DIFF_CACHE=DIR (Spark's rows
+for a case are kept in DIR, keyed by the case, this file and pyspark's version,
+and taken from there when present: .ci/run sets it so that the sanitizer pass
+compares its winagg with the rows Spark gave the first pass of the same run).
 """
+import hashlib
 import json
 import os
 import random
@@ -493,8 +497,65 @@ def dump(c, spark_out, w_out):
         print("#   batch %d winagg: %s" % (i, " ".join(canon(w_out[i])) if i < len(w_out) else "-"))
 
 
+CACHE = os.environ.get("SPARK_DIFF_CACHE") or None
+
+
+def cache_path(c):
+    """The cache file of case c's Spark rows (None without SPARK_DIFF_CACHE)."""
+    if CACHE is None:
+        return None
+    def canon_case(x):
+        if isinstance(x, Raw):
+            return ["Raw", str(x)]
+        if isinstance(x, dict):
+            return [[k, canon_case(v)] for k, v in sorted(x.items())]
+        if isinstance(x, (list, tuple)):
+            return [canon_case(v) for v in x]
+        return [type(x).__name__, x]
+    import pyspark
+    h = hashlib.sha256()
+    with open(__file__, "rb") as f:
+        h.update(f.read())
+    h.update(pyspark.__version__.encode())
+    h.update(json.dumps(canon_case(c)).encode())
+    return os.path.join(CACHE, h.hexdigest() + ".json")
+
+
+def cached(c):
+    p = cache_path(c)
+    if p is None or not os.path.exists(p):
+        return None
+    with open(p) as f:
+        d = json.load(f)
+    return d["out"], (tuple(d["fail"]) if d["fail"] is not None else None)
+
+
+def keep(c, res):
+    p = cache_path(c)
+    if p is None:
+        return
+    os.makedirs(CACHE, exist_ok=True)
+    with open(p + ".tmp", "w") as f:
+        json.dump({"out": res[0], "fail": res[1]}, f)
+    os.replace(p + ".tmp", p)
+
+
 def run_cases(spark, cases):
     ok = 0
+    res0 = {c["name"]: cached(c) for c in cases}
+    hits = [c for c in cases if res0[c["name"]] is not None]
+    if hits:
+        print("# Spark's rows for %d of %d cases from %s (kept by an earlier run of this file)"
+              % (len(hits), len(cases), CACHE))
+        for c in hits:
+            d = os.path.join(tmp, c["name"])
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(d)
+            w_out, w_fail, w_msg, w_st = run_winagg(c, d)
+            s_out, s_fail = res0[c["name"]]
+            ok += report(c, s_out, s_fail, w_out, w_fail, w_msg, w_st)
+            shutil.rmtree(d, ignore_errors=True)
+        cases = [c for c in cases if res0[c["name"]] is None]
     # a chunk of queries runs in lockstep, as long as its longest: chunk alike lengths
     cases = sorted(cases, key=lambda c: -(len(per_record_files(c)) if c["schedule"] == "R" else len(c["batches"])))
     for k in range(0, len(cases), PARALLEL):
@@ -514,7 +575,10 @@ def run_cases(spark, cases):
         for c, d in zip(chunk, dirs):
             s_out, s_fail = res[c["name"]]
             w_out, w_fail, w_msg, w_st = run_winagg(c, d)
-            ok += report(c, s_out, s_fail, w_out, w_fail, w_msg, w_st)
+            agree = report(c, s_out, s_fail, w_out, w_fail, w_msg, w_st)
+            if agree:   # (a disagreement, or a Spark harness's timeout, runs Spark again next time)
+                keep(c, res[c["name"]])
+            ok += agree
             shutil.rmtree(d, ignore_errors=True)
     return ok
 
