@@ -516,9 +516,12 @@ n=$(current "$S4")
 e=$(topic_end rl)
 check "SIGTERM with batch 2 in flight: exits 0 after batch $n (2, or 3 if planned already), its rows in the topic" \
 	test "$st" = 0 -a "$n" -ge 2 -a "$n" -lt "$NS" -a "$e" = "${SC[n]}"
-bg_job --max-batch "$MB" --in-topic small --out-topic rl --state "$S4" 2>"$tmp/rl2.err"
+# (batch n + 1's barrier held in the command: the kill cannot come after
+# its commit, as a poll of the message alone could on a loaded machine)
+hjob rl "$S4" $((n + 1)) 2>"$tmp/rl2.err"
 poll grep -q 'state in' "$tmp/rl2.err"
 kill -KILL "$live" 2>/dev/null
+touch "$tmp/go"
 reap "$S4"
 check "SIGKILL of cfjob as it opened its state: batches 1-$n still committed, nothing planned but batch $((n + 1))" \
 	test "$(current "$S4") $(plans "$S4" | grep -vx "plan.$((n + 1))" | wc -l)" = "$n 0"
@@ -545,9 +548,12 @@ check "cfjob killed once the final batch's rows were all delivered: status 137, 
 	"137 $((NS - 1)) base $((NS - 1)) at-eof flush "
 check "... the topic holds all the rows" test "$(topic_end fin)" = "${SC[NS]}"
 cp "$S5/plan.$NS" "$tmp/fin.plan" 2>/dev/null
-bg_job --max-batch "$MB" --in-topic small --out-topic fin --state "$S5" 2>>"$tmp/fin.err"
+# (its final barrier held in the command: the kill cannot come after the
+# replay's commit)
+hjob fin "$S5" "$NS" 2>>"$tmp/fin.err"
 poll grep -q "batch $NS: replaying the batch planned before a stop" "$tmp/fin.err"
 kill -KILL "$live" 2>/dev/null
+touch "$tmp/go"
 reap "$S5"
 check "... its replay SIGKILLed: batch $((NS - 1)) still committed, the plan unchanged" \
 	sh -c "test '$(current "$S5")' = $((NS - 1)) && cmp -s '$tmp/fin.plan' '$S5/plan.$NS'"
@@ -757,8 +763,8 @@ while [ "$k" -lt "$NKILL" ]; do
 	esac
 	thaw
 	case $act in	# the second signal, once the first is taken (signals do not queue)
-	term2) nap 0.01; kill -TERM "$live" 2>/dev/null ;;
-	int2) nap 0.01; kill -INT -- "-$live" 2>/dev/null ;;
+	term2) sigtaken "$live" 15; kill -TERM "$live" 2>/dev/null ;;
+	int2) sigtaken "$live" 2; kill -INT -- "-$live" 2>/dev/null ;;
 	esac
 	wait_live "$S"
 	exec 2>&"$errfd" {errfd}>&-

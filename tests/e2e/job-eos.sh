@@ -85,6 +85,12 @@ cmd_procs() {
 	done
 }
 is_cfjob() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = cfjob ]; }
+# traps PID SIG: PID has set a handler for signal SIG (SigCgt)
+traps() {
+	local c
+	c=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$c" ] && [ $(((0x$c >> ($2 - 1)) & 1)) = 1 ]
+}
 cmd_gone() { [ -z "$(cmd_procs "$1")" ]; }
 # stage_pid STATE NAME: the pid of the command's process NAME (avrodecode, winagg, ...)
 stage_pid() {
@@ -357,7 +363,12 @@ for ((i = 1; i <= NKILL; i++)); do
 	fi
 	case $action in
 	pending | cfjob) kill -KILL "$live"; target=${target/-/cfjob} ;;
-	term) kill -TERM "$live"; target=cfjob ;;
+	term)
+		# once cfjob has its handler: a SIGTERM between the exec and its
+		# sigaction (a few ms, more under ASan) ends it by the default
+		# action, 143, and a delay near 0 can land there
+		within 10 traps "$live" 15
+		kill -TERM "$live"; target=cfjob ;;
 	stage)
 		s=(avrodecode winagg avroencode) s=${s[RANDOM % 3]}
 		if within 3 stage_pid "$cs" "$s" >/dev/null; then
@@ -420,10 +431,10 @@ check "crash loop: read_uncommitted holds the committed rows and $aborted aborte
 # wikimedia-job writes its few rows at a batch's end: commit_transaction
 # sends them and its EndTxn at once, so a kill rarely falls between (3 runs
 # of 6 had aborted rows); a kill after the offsets were sent is a transaction
-# killed mid-commit too
-check "crash loop: kills landed mid-transaction ($aborted aborted rows; $unstable kills left the group's offsets unstable)" \
-	test "$aborted" -gt 0 -o "$unstable" -gt 0
-echo "# 3 crash loop: $kills kills, $aborted aborted rows, in $(secs "$t0" "$(now)") s"
+# killed mid-commit too. Whether the loop's kills found that window is
+# chance (no check: under ASan and load they missed it); 3b lands such a
+# kill deterministically and checks it.
+echo "# 3 crash loop: $kills kills, $aborted aborted rows, $unstable kills left the group's offsets unstable, in $(secs "$t0" "$(now)") s"
 
 # ---- 3b a SIGKILL while a transaction commits ----
 # (the cat-like command on "in", 100 records a partition a batch): cfjob
@@ -770,7 +781,7 @@ echo "# 6 SIGTERM: in $(secs "$t0" "$(now)") s"
 t0=$(now)
 if broker_restart auto; then
 	kcat -L -b "$B" -t probe_auto -m 5 >/dev/null 2>&1
-	within 10 grep -x probe_auto >/dev/null <("$py" "$K" topics "$B")
+	within 10 bash -c 'grep -x probe_auto >/dev/null <("$0" "$1" topics "$2")' "$py" "$K" "$B"
 	check "auto-create: the broker restarted with auto.create.topics.enable=true creates a topic a metadata request names" \
 		grep -x probe_auto >/dev/null <("$py" "$K" topics "$B")
 	for io in in out; do
