@@ -8,6 +8,8 @@
 # 6 partitions):
 #   A. 1 driver (on the host) and 3 workers (machines 1-3); the driver
 #      creates the job's topics itself (GROUP-plan, GROUP-repartition).
+#      B-D's are made beforehand, so that their workers join their group
+#      before the driver starts.
 #   B. A network partition: worker 1 holds a range of the batch in flight
 #      (scale_hold.py), then machine 1 is cut off the network and the range
 #      released; a worker is added on machine 3. After the group's session
@@ -55,6 +57,22 @@ echo "# broker on $B; machines ${NETNS_ADDR[*]}"
 for t in wikimedia:6 ref:1 outA:1 outB:1 outB2:1 outC:1 outD:1; do
 	kafka_create_topic "${t%:*}" "${t#*:}" 2>>"$tmp/topic.err" || { notok "topic $t" "$(tail -2 "$tmp/topic.err")"; exit 0; }
 done
+# B-D's job topics are made here, as the driver would make them (A checks
+# that it does): a worker waits for its group's topics before it joins the
+# group, and B-D start their driver only once the workers' partitions are
+# settled (settled, below). (Made at once: a TopicCommand is a JVM of its own.)
+jt=()
+for g in gB gB2 gC gD; do
+	kafka_create_topic "$g-plan" 1 2>"$tmp/topic.$g-plan.err" &
+	jt+=("$!:$g-plan")
+	kafka_create_topic "$g-repartition" 6 2>"$tmp/topic.$g-repartition.err" &
+	jt+=("$!:$g-repartition")
+	kafka_create_topic "$g-changelog" 1 --config cleanup.policy=compact 2>"$tmp/topic.$g-changelog.err" &
+	jt+=("$!:$g-changelog")
+done
+for t in "${jt[@]}"; do
+	wait "${t%%:*}" || { notok "topic ${t#*:}" "$(tail -2 "$tmp/topic.${t#*:}.err")"; exit 0; }
+done
 reg=$tmp/registry
 wikimedia_registry "$reg"
 gen-events -n 12000 --seed 23 --rate 5 --late-share 0.02 --format frames >"$tmp/frames"
@@ -98,6 +116,34 @@ hworker() {
 	pids+=("$wpid")
 }
 held() { wait_for 60 "a worker holds a range" test -e "$tmp/held"; }
+# settled LOG...: the workers' partitions are settled: the last "held by
+# this worker" line of each LOG, together, name partitions 0-5 once each.
+# (Waited for before the driver starts: a worker that held all 6 when a
+# batch was asked for runs ranges the other also runs once the rebalance
+# gives it their partitions; the range held could then be one the driver
+# takes from the other, and the batch of a worker's K-th range depends on
+# how many partitions it held: D's held range in batch 1, k = 0.)
+settled() {
+	local f l all=
+	for f; do
+		l=$(grep -o 'held by this worker: .*' "$f" | tail -1)
+		l=${l#*: }
+		[ -n "$l" ] && [ "$l" != none ] || return 1
+		all+=" $l"
+	done
+	[ "$(printf '%s\n' $all | sort -n | paste -sd' ')" = "0 1 2 3 4 5" ]
+}
+# held_batch STATE: once a range is held, sets k to the batch before the
+# held range's and waits (60 s at most) for it to be committed. (The driver
+# asks for batch N+1 once N's rows are fed to its merge, before N's commit:
+# with a range of batch H held, plan.H is its last plan, and batch H-1 may
+# still be committing; "batch 1 committed" does not say which batch is held.)
+held_batch() {
+	local h
+	h=$(ls "$1" 2>/dev/null | sed -n 's/^plan\.\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1)
+	k=$((${h:-1} - 1))
+	wait_for 60 "batch $k, before the held range's, committed" past "$k" "$1"
+}
 # bg_driver GROUP OUT STATE LOG: the driver on the host; its pid (cfjob's) in dp
 bg_driver() {
 	"${J[@]}" --driver --group "$1" --out-topic "$2" --state "$3" --flush-at-end --max-batch "$MB" 2>"$4" &
@@ -145,11 +191,11 @@ hworker 1 gB "$tmp/b.w1.err" 4
 w1=$wpid
 worker 2 gB "$tmp/b.w2.err" --exit-at-end
 w2=$wpid
+wait_for 60 "the workers of gB hold partitions 0-5 between them" settled "$tmp/b.w1.err" "$tmp/b.w2.err"
 bg_driver gB outB "$tmp/st/B" "$tmp/b.d.err"
 held
 h=$?
-within 30 past 1 "$tmp/st/B"	# (batch 1, before the held range's, committed)
-k=$(current "$tmp/st/B")
+held_batch "$tmp/st/B"
 netns_cut 1
 touch "$tmp/go"
 worker 3 gB "$tmp/b.w3.err" --exit-at-end
@@ -175,6 +221,7 @@ hworker 1 gB2 "$tmp/b2.w1.err" 4
 w1=$wpid
 worker 2 gB2 "$tmp/b2.w2.err" --exit-at-end
 w2=$wpid
+wait_for 60 "the workers of gB2 hold partitions 0-5 between them" settled "$tmp/b2.w1.err" "$tmp/b2.w2.err"
 bg_driver gB2 outB2 "$tmp/st/B2" "$tmp/b2.d.err"
 held
 h=$?
@@ -197,11 +244,11 @@ hworker 1 gC "$tmp/c.w1.err" 4
 w1=$wpid
 worker 2 gC "$tmp/c.w2.err" --exit-at-end
 w2=$wpid
+wait_for 60 "the workers of gC hold partitions 0-5 between them" settled "$tmp/c.w1.err" "$tmp/c.w2.err"
 bg_driver gC outC "$tmp/st/C" "$tmp/c.d.err"
 held
 h=$?
-within 30 past 1 "$tmp/st/C"	# (batch 1, before the held range's, committed)
-k=$(current "$tmp/st/C")
+held_batch "$tmp/st/C"
 kill -KILL "$dp" "$w2"
 wait "$dp" 2>/dev/null
 e0=$(committed_bodies outC | wc -c)
@@ -227,11 +274,11 @@ hworker 1 gD "$tmp/d.w1.err" 5
 w1=$wpid
 worker 2 gD "$tmp/d.w2.err" --exit-at-end
 w2=$wpid
+wait_for 60 "the workers of gD hold partitions 0-5 between them" settled "$tmp/d.w1.err" "$tmp/d.w2.err"
 bg_driver gD outD "$tmp/st/D" "$tmp/d.d.err"
 held
 h=$?
-within 30 past 1 "$tmp/st/D"	# (batch 1, before the held range's, committed)
-k=$(current "$tmp/st/D")
+held_batch "$tmp/st/D"
 kill -KILL "$dp"
 wait "$dp" 2>/dev/null
 bg_driver gD outD "$tmp/st/D2" "$tmp/d.d2.err"

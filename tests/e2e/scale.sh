@@ -140,6 +140,34 @@ hworker() {
 	pids+=("$wpid")
 }
 held() { wait_for 30 "a worker holds a range" test -e "$tmp/held"; }
+# settled LOG...: the workers' partitions are settled: the last "held by
+# this worker" line of each LOG, together, name partitions 0-5 once each.
+# (Waited for before the driver starts: a worker that held all 6 when a
+# batch was asked for runs ranges the other also runs once the rebalance
+# gives it their partitions; the range held could then be one the driver
+# takes from the other, and the batch of a worker's K-th range depends on
+# how many partitions it held.)
+settled() {
+	local f l all=
+	for f; do
+		l=$(grep -o 'held by this worker: .*' "$f" | tail -1)
+		l=${l#*: }
+		[ -n "$l" ] && [ "$l" != none ] || return 1
+		all+=" $l"
+	done
+	[ "$(printf '%s\n' $all | sort -n | paste -sd' ')" = "0 1 2 3 4 5" ]
+}
+# held_batch STATE: once a range is held, sets k to the batch before the
+# held range's and waits (30 s at most) for it to be committed. (The driver
+# asks for batch N+1 once N's rows are fed to its merge, before N's commit:
+# with a range of batch H held, plan.H is its last plan, and batch H-1 may
+# still be committing; "batch 1 committed" does not say which batch is held.)
+held_batch() {
+	local h
+	h=$(ls "$1" 2>/dev/null | sed -n 's/^plan\.\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1)
+	k=$((${h:-1} - 1))
+	wait_for 30 "batch $k, before the held range's, committed" past "$k" "$1"
+}
 # lose PID: SIGKILL of a worker and of its command's process group (a machine lost)
 lose() {
 	local c
@@ -154,12 +182,12 @@ hworker gB "$tmp/b.w1.err" 4
 w1=$wpid
 worker gB "$tmp/b.w2.err" --exit-at-end
 w2=$wpid
+wait_for 30 "the workers of gB hold partitions 0-5 between them" settled "$tmp/b.w1.err" "$tmp/b.w2.err"
 bg_driver gB outB "$tmp/st/B" "$tmp/b.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/b.w1.err" | sed 's/^/# worker 1: /'
-within 30 past 1 "$tmp/st/B"	# (batch 1, before the held range's, committed)
-k=$(current "$tmp/st/B")
+held_batch "$tmp/st/B"
 lose "$w1"
 worker gB "$tmp/b.w3.err" --exit-at-end
 w3=$wpid
@@ -179,12 +207,12 @@ hworker gC "$tmp/c.w1.err" 5
 w1=$wpid
 worker gC "$tmp/c.w2.err"
 w2=$wpid
+wait_for 30 "the workers of gC hold partitions 0-5 between them" settled "$tmp/c.w1.err" "$tmp/c.w2.err"
 bg_driver gC outC "$tmp/st/C" "$tmp/c.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/c.w1.err" | sed 's/^/# worker 1: /'
-within 30 past 1 "$tmp/st/C"	# (batch 1, before the held range's, committed)
-k=$(current "$tmp/st/C")
+held_batch "$tmp/st/C"
 kill -KILL "$dp"
 wait "$dp" 2>/dev/null
 plan=$(cd "$tmp/st/C" && ls -d plan.* rpart.* 2>/dev/null | paste -sd' ')
@@ -220,10 +248,15 @@ printf "cfjob-request 1\ngroup other\nbatch 1\ncommitted 0\ntry 1\nbase 0\nat-eo
 printf 'junk\n' | kcat -P -b "$B" -t gD-plan -p 0
 printf '{"partial":"0"}\n' | kcat -P -b "$B" -t gD-repartition -p 0 -k 'cfjob-row 1 0 0 5 zz'
 printf '{"partial":"0"}\n' | kcat -P -b "$B" -t gD-repartition -p 1
-nap=0
-until [ "$(kcat -b "$B" -Q -t gD-plan:0:-1 | sed -n 's/.* offset \([0-9]*\)$/\1/p')" -gt 2 ] 2>/dev/null ||
-	[ $((nap++)) -gt 100 ]; do sleep 0.05; done
-sleep 3	# (the worker reads the plan topic every 0.1 s; the driver asks again every 2 s)
+# The range stays held until the worker has said it skipped the two
+# foreign requests and the driver the two foreign rows (it reads the
+# repartition topic while it waits for batch 1), which the checks below
+# count: a nap of 3 s stood for this wait.
+foreign_read() {
+	[ "$(grep -c 'not a request' "$tmp/d.w1.err")" -ge 2 ] &&
+		[ "$(grep -c 'not a worker.s record' "$tmp/d.d.err")" -ge 2 ]
+}
+within 30 foreign_read
 touch "$tmp/go"
 wait "$dp"
 st=$?
