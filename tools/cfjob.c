@@ -57,7 +57,8 @@ usage(int status)
 	    "             [--progress file] [--metrics file] [-F file] [-X prop=val ...] [-q]\n"
 	    "             [--driver] -- command [arg ...]\n"
 	    "       cfjob --worker -b brokers --in-topic topic --group id [--exit-at-end]\n"
-	    "             [-F file] [-X prop=val ...] [-q] -- command [arg ...]\n"
+	    "             [--range-timeout seconds] [-F file] [-X prop=val ...] [-q]\n"
+	    "             -- command [arg ...]\n"
 	    "       cfjob --version\n");
 	exit(status);
 }
@@ -74,6 +75,7 @@ struct opts {
 	int role;		/* ONE (one machine), DRIVER or WORKER: --driver, --worker */
 	int64_t max_batch;
 	double trigger;
+	double range_timeout;	/* a worker's: seconds a range may stay in the command (0: no limit) */
 	char **props;		/* name, value, name, value, ..., NULL */
 	size_t nprops, capprops;
 	char **cmd;
@@ -240,7 +242,7 @@ static void
 parse_opts(int argc, char **argv)
 {
 	enum { O_IN = 256, O_OUT, O_STATE, O_FROM, O_EXIT, O_FLUSH, O_MAXB, O_TRIG, O_GROUP,
-		O_DELIV, O_LOSS, O_PROG, O_METR, O_DRIVER, O_WORKER, O_HELP };
+		O_DELIV, O_LOSS, O_PROG, O_METR, O_DRIVER, O_WORKER, O_HELP, O_RTIME };
 	static const struct option lo[] = {
 		{"in-topic", required_argument, NULL, O_IN},
 		{"out-topic", required_argument, NULL, O_OUT},
@@ -257,14 +259,17 @@ parse_opts(int argc, char **argv)
 		{"metrics", required_argument, NULL, O_METR},
 		{"driver", no_argument, NULL, O_DRIVER},
 		{"worker", no_argument, NULL, O_WORKER},
+		{"range-timeout", required_argument, NULL, O_RTIME},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}
 	};
 	int ch, given = 0;	/* options a worker does not take, given */
+	int rtime_given = 0;	/* --range-timeout: a worker's only */
 	char *end;
 
 	o.eos = 1;
 	o.trigger = 1;
+	o.range_timeout = 300;	/* Kafka's max.poll.interval.ms: 5 minutes */
 	/* "+": options end at the first word that is not one (the command). */
 	while ((ch = getopt_long(argc, argv, "+b:F:X:qh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -312,6 +317,14 @@ parse_opts(int argc, char **argv)
 			break;
 		case O_PROG: o.progress = optarg; break;
 		case O_METR: o.metrics = optarg; break;
+		case O_RTIME:
+			errno = 0;
+			o.range_timeout = strtod(optarg, &end);
+			if (!*optarg || *end || errno || !(o.range_timeout >= 0) || o.range_timeout > 86400 * 7 ||
+			    !(*optarg >= '0' && *optarg <= '9'))
+				die(EXIT_USAGE, "--range-timeout: expected seconds, got \"%s\"", optarg);
+			rtime_given = 1;
+			break;
 		case O_DRIVER: case O_WORKER:
 			if (o.role && o.role != (ch == O_DRIVER ? DRIVER : WORKER))
 				die(EXIT_USAGE, "--driver and --worker: one or the other");
@@ -339,6 +352,8 @@ parse_opts(int argc, char **argv)
 			die(EXIT_USAGE, "--worker: --group ID is required (the driver's --group)");
 		o.eos = 0;	/* a worker's rows are keyed by attempt: the driver takes one (cfjob(1)) */
 	}
+	if (rtime_given && o.role != WORKER)
+		die(EXIT_USAGE, "--range-timeout: a worker's option (cfjob --worker)");
 	if (o.role == DRIVER && !o.group)
 		die(EXIT_USAGE, "--driver: --group ID is required (the workers join it)");
 	if (optind >= argc)
@@ -3347,7 +3362,10 @@ static struct {
 	/* under J.mu: the ranges fed, in order, their barriers 1, 2, ... */
 	struct jobstate_key *fed;
 	size_t nfed, capfed, head;
+	double head_since;	/* when the command started on fed[head] */
 	uint64_t ranges, rows;
+	int wd_stop;		/* under J.mu: the watchdog's end */
+	pthread_t wd;
 } W;
 
 static int
@@ -3551,6 +3569,8 @@ w_feeder(void *arg)
 			key.attempt = W.attempt0 + ++k;
 			pthread_mutex_lock(&J.mu);
 			W.fed = xgrowarray(W.fed, &W.capfed, W.nfed + 1, sizeof(*W.fed));
+			if (W.head == W.nfed)
+				W.head_since = now_s();
 			W.fed[W.nfed++] = key;
 			pthread_mutex_unlock(&J.mu);
 			if (feed_batch(&pl) < 0)
@@ -3576,6 +3596,43 @@ w_feeder(void *arg)
 	pthread_mutex_lock(&J.mu);
 	J.feeder_done = 1;
 	pthread_cond_broadcast(&J.cv);
+	pthread_mutex_unlock(&J.mu);
+	return NULL;
+}
+
+/*
+ * --range-timeout: a command that holds one range that long (from when it
+ * started on it: the range fed with none before it, or the barrier of the
+ * one before back) is taken as hung. Its membership would otherwise hold
+ * the range's partition, and the driver's batch would wait for ever: it is
+ * killed and the worker stops with a message (status 3), so that the
+ * group's other workers take its partitions and run the range again.
+ */
+static void *
+w_watchdog(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&J.mu);
+	while (!W.wd_stop) {
+		struct timespec ts;
+
+		if (W.head < W.nfed && !J.feeder_status && now_s() - W.head_since > o.range_timeout) {
+			const struct jobstate_key *k = &W.fed[W.head];
+
+			J.feeder_status = EXIT_ENV;
+			snprintf(J.feeder_msg, sizeof(J.feeder_msg), "batch %" PRIu64 " partition %" PRId32
+			    ", offsets %" PRId64 " to %" PRId64 ": the command has not passed the range's "
+			    "barrier back in %g s (--range-timeout): killed; this worker stops, the group's "
+			    "other workers run its ranges", k->batch, k->part, k->from, k->to, o.range_timeout);
+			if (J.cmd_pid > 0 && !J.cmd_reaped)	/* (J.cmd: 0 once main reaped it) */
+				kill(-J.cmd_pid, SIGKILL);
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000;
+		pthread_cond_timedwait(&J.cv, &J.mu, &ts);
+	}
 	pthread_mutex_unlock(&J.mu);
 	return NULL;
 }
@@ -3683,7 +3740,8 @@ worker_main(void)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if ((r = pthread_create(&th, NULL, w_feeder, NULL)) != 0)
+	if ((r = pthread_create(&th, NULL, w_feeder, NULL)) != 0 ||
+	    (o.range_timeout > 0 && (r = pthread_create(&W.wd, NULL, w_watchdog, NULL)) != 0))
 		die(EXIT_ENV, "cannot start a thread: %s", strerror(r));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
@@ -3716,6 +3774,7 @@ worker_main(void)
 			w_produce(&key, NULL, 0);
 			pthread_mutex_lock(&J.mu);
 			W.head++;
+			W.head_since = now_s();
 			W.ranges++;
 			W.rows += rows;
 			pthread_mutex_unlock(&J.mu);
@@ -3741,6 +3800,13 @@ worker_main(void)
 		die_errno(EXIT_ENV, "reading the command's output");
 	st = wait_command();
 	pthread_join(th, NULL);
+	if (o.range_timeout > 0) {
+		pthread_mutex_lock(&J.mu);
+		W.wd_stop = 1;
+		pthread_cond_broadcast(&J.cv);
+		pthread_mutex_unlock(&J.mu);
+		pthread_join(W.wd, NULL);
+	}
 	while (rd_kafka_flush(J.prod, 60000) == RD_KAFKA_RESP_ERR__TIMED_OUT)
 		warn_live("waiting for %s to acknowledge %d rows", C.rp_topic, rd_kafka_outq_len(J.prod));
 	if (J.dr_failed)

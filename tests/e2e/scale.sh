@@ -13,6 +13,10 @@
 #      others hold worker 1's partitions and run the missing ranges (the
 #      driver asks again every 2 s); the driver drops the rows worker 1 made
 #      of the held range (no cfjob-done) and takes the new attempt's.
+#   2b. A worker whose command hangs (holds a range's barrier for ever):
+#      with --range-timeout 3 it kills its command and stops, status 3,
+#      naming the range; the other worker takes its partitions and runs
+#      the range again.
 #   3. The driver lost mid-run: SIGKILLed while a worker holds a range of
 #      the batch in flight, started again on its state: it asks for the same
 #      ranges (plan.N, rpart.N) and goes on; nothing written twice.
@@ -49,7 +53,7 @@ exit_on_signals
 
 . "$top/scripts/broker.sh"
 topics=(-t wikimedia:6 -t ref:1)
-for g in A B C D; do topics+=(-t "out$g:1" -t "g$g-plan:1" -t "g$g-repartition:6" -t "g$g-changelog:1"); done
+for g in A B C D E; do topics+=(-t "out$g:1" -t "g$g-plan:1" -t "g$g-repartition:6" -t "g$g-changelog:1"); done
 broker_start "$tmp" "${topics[@]}" || { notok "the mock broker starts" "no BROKERS line"; exit 0; }
 B=$BROKERS
 reg=$tmp/registry
@@ -74,7 +78,9 @@ worker() {
 	"${J[@]}" --worker --group "$1" -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 "${@:3}" 2>"$2" &
 	wpid=$!
 	pids+=("$wpid")
+	wlog[$wpid]=$2
 }
+declare -A wlog
 # driver GROUP OUT STATE LOG [option ...]: the driver, in the foreground;
 # bg_driver the same in the background, its pid (cfjob's: wikimedia-job
 # execs it) in dp
@@ -91,7 +97,11 @@ finish() {
 	local p i
 	for p in "$@"; do
 		for ((i = 0; i < 300; i++)); do alive "$p" || break; sleep 0.1; done
-		alive "$p" && { kill -KILL "$p"; echo "# worker $p still running 30 s after the driver's end: killed"; }
+		if alive "$p"; then
+			echo "# worker $p (${wlog[$p]##*/}) still running 30 s after the driver's end: killed; its last lines:"
+			tail -3 "${wlog[$p]}" | sed 's/^/#   /'
+			kill -KILL "$p" 2>/dev/null
+		fi
 		wait "$p" 2>/dev/null
 	done
 }
@@ -138,6 +148,7 @@ hworker() {
 		-X heartbeat.interval.ms=500 "${@:4}" -- "$tmp/wcmd" "$3" 2>"$2" &
 	wpid=$!
 	pids+=("$wpid")
+	wlog[$wpid]=$2
 }
 held() { wait_for 30 "a worker holds a range" test -e "$tmp/held"; }
 # settled LOG...: the workers' partitions are settled: the last "held by
@@ -201,6 +212,35 @@ same_bytes "... the output topic holds the single run's rows, in its order" "$tm
 check "... the driver said it asked again for the range held" grep -q "batch $((k + 1)): .* still missing after 2 s .*: asked again" "$tmp/b.d.err"
 n=$(grep -o 'the driver.s run ended: [0-9]* ranges' "$tmp/b.w3.err" | grep -o '[0-9]*')
 check "... the added worker ran ranges (${n:-none})" test "${n:-0}" -gt 0
+
+# ---- 2b. a worker's command hangs: --range-timeout ----
+t2b=$(date +%s)
+hworker gE "$tmp/e.w1.err" 4 --range-timeout 3
+w1=$wpid
+worker gE "$tmp/e.w2.err" --exit-at-end
+w2=$wpid
+wait_for 30 "the workers of gE hold partitions 0-5 between them" settled "$tmp/e.w1.err" "$tmp/e.w2.err"
+bg_driver gE outE "$tmp/st/E" "$tmp/e.d.err"
+held
+h=$?
+t0=$(date +%s)
+wait "$w1"
+wst=$?
+t1=$(date +%s)
+wait "$dp"
+st=$?
+finish "$w2"
+bodies outE >"$tmp/e.bodies"
+echo "# 2b: the worker stopped $((t1 - t0)) s after the hold, the driver $(($(date +%s) - t1)) s later; $(($(date +%s) - t2b)) s in all"
+msg=$(grep -- '--range-timeout' "$tmp/e.w1.err" | tail -1)
+check "a worker whose command holds a range (--range-timeout 3): it stops, status 3, within 10 s of the hold ($((t1 - t0)) s)" \
+	test "$h $wst" = "0 3" -a $((t1 - t0)) -le 10
+check "... naming the range and what it did (${msg:-nothing})" \
+	grep -qE '^cfjob: batch [0-9]+ partition [0-5], offsets [0-9]+ to [0-9]+: the command has not passed the range.s barrier back in 3 s \(--range-timeout\): killed; this worker stops' "$tmp/e.w1.err"
+check "... its command killed (no process of it left)" test -z "$(suite_procs "$TESTS/e2e/scale_hold.py")"
+check "... the driver exits 0 (status $st)" test "$st" = 0
+same_bytes "... the output topic holds the single run's rows, in its order" "$tmp/ref.bodies" "$tmp/e.bodies"
+rm -f "$tmp/held"
 
 # ---- 3. the driver lost mid-run, started again ----
 hworker gC "$tmp/c.w1.err" 5
@@ -292,5 +332,9 @@ usage_case "--driver and --worker" "--driver and --worker: one or the other" \
 	cfjob --driver --worker -b "$B" --in-topic wikimedia --group g -- cat
 usage_case "a group that cannot name topics" "names the job's own topics" \
 	cfjob --driver -b "$B" --in-topic wikimedia --out-topic ref --group 'a b' -- cat
+usage_case "a driver given --range-timeout" "--range-timeout: a worker's option" \
+	cfjob --driver -b "$B" --in-topic wikimedia --out-topic ref --group g --range-timeout 5 -- cat
+usage_case "--range-timeout 1x" "--range-timeout: expected seconds" \
+	cfjob --worker -b "$B" --in-topic wikimedia --group g --range-timeout 1x -- cat
 usage_case "wikimedia-job --worker --out-topic" "--out-topic: the driver's option" \
 	"${J[@]}" --worker --group g --out-topic x
