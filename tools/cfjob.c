@@ -1266,6 +1266,64 @@ plan_read(uint64_t id, struct plan *pl, char *err, size_t errlen)
 	return r;
 }
 
+static int
+retriable_leader(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+	    e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+}
+
+/*
+ * The first and the next offsets (lo, hi) of partitions part[0..n) of
+ * topic, in two ListOffsets requests a leader: librdkafka's
+ * offsets_for_times with Kafka's special timestamps -2 and -1 (earliest,
+ * latest), under the consumer's isolation level, as
+ * query_watermark_offsets asks them one partition a round trip (1.74 ms
+ * each on the tests' broker: 3.5 s a plan at 1,000 partitions;
+ * tests/bench/scale_sim.py, README "Running on several machines").
+ * wait: waits out leaders not there yet (a topic just created), 30 s at
+ * most. An error: *bad is its partition (-1: the whole request).
+ */
+static rd_kafka_resp_err_t
+part_offsets(const char *topic, const int32_t *part, size_t n, int64_t *lo, int64_t *hi, int wait,
+    int32_t *bad)
+{
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+	*bad = -1;
+	for (int i = 0; n > 0; i++) {
+		for (int k = 0; k < 2 && !e; k++) {
+			rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+
+			for (size_t j = 0; j < n; j++)
+				rd_kafka_topic_partition_list_add(l, topic, part[j])->offset =
+				    k ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+			e = rd_kafka_offsets_for_times(J.cons, l, 15000);
+			for (size_t j = 0; j < n && !e; j++) {
+				rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_find(l, topic, part[j]);
+
+				if (!t)
+					e = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+				else if (t->err)
+					e = t->err;
+				else if (t->offset < 0)	/* (never for -2, -1: not silently) */
+					e = RD_KAFKA_RESP_ERR__BAD_MSG;
+				else
+					(k ? hi : lo)[j] = t->offset;
+				if (e)
+					*bad = part[j];
+			}
+			rd_kafka_topic_partition_list_destroy(l);
+		}
+		if (!e || !wait || i >= 300 || stop_sig || !retriable_leader(e))
+			break;
+		e = RD_KAFKA_RESP_ERR_NO_ERROR;
+		*bad = -1;
+		usleep(100000);
+	}
+	return e;
+}
+
 /*
  * Plans batch id from J.next: 1 a batch to run, 0 nothing to do now,
  * -1 failed (feeder_fail called).
@@ -1304,16 +1362,26 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 	pl->to = xmallocarray(pl->n, sizeof(*pl->to));
 	pl->latest = xmallocarray(pl->n, sizeof(*pl->latest));
 	*all_final = 1;
-	for (i = 0; i < pl->n; i++) {
-		int32_t p = J.next.part[i];
-		int64_t lo, hi, f = J.next.next[i], t;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(J.cons, o.in, p, &lo, &hi, 15000);
+	{
+		/* lo in pl->from, hi in pl->latest, for the loop below */
+		int32_t bad;
+		rd_kafka_resp_err_t e = part_offsets(o.in, J.next.part, pl->n, pl->from, pl->latest, 0, &bad);
 
-		if (e) {
+		if (e && bad >= 0) {
 			feeder_fail(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 " from %s: %s",
-			    o.in, p, o.brokers, rd_kafka_err2str(e));
+			    o.in, bad, o.brokers, rd_kafka_err2str(e));
 			return -1;
 		}
+		if (e) {
+			feeder_fail(EXIT_ENV, "cannot read the offsets of %s from %s: %s", o.in, o.brokers,
+			    rd_kafka_err2str(e));
+			return -1;
+		}
+	}
+	for (i = 0; i < pl->n; i++) {
+		int32_t p = J.next.part[i];
+		int64_t lo = pl->from[i], hi = pl->latest[i], f = J.next.next[i], t;
+
 		if (f == -2) {		/* a partition with no offset yet */
 			f = lo;
 			moved = 1;
@@ -1896,17 +1964,22 @@ drv_rpart_write(uint64_t id)
 	char *path = rpart_path(id);
 	int r;
 
-	for (int32_t p = 0; p < C.nrp; p++) {
-		int64_t lo, hi;
-		rd_kafka_resp_err_t e = topic_ends(C.rp_topic, p, &lo, &hi);
+	{
+		int32_t *ps = xmallocarray((size_t)C.nrp, sizeof(*ps)), bad;
+		int64_t *lo = xmallocarray((size_t)C.nrp, sizeof(*lo)), *hi = xmallocarray((size_t)C.nrp, sizeof(*hi));
 
-		if (e) {
+		for (int32_t p = 0; p < C.nrp; p++)
+			ps[p] = p;
+		if (part_offsets(C.rp_topic, ps, (size_t)C.nrp, lo, hi, 1, &bad)) {
+			free(ps), free(lo), free(hi);
 			free(path);
 			jobstate_offs_free(&at);
 			errno = EIO;
 			return -1;
 		}
-		jobstate_offs_set(&at, p, hi);
+		for (int32_t p = 0; p < C.nrp; p++)
+			jobstate_offs_set(&at, p, hi[p]);
+		free(ps), free(lo), free(hi);
 	}
 	r = offs_write_topic(path, C.rp_topic, &at);
 	free(path);
@@ -2250,12 +2323,15 @@ feeder(void *arg)
 			}
 			if (!o.quiet)
 				warn_live("batch %" PRIu64 ": replaying the batch planned before a stop", id);
-			for (size_t i = 0; i < pl.n; i++) {
-				int64_t lo, hi;
+			{
+				/* (the lag: the ends now, or the plan's where they cannot be read) */
+				int64_t *lo = xmallocarray(pl.n ? pl.n : 1, sizeof(*lo));
+				int32_t bad;
 
-				pl.latest[i] = pl.to[i];
-				if (!rd_kafka_query_watermark_offsets(J.cons, o.in, pl.part[i], &lo, &hi, 15000))
-					pl.latest[i] = hi;
+				if (part_offsets(o.in, pl.part, pl.n, lo, pl.latest, 0, &bad))
+					for (size_t i = 0; i < pl.n; i++)
+						pl.latest[i] = pl.to[i];
+				free(lo);
 			}
 		} else {
 			/*

@@ -255,7 +255,8 @@ def section_driver(tmp):
           f"{DNB} batches of {N:,} records a partition\n")
     from confluent_kafka import Producer
     reg = os.path.join(tmp, "reg")
-    topics = ["-t", f"wikimedia:{P}", "-t", "out:1", "-t", "out1:1", "-t", "g-plan:1", "-t", f"g-repartition:{P}"]
+    topics = ["-t", f"wikimedia:{P}", "-t", "out:1", "-t", "out1:1", "-t", "g-plan:1", "-t", f"g-repartition:{P}",
+              "-t", "g-changelog:1"]
     mb = subprocess.Popen(["mockbroker"] + topics, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=open(os.path.join(tmp, "mockbroker.err"), "w"))
     procs = []
