@@ -659,6 +659,7 @@ struct plan {
 	int64_t *from, *to, *latest;
 	uint64_t records;	/* records fed (control records and gaps make it < sum of to - from) */
 	double t_start, t_fed, t_wall;
+	double t_latest;	/* seconds its offset queries took (durationMs.latestOffset) */
 	int used;
 };
 
@@ -1365,8 +1366,10 @@ plan_new(uint64_t id, struct plan *pl, int64_t *final, int *all_final)
 	{
 		/* lo in pl->from, hi in pl->latest, for the loop below */
 		int32_t bad;
+		double t0 = now_s();
 		rd_kafka_resp_err_t e = part_offsets(o.in, J.next.part, pl->n, pl->from, pl->latest, 0, &bad);
 
+		pl->t_latest = now_s() - t0;
 		if (e && bad >= 0) {
 			feeder_fail(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 " from %s: %s",
 			    o.in, bad, o.brokers, rd_kafka_err2str(e));
@@ -2327,10 +2330,12 @@ feeder(void *arg)
 				/* (the lag: the ends now, or the plan's where they cannot be read) */
 				int64_t *lo = xmallocarray(pl.n ? pl.n : 1, sizeof(*lo));
 				int32_t bad;
+				double t0 = now_s();
 
 				if (part_offsets(o.in, pl.part, pl.n, lo, pl.latest, 0, &bad))
 					for (size_t i = 0; i < pl.n; i++)
 						pl.latest[i] = pl.to[i];
+				pl.t_latest = now_s() - t0;
 				free(lo);
 			}
 		} else {
@@ -2363,7 +2368,13 @@ feeder(void *arg)
 					wait_wake(0.05);
 				continue;
 			}
-			if ((o.role == DRIVER && drv_rpart_write(id) < 0) || plan_write(&pl) < 0) {
+			{
+				double t0 = now_s();
+
+				r = o.role == DRIVER ? drv_rpart_write(id) : 0;
+				pl.t_latest += now_s() - t0;	/* (the repartition topic's ends) */
+			}
+			if (r < 0 || plan_write(&pl) < 0) {
 				feeder_fail(EXIT_ENV, "--state %s: cannot write the plan of batch %" PRIu64
 				    " (disk full?): %s", J.state, id, strerror(errno));
 				plan_free(&pl);
@@ -2626,8 +2637,9 @@ progress_report(const struct plan *pl, double t_commit0, double t_end, const str
 		    ",\"numInputRows\":%" PRIu64 ",\"inputRowsPerSecond\":%.1f,\"processedRowsPerSecond\":%.1f",
 		    ts, pl->id, dur * 1000, pl->records, fed > 0 ? pl->records / fed : 0.0,
 		    dur > 0 ? pl->records / dur : 0.0);
-		buf_printf(&b, ",\"durationMs\":{\"triggerExecution\":%.0f,\"consume\":%.0f,"
-		    "\"commit\":%.0f}", dur * 1000, fed * 1000, (t_end - t_commit0) * 1000);
+		buf_printf(&b, ",\"durationMs\":{\"triggerExecution\":%.0f,\"latestOffset\":%.0f,"
+		    "\"consume\":%.0f,\"commit\":%.0f}", dur * 1000, pl->t_latest * 1000, fed * 1000,
+		    (t_end - t_commit0) * 1000);
 		if (ws->found) {
 			buf_puts(&b, ",\"eventTime\":{");
 			if (ws->watermark_us != INT64_MIN) {
