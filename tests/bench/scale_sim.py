@@ -31,18 +31,16 @@ anywhere after make and tests/pyenv:
    partition), then wikimedia-job --driver --flush-at-end --max-batch
    SIM_MAX_BATCH (GROUP-repartition with as many partitions as the input,
    as the driver makes it): the driver's CPU (its cfjob alone, sampled
-   from /proc, and its tree from getrusage), wall time in phases (the plan
-   between batches: one watermark query per input partition and one per
-   partition of GROUP-repartition, one after the other), then the requests
+   from /proc, and its tree from getrusage), wall time in phases, the
+   plan's offset queries (durationMs.latestOffset: two ListOffsets requests
+   a leader for the input and two for GROUP-repartition), then the requests
    in GROUP-plan and the records of GROUP-repartition (read back with
    kcat) and the single wikimedia-job on the same topic, whose output the
    driver's must equal byte for byte (read_committed; exit 1 if not). If
-   the single job fails (the C cfjob's first batch over more than 16
-   partitions reads freed memory: status 139 at 50 partitions and more
-   here), the table says so and nothing is compared.
+   the single job fails, the table says so and nothing is compared.
 
 4. The model (modelled numbers, from 2 and 3): W workers (SIM_WORKERS,
-   100), one core each; the driver's plan at the watermark query time and
+   100), one core each; the driver's plan's offset queries and
    a range's latency at a worker measured in 3, a worker's CPU per event
    (avrodecode + winagg --partial) and the merge's CPU per row measured in
    2, the driver's cfjob at the share of a core it used in 3. A batch's
@@ -394,7 +392,14 @@ def section_driver(tmp):
               f" records read: the driver's batches {rin[0]:,}, the single job's {rin[1]:,} (of {P * N * DNB:,}). "
               f"CPU per process sampled every 50 ms (a lower bound); tree CPU from getrusage.")
         sp = phases.split(derr, d["t0"], d["t1"])
-        real = {"plan_s": sp[4] if sp and sp[4] == sp[4] else (sp[0] if sp else float("nan")),
+        # the plan's offset queries: durationMs.latestOffset of the driver's
+        # batches (its input's ends and its repartition topic's), the median
+        lat = sorted(json.loads(l)["durationMs"].get("latestOffset", float("nan")) / 1000
+                     for l in open(prog) if l.strip())
+        if lat:
+            print(f"\nthe plan's offset queries (durationMs.latestOffset, the input's {P:,} partitions and the"
+                  f" repartition topic's {P:,}): {lat[len(lat) // 2] * 1000:.1f} ms a batch, the median of {len(lat)}")
+        real = {"plan_s": lat[len(lat) // 2] if lat else float("nan"),
                 "batch_s": min(phases.durations(derr)) if sp else float("nan"), "req_bytes": max(reqs), "nreq": len(reqs), "rows": rows, "done": done, "batches": nb,
                 "driver_cpu": d["cpu"], "cfjob_cpu": cf, "merge_cpu": wa, "worker_cpu": wcpu,
                 "events": P * N * DNB, "driver_wall": d["wall"], "same": same}
@@ -411,19 +416,19 @@ def section_driver(tmp):
 def section_model(real, rows):
     print(f"\n## 4. Where one driver stops keeping up (MODELLED from 2 and 3): {P:,} partitions, "
           f"{WORKERS} workers\n")
-    q = real["plan_s"] / (2 * P)  # one watermark query: the plan asks P, rpart.N P more
     l_range = real["batch_s"] * NW / P  # a range's latency at a worker (all of the batch's time: an upper bound)
     cf_rate = real["cfjob_cpu"] / real["driver_wall"]  # the driver's cfjob: CPU per second of its run
     print(f"Inputs, measured in section 3 ({P:,} partitions, {NW} workers, mock broker): the plan between two"
-          f" batches {real['plan_s']:.1f} s, i.e. {q * 1000:.1f} ms per watermark query (2 x {P:,} a batch, one"
-          f" after the other); a batch's ranges once the workers have started their partitions"
+          f" batches (its offset queries: two ListOffsets requests a leader for the input's {P:,} partitions"
+          f" and two for the repartition topic's, durationMs.latestOffset) {real['plan_s'] * 1000:.1f} ms;"
+          f" a batch's ranges once the workers have started their partitions"
           f" {real['batch_s']:.2f} s, i.e. at most {l_range * 1000:.1f} ms per range at a worker (ranges run one at"
           f" a time); the driver's cfjob used {100 * cf_rate:.1f}% of a core through its run (a consumer of"
           f" {P:,} partitions of GROUP-repartition; {real['rows'] + real['done']:,} records read in all). From"
           f" section 2: a worker's avrodecode + winagg --partial CPU per event (cfjob's own consuming left out;"
           f" tests/bench/scale-kafka measures a whole worker) and winagg --merge's CPU per row."
-          f" tests/bench/scale-kafka times the watermark query on a real broker.\n")
-    print("A batch: the driver plans it (2P watermark queries), sends the request, the workers run their"
+          f" The plan's requests do not grow with the partitions a leader holds: it is taken as measured.\n")
+    print("A batch: the driver plans it (its offset queries), sends the request, the workers run their"
           " ranges (P/W each, one at a time), the driver reads the rows and feeds the merge; the next plan"
           " starts only then, so these add up. Batch wall = plan + P/W x (range latency + max-batch x worker"
           " CPU per event) + the merge (taken whole: it runs beside, in its own process, but the next"
@@ -440,20 +445,20 @@ def section_model(real, rows):
             span, span0 = n * P / rate, N * P / rate
             rpr = max(rows_per_range, rows_per_range * (span / 30 + 2) / (span0 / 30 + 2))
             rb = rpr * P
-            plan = 2 * P * q
+            plan = real["plan_s"]
             work = P / WORKERS * (l_range + n * w_ev)
             mg = rb * merge_per_row
             wall = plan + work + mg
             parts = {"the plan": plan, "the workers": work, "the merge": mg}
             bound = max(parts, key=parts.get)
-            print(f"| {rate:,.0f} | {n:,} | {n * P:,} | {rb:,.0f} | {plan:.1f} | {work:.2f} | {mg:.3f} "
+            print(f"| {rate:,.0f} | {n:,} | {n * P:,} | {rb:,.0f} | {plan:.3f} | {work:.2f} | {mg:.3f} "
                   f"| {wall:.1f} | {cf_rate * wall:.2f} | {n * P / wall:,.0f} | {(rb + P) / wall:,.0f} | {bound} "
                   f"| {'yes' if n * P / wall >= rate else 'NO'} | {n * P / (work + mg):,.0f} |")
     print(f"\n(the rows of a range at another --max-batch scaled by the windows it spans, span / 30 s + 2, from"
           f" those measured at --max-batch {N}; repartition records: rows + a done record a range; each of the"
           f" {WORKERS} workers also reads every request, {real['req_bytes']:,} bytes a batch in section 3, and its"
           f" re-sends every 2 s while ranges are missing. \"Keeps up\": the events a second it takes against the"
-          f" rate of the stream, if event time runs with the clock; without the plan's {2 * P * q:.0f} s a batch,"
+          f" rate of the stream, if event time runs with the clock; without the plan's {real['plan_s'] * 1000:.0f} ms a batch,"
           f" the workers' part + the merge.)")
 
 
