@@ -1934,25 +1934,6 @@ cl_wait_topic(const char *topic, const char *why)
 	die(EXIT_ENV, "%s", err);
 }
 
-/*
- * A topic's partition p's offsets, waiting out a leader not
- * there yet (a topic just created: "Not leader for partition"), 30 s at most.
- */
-static rd_kafka_resp_err_t
-topic_ends(const char *topic, int32_t p, int64_t *lo, int64_t *hi)
-{
-	rd_kafka_resp_err_t e;
-
-	for (int i = 0;; i++) {
-		e = rd_kafka_query_watermark_offsets(J.cons, topic, p, lo, hi, 15000);
-		if (i >= 300 || stop_sig || (e != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
-		    e != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-		    e != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION))
-			return e;
-		usleep(100000);
-	}
-}
-
 static char *
 rpart_path(uint64_t id)
 {
@@ -2018,19 +1999,28 @@ drv_open_rp(void)
 	C.rprkt = rd_kafka_topic_new(C.rcons, C.rp_topic, NULL);
 	C.rq = rd_kafka_queue_new(C.rcons);
 	rd_kafka_queue_io_event_enable(C.rq, J.wake[1], "r", 1);
+	{
+		/* the ends of the partitions rpart.N does not give, in one query */
+		int32_t *ps = xmallocarray((size_t)C.nrp, sizeof(*ps)), bad;
+		int64_t *lo = xmallocarray((size_t)C.nrp, sizeof(*lo)), *hi = xmallocarray((size_t)C.nrp, sizeof(*hi));
+		size_t n = 0;
+		rd_kafka_resp_err_t e;
+
+		for (int32_t p = 0; p < C.nrp; p++)
+			if (!jobstate_offs_slot(&at, p))
+				ps[n++] = p;
+		if ((e = part_offsets(C.rp_topic, ps, n, lo, hi, 1, &bad)) && bad >= 0)
+			die(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 ": %s", C.rp_topic, bad,
+			    rd_kafka_err2str(e));
+		if (e)
+			die(EXIT_ENV, "cannot read the offsets of %s: %s", C.rp_topic, rd_kafka_err2str(e));
+		for (size_t i = 0; i < n; i++)
+			jobstate_offs_set(&at, ps[i], hi[i]);
+		free(ps), free(lo), free(hi);
+	}
 	for (int32_t p = 0; p < C.nrp; p++) {
-		int64_t *slot = jobstate_offs_slot(&at, p), lo, hi, off;
+		int64_t off = *jobstate_offs_slot(&at, p);
 
-		if (slot) {
-			off = *slot;
-		} else {
-			rd_kafka_resp_err_t e = topic_ends(C.rp_topic, p, &lo, &hi);
-
-			if (e)
-				die(EXIT_ENV, "cannot read the offsets of %s partition %" PRId32 ": %s", C.rp_topic,
-				    p, rd_kafka_err2str(e));
-			off = hi;
-		}
 		if (rd_kafka_consume_start_queue(C.rprkt, p, off, C.rq) < 0)
 			die(EXIT_ENV, "cannot read %s partition %" PRId32 " from %" PRId64 ": %s", C.rp_topic, p,
 			    off, rd_kafka_err2str(rd_kafka_last_error()));
@@ -3382,7 +3372,7 @@ drv_restore(void)
 
 	if (link_batch("current"))
 		return;
-	if ((e = topic_ends(C.cl_topic, 0, &lo, &hi)))
+	if ((e = part_offsets(C.cl_topic, &(int32_t){0}, 1, &lo, &hi, 1, &(int32_t){0})))
 		die(EXIT_ENV, "cannot read the offsets of %s: %s", C.cl_topic, rd_kafka_err2str(e));
 	if (hi <= lo)
 		return;
