@@ -151,6 +151,41 @@ json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
           open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
 PY
 }
+# For the several-machine suites (scale.sh, scale-real.sh):
+# settled LOG...: the workers' partitions are settled: the last "held by
+# this worker" line of each LOG, together, name partitions 0-5 once each.
+# (Waited for before the driver starts: a worker that held all 6 when a
+# batch was asked for runs ranges the other also runs once the rebalance
+# gives it their partitions; the range held could then be one the driver
+# takes from the other, and the batch of a worker's K-th range depends on
+# how many partitions it held.)
+settled() {
+	local f l all=
+	for f; do
+		l=$(grep -o 'held by this worker: .*' "$f" | tail -1)
+		l=${l#*: }
+		[ -n "$l" ] && [ "$l" != none ] || return 1
+		all+=" $l"
+	done
+	[ "$(printf '%s\n' $all | sort -n | paste -sd' ')" = "0 1 2 3 4 5" ]
+}
+# held_batch STATE SECONDS: once a range is held, sets k to the batch before
+# the held range's and waits (SECONDS at most) for it to be committed in the
+# driver's STATE. (The driver asks for batch N+1 once N's rows are fed to
+# its merge, before N's commit: with a range of batch H held, plan.H is its
+# last plan, and batch H-1 may still be committing; "batch 1 committed"
+# does not say which batch is held.)
+held_batch() {
+	local h
+	h=$(ls "$1" 2>/dev/null | sed -n 's/^plan\.\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1)
+	k=$((${h:-1} - 1))
+	wait_for "$2" "batch $k, before the held range's, committed" _committed_past "$k" "$1"
+}
+_committed_past() {	# N STATE: batch N committed (current -> c.M, M >= N)
+	local c
+	c=$(readlink "$2/current" 2>/dev/null) || c=c.0
+	[ "${c#c.}" -ge "$1" ]
+}
 # split_frames FILE PREFIX N: the length-prefixed frames of FILE, frame i
 # into PREFIX(i mod N) (a topic of N partitions filled round robin)
 split_frames() {

@@ -60,7 +60,7 @@ done
 # B-D's job topics are made here, as the driver would make them (A checks
 # that it does): a worker waits for its group's topics before it joins the
 # group, and B-D start their driver only once the workers' partitions are
-# settled (settled, below). (Made at once: a TopicCommand is a JVM of its own.)
+# settled (settled, tests/lib.sh). (Made at once: a TopicCommand is a JVM of its own.)
 jt=()
 for g in gB gB2 gC gD; do
 	kafka_create_topic "$g-plan" 1 2>"$tmp/topic.$g-plan.err" &
@@ -116,34 +116,7 @@ hworker() {
 	pids+=("$wpid")
 }
 held() { wait_for 60 "a worker holds a range" test -e "$tmp/held"; }
-# settled LOG...: the workers' partitions are settled: the last "held by
-# this worker" line of each LOG, together, name partitions 0-5 once each.
-# (Waited for before the driver starts: a worker that held all 6 when a
-# batch was asked for runs ranges the other also runs once the rebalance
-# gives it their partitions; the range held could then be one the driver
-# takes from the other, and the batch of a worker's K-th range depends on
-# how many partitions it held: D's held range in batch 1, k = 0.)
-settled() {
-	local f l all=
-	for f; do
-		l=$(grep -o 'held by this worker: .*' "$f" | tail -1)
-		l=${l#*: }
-		[ -n "$l" ] && [ "$l" != none ] || return 1
-		all+=" $l"
-	done
-	[ "$(printf '%s\n' $all | sort -n | paste -sd' ')" = "0 1 2 3 4 5" ]
-}
-# held_batch STATE: once a range is held, sets k to the batch before the
-# held range's and waits (60 s at most) for it to be committed. (The driver
-# asks for batch N+1 once N's rows are fed to its merge, before N's commit:
-# with a range of batch H held, plan.H is its last plan, and batch H-1 may
-# still be committing; "batch 1 committed" does not say which batch is held.)
-held_batch() {
-	local h
-	h=$(ls "$1" 2>/dev/null | sed -n 's/^plan\.\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1)
-	k=$((${h:-1} - 1))
-	wait_for 60 "batch $k, before the held range's, committed" past "$k" "$1"
-}
+# settled LOG... and held_batch STATE SECONDS: tests/lib.sh
 # bg_driver GROUP OUT STATE LOG: the driver on the host; its pid (cfjob's) in dp
 bg_driver() {
 	"${J[@]}" --driver --group "$1" --out-topic "$2" --state "$3" --flush-at-end --max-batch "$MB" 2>"$4" &
@@ -195,7 +168,7 @@ wait_for 60 "the workers of gB hold partitions 0-5 between them" settled "$tmp/b
 bg_driver gB outB "$tmp/st/B" "$tmp/b.d.err"
 held
 h=$?
-held_batch "$tmp/st/B"
+held_batch "$tmp/st/B" 60
 netns_cut 1
 touch "$tmp/go"
 worker 3 gB "$tmp/b.w3.err" --exit-at-end
@@ -248,7 +221,7 @@ wait_for 60 "the workers of gC hold partitions 0-5 between them" settled "$tmp/c
 bg_driver gC outC "$tmp/st/C" "$tmp/c.d.err"
 held
 h=$?
-held_batch "$tmp/st/C"
+held_batch "$tmp/st/C" 60
 kill -KILL "$dp" "$w2"
 wait "$dp" 2>/dev/null
 e0=$(committed_bodies outC | wc -c)
@@ -278,7 +251,7 @@ wait_for 60 "the workers of gD hold partitions 0-5 between them" settled "$tmp/d
 bg_driver gD outD "$tmp/st/D" "$tmp/d.d.err"
 held
 h=$?
-held_batch "$tmp/st/D"
+held_batch "$tmp/st/D" 60
 kill -KILL "$dp"
 wait "$dp" 2>/dev/null
 bg_driver gD outD "$tmp/st/D2" "$tmp/d.d2.err"

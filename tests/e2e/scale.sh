@@ -151,34 +151,7 @@ hworker() {
 	wlog[$wpid]=$2
 }
 held() { wait_for 30 "a worker holds a range" test -e "$tmp/held"; }
-# settled LOG...: the workers' partitions are settled: the last "held by
-# this worker" line of each LOG, together, name partitions 0-5 once each.
-# (Waited for before the driver starts: a worker that held all 6 when a
-# batch was asked for runs ranges the other also runs once the rebalance
-# gives it their partitions; the range held could then be one the driver
-# takes from the other, and the batch of a worker's K-th range depends on
-# how many partitions it held.)
-settled() {
-	local f l all=
-	for f; do
-		l=$(grep -o 'held by this worker: .*' "$f" | tail -1)
-		l=${l#*: }
-		[ -n "$l" ] && [ "$l" != none ] || return 1
-		all+=" $l"
-	done
-	[ "$(printf '%s\n' $all | sort -n | paste -sd' ')" = "0 1 2 3 4 5" ]
-}
-# held_batch STATE: once a range is held, sets k to the batch before the
-# held range's and waits (30 s at most) for it to be committed. (The driver
-# asks for batch N+1 once N's rows are fed to its merge, before N's commit:
-# with a range of batch H held, plan.H is its last plan, and batch H-1 may
-# still be committing; "batch 1 committed" does not say which batch is held.)
-held_batch() {
-	local h
-	h=$(ls "$1" 2>/dev/null | sed -n 's/^plan\.\([0-9][0-9]*\)$/\1/p' | sort -n | tail -1)
-	k=$((${h:-1} - 1))
-	wait_for 30 "batch $k, before the held range's, committed" past "$k" "$1"
-}
+# settled LOG... and held_batch STATE SECONDS: tests/lib.sh
 # lose PID: SIGKILL of a worker and of its command's process group (a machine lost)
 lose() {
 	local c
@@ -198,7 +171,7 @@ bg_driver gB outB "$tmp/st/B" "$tmp/b.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/b.w1.err" | sed 's/^/# worker 1: /'
-held_batch "$tmp/st/B"
+held_batch "$tmp/st/B" 30
 lose "$w1"
 worker gB "$tmp/b.w3.err" --exit-at-end
 w3=$wpid
@@ -252,7 +225,7 @@ bg_driver gC outC "$tmp/st/C" "$tmp/c.d.err"
 held
 h=$?
 [ $h = 0 ] || tail -5 "$tmp/c.w1.err" | sed 's/^/# worker 1: /'
-held_batch "$tmp/st/C"
+held_batch "$tmp/st/C" 30
 kill -KILL "$dp"
 wait "$dp" 2>/dev/null
 plan=$(cd "$tmp/st/C" && ls -d plan.* rpart.* 2>/dev/null | paste -sd' ')
