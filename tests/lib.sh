@@ -151,6 +151,12 @@ json.dump({"subject": "wikimedia-value", "version": 1, "id": 1, "schema": text},
           open(sys.argv[2] + "/subjects/wikimedia-value/versions/1.json", "w"))
 PY
 }
+# traps PID SIG: PID has set a handler for signal SIG (SigCgt)
+traps() {
+	local c
+	c=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$c" ] && [ $(((0x$c >> ($2 - 1)) & 1)) = 1 ]
+}
 # For the several-machine suites (scale.sh, scale-real.sh):
 # settled LOG...: the workers' partitions are settled: the last "held by
 # this worker" line of each LOG, together, name partitions 0-5 once each.

@@ -747,9 +747,9 @@ while [ "$k" -lt "$NKILL" ]; do
 			freeze || break
 		done
 	fi
-	# has cfjob set its handlers? (SIGTERM, signal 15, in SigCgt)
-	cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$live/status" 2>/dev/null)
-	trapped=$(((0x${cgt:-0} >> 14) & 1))
+	# has cfjob set its handlers? (SIGTERM, signal 15)
+	trapped=0
+	traps "$live" 15 && trapped=1
 	ph=$(phase)
 	[ "$how" = aimed ] && [ "$ph" = produce ] && aimed_hit=$((aimed_hit + 1))
 	# (bash reports a job killed by a signal when it reaps it: not here)

@@ -85,12 +85,6 @@ cmd_procs() {
 	done
 }
 is_cfjob() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = cfjob ]; }
-# traps PID SIG: PID has set a handler for signal SIG (SigCgt)
-traps() {
-	local c
-	c=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
-	[ -n "$c" ] && [ $(((0x$c >> ($2 - 1)) & 1)) = 1 ]
-}
 cmd_gone() { [ -z "$(cmd_procs "$1")" ]; }
 # stage_pid STATE NAME: the pid of the command's process NAME (avrodecode, winagg, ...)
 stage_pid() {
