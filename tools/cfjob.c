@@ -225,6 +225,20 @@ default_conf(void)
 	free(x);
 }
 
+/* Seconds, from 0 to max, as a decimal number (--trigger, --range-timeout). */
+static double
+parse_secs(const char *opt, const char *s, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= 0) || v > max || !(*s >= '0' && *s <= '9'))
+		die(EXIT_USAGE, "%s: expected seconds, got \"%s\"", opt, s);
+	return v;
+}
+
 static int64_t
 parse_count(const char *opt, const char *s)
 {
@@ -265,7 +279,6 @@ parse_opts(int argc, char **argv)
 	};
 	int ch, given = 0;	/* options a worker does not take, given */
 	int rtime_given = 0;	/* --range-timeout: a worker's only */
-	char *end;
 
 	o.eos = 1;
 	o.trigger = 1;
@@ -295,13 +308,7 @@ parse_opts(int argc, char **argv)
 		case O_EXIT: o.exit_at_end = 1; break;
 		case O_FLUSH: o.exit_at_end = o.flush_at_end = 1; break;
 		case O_MAXB: o.max_batch = parse_count("--max-batch", optarg); break;
-		case O_TRIG:
-			errno = 0;
-			o.trigger = strtod(optarg, &end);
-			if (!*optarg || *end || errno || !(o.trigger >= 0) || o.trigger > 86400 ||
-			    !(*optarg >= '0' && *optarg <= '9'))
-				die(EXIT_USAGE, "--trigger: expected seconds, got \"%s\"", optarg);
-			break;
+		case O_TRIG: o.trigger = parse_secs("--trigger", optarg, 86400); break;
 		case O_GROUP:
 			if (!*optarg)
 				die(EXIT_USAGE, "--group: expected a consumer group id");
@@ -318,11 +325,7 @@ parse_opts(int argc, char **argv)
 		case O_PROG: o.progress = optarg; break;
 		case O_METR: o.metrics = optarg; break;
 		case O_RTIME:
-			errno = 0;
-			o.range_timeout = strtod(optarg, &end);
-			if (!*optarg || *end || errno || !(o.range_timeout >= 0) || o.range_timeout > 86400 * 7 ||
-			    !(*optarg >= '0' && *optarg <= '9'))
-				die(EXIT_USAGE, "--range-timeout: expected seconds, got \"%s\"", optarg);
+			o.range_timeout = parse_secs("--range-timeout", optarg, 86400 * 7);
 			rtime_given = 1;
 			break;
 		case O_DRIVER: case O_WORKER:
